@@ -1,0 +1,2 @@
+// Tests run without a developer's .env: every suite builds its own configuration.
+process.env.TZ = 'UTC';
