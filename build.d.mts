@@ -1,0 +1,24 @@
+/** Error for a project that cannot be built (undeclared or missing function sources, invalid project.yml, compile errors). */
+export declare class BuildError extends Error {}
+
+/** One bundled function. */
+export interface BuiltFunction {
+  pkg: string;
+  name: string;
+  web: boolean | 'raw';
+  timeout: number;
+  /** Absolute path of the CommonJS bundle `packages/<pkg>/<fn>/index.js`. */
+  bundle: string;
+  bytes: number;
+}
+
+/** Result of {@link buildProject}. */
+export interface BuildResult {
+  projectDir: string;
+  functions: BuiltFunction[];
+  unresolvedVariables: string[];
+  warnings: string[];
+}
+
+/** Builds every declared function of `projectDir` (default: the repository root) into `packages/<pkg>/<fn>/index.js`. */
+export declare function buildProject(options?: { projectDir?: string; quiet?: boolean }): Promise<BuildResult>;

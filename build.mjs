@@ -1,0 +1,141 @@
+// Bundles every function declared in project.yml into one CommonJS `index.js` beside its `index.ts` (contract §4, "Our recipe").
+// Usage: node build.mjs [--quiet] [--project <dir>]
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
+
+const ROOT = dirname(fileURLToPath(import.meta.url));
+
+/** Error for a project that cannot be built; the CLI prints its message and exits 1. */
+export class BuildError extends Error {
+  name = 'BuildError';
+}
+
+async function loadProjectModule() {
+  return tsImport(pathToFileURL(join(ROOT, 'lib/dev/do/project.ts')).href, import.meta.url);
+}
+
+/** Directories `packages/<pkg>/<fn>/` holding an index.ts, plus single files that the deployer would ship as functions. */
+function scanPackages(projectDir) {
+  const packagesDir = join(projectDir, 'packages');
+  const dirs = [];
+  const strayFiles = [];
+  if (!existsSync(packagesDir)) return { dirs, strayFiles };
+  for (const pkg of readdirSync(packagesDir)) {
+    const pkgDir = join(packagesDir, pkg);
+    if (!statSync(pkgDir).isDirectory()) continue;
+    for (const entry of readdirSync(pkgDir)) {
+      const full = join(pkgDir, entry);
+      if (statSync(full).isDirectory()) {
+        if (existsSync(join(full, 'index.ts'))) dirs.push(`${pkg}/${entry}`);
+      } else if (/\.(ts|js|mjs|cjs)$/.test(entry)) {
+        strayFiles.push(`${pkg}/${entry}`);
+      }
+    }
+  }
+  return { dirs, strayFiles };
+}
+
+function checkLayout(projectDir, functions) {
+  const problems = [];
+  const declared = new Set(functions.map((f) => `${f.pkg}/${f.name}`));
+  for (const id of declared) {
+    if (!existsSync(join(projectDir, 'packages', id, 'index.ts'))) {
+      problems.push(`function '${id}' is declared in project.yml but packages/${id}/index.ts does not exist`);
+    }
+  }
+  const { dirs, strayFiles } = scanPackages(projectDir);
+  for (const id of dirs) {
+    if (!declared.has(id)) {
+      problems.push(`packages/${id}/index.ts is not declared in project.yml (the deployer would publish it as a public web function)`);
+    }
+  }
+  for (const file of strayFiles) {
+    problems.push(`packages/${file} would be deployed as a single-file function: move it into a function directory or lib/`);
+  }
+  if (problems.length > 0) throw new BuildError(`Build failed:\n  - ${problems.join('\n  - ')}`);
+}
+
+function printTable(built) {
+  const rows = built.map((f) => [`${f.pkg}/${f.name}`, String(f.web), `${f.timeout} ms`, `${(f.bytes / 1024).toFixed(1)} KB`]);
+  const header = ['function', 'web', 'timeout', 'bundle'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+/** Builds every declared function of `projectDir` and returns the functions with their bundle paths and sizes. */
+export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
+  const dir = resolve(projectDir);
+  if (!existsSync(join(dir, 'project.yml'))) throw new BuildError(`Build failed: ${join(dir, 'project.yml')} does not exist`);
+  const { loadProject, listFunctions } = await loadProjectModule();
+  let project;
+  try {
+    project = loadProject(dir);
+  } catch (err) {
+    throw new BuildError(err.message);
+  }
+  const functions = listFunctions(project);
+  checkLayout(dir, functions);
+  if (!quiet) {
+    for (const name of project.unresolvedVariables) console.warn(`warning: \${${name}} is not set (substituted as <${name}>)`);
+    for (const warning of project.warnings) console.warn(`warning: ${warning}`);
+  }
+  const entryPoints = functions.map((f) => ({ in: join(dir, 'packages', f.pkg, f.name, 'index.ts'), out: join(f.pkg, f.name, 'index') }));
+  if (entryPoints.length > 0) {
+    try {
+      await esbuild.build({
+        entryPoints,
+        outdir: join(dir, 'packages'),
+        bundle: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'cjs',
+        minify: true,
+        legalComments: 'none',
+        logLevel: 'silent',
+      });
+    } catch (err) {
+      const messages = (err.errors ?? []).map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
+      throw new BuildError(`esbuild failed:\n  ${messages.join('\n  ') || err.message}`);
+    }
+  }
+  for (const f of functions) {
+    const include = join(dir, 'packages', f.pkg, f.name, '.include');
+    if (!existsSync(include)) writeFileSync(include, 'index.js\n');
+  }
+  const built = functions.map((f) => {
+    const bundle = join(dir, 'packages', f.pkg, f.name, 'index.js');
+    return { pkg: f.pkg, name: f.name, web: f.web, timeout: f.limits.timeout, bundle, bytes: statSync(bundle).size };
+  });
+  if (!quiet) printTable(built);
+  return {
+    projectDir: dir,
+    functions: built,
+    unresolvedVariables: project.unresolvedVariables,
+    warnings: project.warnings,
+  };
+}
+
+function parseArgs(argv) {
+  const args = { quiet: false, projectDir: ROOT };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--quiet') args.quiet = true;
+    else if (argv[i] === '--project') args.projectDir = resolve(argv[++i] ?? '.');
+    else throw new BuildError(`unknown argument '${argv[i]}' (usage: node build.mjs [--quiet] [--project <dir>])`);
+  }
+  return args;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  try {
+    await buildProject(parseArgs(process.argv.slice(2)));
+  } catch (err) {
+    console.error(err instanceof BuildError ? err.message : err);
+    process.exit(1);
+  }
+}
