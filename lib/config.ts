@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+/** The seed's Shopify scopes: what a sales bot reads, plus the writes the tutorial asked for. */
+export const DEFAULT_SHOPIFY_SCOPES =
+  'read_product_listings,read_inventory,read_discounts,read_locations,read_products,write_products,write_inventory';
+/** What a sales bot needs from a Page. */
+export const DEFAULT_FACEBOOK_SCOPES = 'pages_show_list,pages_read_engagement,pages_manage_metadata,pages_messaging';
+
+/** Names whose values must never be echoed. */
+const SECRET_KEYS = new Set([
+  'SPACES_SECRET',
+  'SESSION_SECRET',
+  'TOKEN_ENCRYPTION_KEY',
+  'SHOPIFY_API_SECRET',
+  'SHOPIFY_API_SECRET_PREVIOUS',
+  'FACEBOOK_APP_SECRET',
+  'FACEBOOK_VERIFY_TOKEN',
+  'FN_API_KEY',
+]);
+
+// The deployer turns an unresolved `${VAR}` into the literal `<VAR>`: treat that as unset.
+const unset = (v: unknown) => (typeof v === 'string' && (v.trim() === '' || /^<[A-Za-z0-9_]+>$/.test(v.trim())) ? undefined : v);
+const str = () => z.preprocess((v) => (typeof v === 'string' ? unset(v.trim()) : v), z.string());
+const optStr = () => z.preprocess((v) => (typeof v === 'string' ? unset(v.trim()) : v), z.string().optional());
+const origin = (fallback: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v),
+    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default(fallback),
+  );
+
+const coreShape = {
+  APP_URL: z.preprocess(
+    (v) => (typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v),
+    z.url({ protocol: /^https?$/, message: 'must be the http(s) base URL of the functions' }),
+  ),
+  SESSION_SECRET: str().pipe(z.string().min(32, 'must be at least 32 characters')),
+  TOKEN_ENCRYPTION_KEY: str().refine((v) => /^[A-Za-z0-9+/]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32, {
+    message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
+  }),
+  LOG_LEVEL: z.preprocess(unset, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+};
+
+const spacesShape = {
+  SPACES_ENDPOINT: origin('https://nyc3.digitaloceanspaces.com'),
+  SPACES_REGION: str().default('nyc3'),
+  SPACES_BUCKET: str().pipe(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name')),
+  SPACES_KEY: str(),
+  SPACES_SECRET: str(),
+};
+
+const shopifyShape = {
+  SHOPIFY_API_KEY: str(),
+  SHOPIFY_API_SECRET: str(),
+  SHOPIFY_API_SECRET_PREVIOUS: optStr(),
+  SHOPIFY_SCOPES: str().default(DEFAULT_SHOPIFY_SCOPES),
+  SHOPIFY_API_VERSION: str().pipe(z.string().regex(/^(\d{4}-(01|04|07|10)|unstable)$/, 'must look like 2026-07')).default('2026-07'),
+  SHOPIFY_ADMIN_ORIGIN: z.preprocess(
+    (v) => (typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v),
+    z
+      .string()
+      .default('https://{shop}')
+      .refine((v) => v.includes('{shop}') && /^https?:\/\//.test(v), { message: 'must be a URL template containing {shop}' }),
+  ),
+};
+
+const facebookShape = {
+  FACEBOOK_APP_ID: str().pipe(z.string().regex(/^\d+$/, 'must be the numeric App ID')),
+  FACEBOOK_APP_SECRET: str(),
+  FACEBOOK_VERIFY_TOKEN: str(),
+  FACEBOOK_GRAPH_VERSION: str().pipe(z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0')).default('v25.0'),
+  FACEBOOK_SCOPES: str().default(DEFAULT_FACEBOOK_SCOPES),
+  FACEBOOK_GRAPH_ORIGIN: origin('https://graph.facebook.com'),
+  FACEBOOK_WWW_ORIGIN: origin('https://www.facebook.com'),
+  FACEBOOK_MESSAGING_FORWARD_URL: z.preprocess(unset, z.url().optional()),
+};
+
+const functionsShape = {
+  FN_API_HOST: z.preprocess(unset, z.url().optional()),
+  FN_API_KEY: z.preprocess(unset, z.string().regex(/^[^:]+:.+$/, 'must be <id>:<secret>').optional()),
+  FN_NAMESPACE: optStr(),
+};
+
+const areas = {
+  core: coreShape,
+  spaces: spacesShape,
+  shopify: shopifyShape,
+  facebook: facebookShape,
+  functions: functionsShape,
+} as const;
+
+type Areas = typeof areas;
+/** A configuration area a function can ask for. */
+export type Area = keyof Areas;
+type Parsed<A extends Area> = z.infer<z.ZodObject<Areas[A]>>;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/** The validated configuration of the areas `A`. */
+export type Config<A extends Area = Area> = UnionToIntersection<Parsed<A>>;
+/** Every area at once. */
+export type FullConfig = Config<Area>;
+
+/**
+ * Validates and normalises the environment for the given areas. Throws one `ConfigError` naming every
+ * missing or invalid variable; secret values are never part of the message.
+ */
+export function loadConfig<A extends Area>(env: Record<string, string | undefined>, need: readonly A[]): Config<A> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const area of need) Object.assign(shape, areas[area]);
+  if (need.includes('functions' as A) && env.FN_API_HOST === undefined && env.__OW_API_HOST) {
+    env = { ...env, FN_API_HOST: env.__OW_API_HOST };
+  }
+  const result = z.object(shape).safeParse(env);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '?');
+      const missing = env[key] === undefined || unset(env[key]) === undefined;
+      if (missing) return `${key} is missing`;
+      return SECRET_KEYS.has(key) ? `${key} is invalid (${issue.message})` : `${key} is invalid: ${issue.message}`;
+    });
+    throw new ConfigError([...new Set(issues)]);
+  }
+  return result.data as Config<A>;
+}
+
+/** The path part of APP_URL (`/api/v1/web/fn-…` on DO, `/` on a custom domain or locally). */
+export function appPath(appUrl: string): string {
+  const path = new URL(appUrl).pathname.replace(/\/+$/, '');
+  return path === '' ? '/' : path;
+}
+
+/** Every secret value in a config, for log redaction and tests. */
+export function secretValues(config: Record<string, unknown>): string[] {
+  return Object.entries(config)
+    .filter(([k, v]) => SECRET_KEYS.has(k) && typeof v === 'string' && v.length >= 6)
+    .map(([, v]) => v as string);
+}

@@ -1,0 +1,72 @@
+/**
+ * Every GraphQL document the app sends to the Admin API. Tests validate each one against Shopify's
+ * real Admin schema, so a misspelled field fails `npm test`.
+ */
+
+/** Shop identity for the snapshot. */
+export const SHOP_QUERY = /* GraphQL */ `query Shop {
+  shop { id name email myshopifyDomain url currencyCode ianaTimezone description primaryDomain { url host } }
+}`;
+
+const VARIANT_FIELDS = `id title sku barcode price compareAtPrice inventoryQuantity availableForSale inventoryPolicy position
+      selectedOptions { name value } inventoryItem { id tracked }`;
+
+const PRODUCT_FIELDS = `id legacyResourceId title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
+    onlineStoreUrl totalInventory tracksInventory hasOnlyDefaultVariant
+    priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
+    featuredMedia { preview { image { url altText } } }
+    media(first: 5) { nodes { preview { image { url altText } } } }
+    options(first: 3) { name values }
+    variants(first: $variants) { pageInfo { hasNextPage endCursor } nodes { ${VARIANT_FIELDS} } }`;
+
+/** One page of products, newest edits last; `$first` is sized from the requested cost. */
+export const PRODUCTS_QUERY = /* GraphQL */ `query Products($first: Int!, $after: String, $variants: Int!, $query: String) {
+  products(first: $first, after: $after, query: $query, sortKey: ID) {
+    pageInfo { hasNextPage endCursor }
+    nodes { ${PRODUCT_FIELDS} }
+  }
+}`;
+
+/** One product, for webhook payloads that are incomplete. */
+export const PRODUCT_QUERY = /* GraphQL */ `query Product($id: ID!, $variants: Int!) {
+  product(id: $id) { ${PRODUCT_FIELDS} }
+}`;
+
+/** The rest of a product's variants, past the first page. */
+export const PRODUCT_VARIANTS_QUERY = /* GraphQL */ `query ProductVariants($id: ID!, $first: Int!, $after: String) {
+  product(id: $id) {
+    variants(first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { ${VARIANT_FIELDS} } }
+  }
+}`;
+
+/** Variants holding a given inventory item (for inventory_levels/update). */
+export const INVENTORY_ITEM_QUERY = /* GraphQL */ `query InventoryItem($id: ID!) {
+  inventoryItem(id: $id) { id variant { id inventoryQuantity product { id } } }
+}`;
+
+/** This app's webhook subscriptions. */
+export const WEBHOOK_SUBSCRIPTIONS_QUERY = /* GraphQL */ `query WebhookSubscriptions($after: String) {
+  webhookSubscriptions(first: 100, after: $after) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id topic uri }
+  }
+}`;
+
+/** Creates one webhook subscription (`uri`, not the deprecated `callbackUrl`). */
+export const WEBHOOK_CREATE_MUTATION = /* GraphQL */ `mutation WebhookCreate($topic: WebhookSubscriptionTopic!, $uri: String!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: { uri: $uri, format: JSON }) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}`;
+
+/** Every document above, for schema validation. */
+export const ALL_DOCUMENTS = {
+  SHOP_QUERY,
+  PRODUCTS_QUERY,
+  PRODUCT_QUERY,
+  PRODUCT_VARIANTS_QUERY,
+  INVENTORY_ITEM_QUERY,
+  WEBHOOK_SUBSCRIPTIONS_QUERY,
+  WEBHOOK_CREATE_MUTATION,
+};

@@ -1,0 +1,235 @@
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+import { PreconditionFailedError, StorageError } from '../errors';
+
+/** Where and how to reach Spaces. */
+export interface SpacesConfig {
+  SPACES_ENDPOINT: string;
+  SPACES_REGION: string;
+  SPACES_BUCKET: string;
+  SPACES_KEY: string;
+  SPACES_SECRET: string;
+}
+
+/** A JSON object and the ETag it was read with. */
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+/** Conditions for a compare-and-swap write. */
+export interface WriteCondition {
+  /** Write only if the object still has this ETag. */
+  ifMatch?: string;
+  /** `'*'`: write only if the object does not exist yet. */
+  ifNoneMatch?: '*';
+}
+
+/** The narrow storage interface the app needs. */
+export interface ObjectStore {
+  readonly bucket: string;
+  getJson<T>(key: string): Promise<Versioned<T> | null>;
+  putJson(key: string, value: unknown, condition?: WriteCondition): Promise<{ etag: string }>;
+  putStream(key: string, body: Readable | Buffer | string, contentType?: string): Promise<void>;
+  getStream(key: string): Promise<Readable | null>;
+  exists(key: string): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  deletePrefix(prefix: string): Promise<number>;
+  list(prefix: string): Promise<string[]>;
+  /** Whether the store really honours `If-Match` / `If-None-Match` (probed once, then remembered). */
+  supportsConditionalWrites(): Promise<boolean>;
+}
+
+/** Builds the S3 client for Spaces: path-style addressing and no default checksums (Spaces and s3rver mishandle aws-chunked). */
+export function createS3Client(config: SpacesConfig): S3Client {
+  return new S3Client({
+    endpoint: config.SPACES_ENDPOINT,
+    region: config.SPACES_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: config.SPACES_KEY, secretAccessKey: config.SPACES_SECRET },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 4,
+  });
+}
+
+const statusOf = (err: unknown) => (err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined);
+const isMissing = (err: unknown) =>
+  err instanceof S3ServiceException && (err.name === 'NoSuchKey' || err.name === 'NotFound' || statusOf(err) === 404);
+const isPrecondition = (err: unknown) =>
+  err instanceof S3ServiceException && (err.name === 'PreconditionFailed' || statusOf(err) === 412);
+
+function storageError(action: string, key: string, err: unknown): StorageError {
+  const status = statusOf(err);
+  const hint =
+    status === 403
+      ? 'check SPACES_KEY, SPACES_SECRET and the bucket permissions'
+      : status === 404
+        ? 'check SPACES_BUCKET and SPACES_REGION'
+        : 'check SPACES_ENDPOINT and that Spaces is reachable';
+  const name = err instanceof Error ? err.name : 'Error';
+  return new StorageError(`Spaces ${action} failed for ${key} (${name}${status ? ` ${status}` : ''}): ${hint}.`, {
+    cause: err,
+    code: 'storage_error',
+    ...(status !== undefined ? { upstreamStatus: status } : {}),
+  });
+}
+
+/** Implements `ObjectStore` over an S3 client and one bucket. */
+export function createS3Store(config: SpacesConfig, client: S3Client = createS3Client(config)): ObjectStore {
+  const Bucket = config.SPACES_BUCKET;
+  let conditional: Promise<boolean> | undefined;
+
+  const store: ObjectStore = {
+    bucket: Bucket,
+
+    async getJson<T>(key: string) {
+      let res;
+      try {
+        res = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+      } catch (err) {
+        if (isMissing(err)) return null;
+        throw storageError('read', key, err);
+      }
+      const text = await res.Body!.transformToString('utf-8');
+      try {
+        return { value: JSON.parse(text) as T, etag: res.ETag ?? '' };
+      } catch (err) {
+        throw storageError('parse', key, err);
+      }
+    },
+
+    async putJson(key, value, condition = {}) {
+      const Body = JSON.stringify(value);
+      try {
+        if (condition.ifMatch || condition.ifNoneMatch) {
+          const res = await client.send(
+            new PutObjectCommand({
+              Bucket,
+              Key: key,
+              Body,
+              ContentType: 'application/json',
+              ACL: 'private',
+              ...(condition.ifMatch ? { IfMatch: condition.ifMatch } : {}),
+              ...(condition.ifNoneMatch ? { IfNoneMatch: condition.ifNoneMatch } : {}),
+            }),
+          );
+          return { etag: res.ETag ?? '' };
+        }
+        const upload = new Upload({
+          client,
+          params: { Bucket, Key: key, Body, ContentType: 'application/json', ACL: 'private' },
+          leavePartsOnError: false,
+        });
+        const res = await upload.done();
+        return { etag: res.ETag ?? '' };
+      } catch (err) {
+        if (isPrecondition(err) || (condition.ifMatch && isMissing(err))) {
+          throw new PreconditionFailedError(`${key} changed while we were writing it`, { cause: err });
+        }
+        throw storageError('write', key, err);
+      }
+    },
+
+    async putStream(key, body, contentType = 'application/json') {
+      try {
+        const upload = new Upload({
+          client,
+          params: { Bucket, Key: key, Body: body, ContentType: contentType, ACL: 'private' },
+          queueSize: 2,
+          partSize: 5 * 1024 * 1024,
+          leavePartsOnError: false,
+        });
+        await upload.done();
+      } catch (err) {
+        throw storageError('upload', key, err);
+      }
+    },
+
+    async getStream(key) {
+      try {
+        const res = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+        return res.Body as Readable;
+      } catch (err) {
+        if (isMissing(err)) return null;
+        throw storageError('read', key, err);
+      }
+    },
+
+    async exists(key) {
+      try {
+        await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+        return true;
+      } catch (err) {
+        if (isMissing(err)) return false;
+        throw storageError('head', key, err);
+      }
+    },
+
+    async delete(key) {
+      try {
+        await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+      } catch (err) {
+        if (!isMissing(err)) throw storageError('delete', key, err);
+      }
+    },
+
+    async deletePrefix(prefix) {
+      const all = await store.list(prefix);
+      for (let i = 0; i < all.length; i += 1000) {
+        const batch = all.slice(i, i + 1000);
+        try {
+          await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+        } catch (err) {
+          throw storageError('delete', prefix, err);
+        }
+      }
+      return all.length;
+    },
+
+    async list(prefix) {
+      const out: string[] = [];
+      let ContinuationToken: string | undefined;
+      do {
+        let res;
+        try {
+          res = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken, MaxKeys: 1000 }));
+        } catch (err) {
+          throw storageError('list', prefix, err);
+        }
+        for (const obj of res.Contents ?? []) if (obj.Key) out.push(obj.Key);
+        ContinuationToken = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } while (ContinuationToken);
+      return out;
+    },
+
+    supportsConditionalWrites() {
+      conditional ??= probeConditionalWrites(store);
+      return conditional;
+    },
+  };
+  return store;
+}
+
+// A store that ignores If-None-Match overwrites an existing key instead of answering 412.
+async function probeConditionalWrites(store: ObjectStore): Promise<boolean> {
+  const key = 'private/probe/conditional-writes';
+  await store.putJson(key, { probe: true });
+  try {
+    await store.putJson(key, { probe: true }, { ifNoneMatch: '*' });
+    return false;
+  } catch (err) {
+    if (err instanceof PreconditionFailedError) return true;
+    throw err;
+  }
+}
