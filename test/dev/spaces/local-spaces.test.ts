@@ -1,0 +1,147 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalSpaces } from '../../../lib/dev/spaces';
+import { mapLimit, startTestSpaces, type TestSpaces } from './helpers';
+
+const BUCKET = 'test-bucket';
+
+function md5(data: Buffer): string {
+  return createHash('md5').update(data).digest('hex');
+}
+
+// Child processes of this test process, minus the `ps` that lists them.
+function childPids(): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([pid, comm]) => pid && comm !== 'ps')
+    .map(([pid]) => Number(pid))
+    .sort();
+}
+
+describe('startLocalSpaces', () => {
+  let t: TestSpaces;
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    t = await startTestSpaces({ bucket: BUCKET });
+    s3 = t.client();
+  });
+  afterAll(() => t.cleanup());
+
+  it('serves an endpoint on 127.0.0.1 with s3rver credentials', () => {
+    expect(t.spaces.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(t.spaces).toMatchObject({ bucket: BUCKET, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
+  });
+
+  it('round-trips put, head, get and delete', async () => {
+    // Prepare
+    const key = 'users/u1/shopify/shopify_data.json';
+    const body = JSON.stringify({ shop: 'demo', products: [1, 2, 3] });
+
+    // Act
+    const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: 'application/json' }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const text = await got.Body?.transformToString();
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+
+    // Assess
+    expect(head.ETag).toBe(put.ETag);
+    expect(head.ContentType).toBe('application/json');
+    expect(text).toBe(body);
+    await expect(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
+  });
+
+  it('pages ListObjectsV2 past 1000 keys', async () => {
+    // Prepare
+    const keys = Array.from({ length: 1105 }, (_, i) => `many/${String(i).padStart(5, '0')}.json`);
+    await mapLimit(keys, 16, (Key) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: '{}' })));
+
+    // Act
+    const listed: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'many/', ContinuationToken: token }));
+      listed.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      pages += 1;
+    } while (token);
+
+    // Assess
+    expect(pages).toBe(2);
+    expect(listed).toEqual(keys);
+  }, 30_000);
+
+  it('stores a multipart upload of a > 10 MB stream byte for byte', async () => {
+    // Prepare
+    const data = randomBytes(12 * 1024 * 1024 + 123);
+    const chunks = Array.from({ length: Math.ceil(data.length / 65536) }, (_, i) => data.subarray(i * 65536, (i + 1) * 65536));
+
+    // Act
+    const upload = new Upload({
+      client: s3,
+      params: { Bucket: BUCKET, Key: 'big/snapshot.bin', Body: Readable.from(chunks) },
+      partSize: 5 * 1024 * 1024,
+    });
+    await upload.done();
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'big/snapshot.bin' }));
+    const stored = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
+
+    // Assess
+    expect(stored.length).toBe(data.length);
+    expect(md5(stored)).toBe(md5(data));
+    expect(t.spaces.stats()).toMatchObject({ multipartCompleted: 1, openMultipartUploads: 0 });
+  });
+});
+
+describe('LocalSpaces.close', () => {
+  it('leaves no s3rver process behind and can be called twice', async () => {
+    // Prepare
+    const t = await startTestSpaces();
+    const { pid } = t.spaces;
+    expect(() => process.kill(pid, 0)).not.toThrow();
+
+    // Act
+    await t.cleanup();
+    await t.spaces.close();
+
+    // Assess
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('rejects without leaving a child when the proxy port is taken', async () => {
+    // Prepare
+    const t = await startTestSpaces();
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'local-spaces-port-'));
+    const port = Number(new URL(t.spaces.endpoint).port);
+    const childrenBefore = childPids();
+
+    // Act / Assess
+    try {
+      await expect(startLocalSpaces({ dataDir, bucket: 'other', port })).rejects.toThrow(/EADDRINUSE/);
+      expect(childPids()).toEqual(childrenBefore);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+      await t.cleanup();
+    }
+  });
+});
