@@ -30,7 +30,7 @@ export interface SeedUserInput {
   userId?: string;
   name?: string;
   email?: string;
-  /** A count of generated Pages, or Pages to create (or link, when the id already exists). */
+  /** A count of generated Pages, or Pages to create with only the given fields set (or to link and patch, when the id already exists). */
   pages: number | Array<FacebookPagePatch & { id?: string }>;
 }
 
@@ -80,7 +80,11 @@ export class EmulatorState {
         applyPagePatch(existing, spec);
         return existing.id;
       }
-      const page = generatedPage(spec.id ?? `1080${String(++this.seq).padStart(11, '0')}`, i + 1);
+      const id = spec.id ?? `1080${String(++this.seq).padStart(11, '0')}`;
+      // A count gets richly generated Pages; explicit Pages keep only what they set (plus the always-present basics).
+      const generated = generatedPage(id, i + 1);
+      const page: FacebookPage =
+        typeof input.pages === 'number' ? generated : { id, name: generated.name, category: generated.category, link: generated.link, tasks: generated.tasks };
       applyPagePatch(page, spec);
       this.pages.set(page.id, page);
       return page.id;
