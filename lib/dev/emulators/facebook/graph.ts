@@ -40,6 +40,7 @@ function pageFor(state: EmulatorState, principal: Principal, page: FacebookPage,
 
 /** `GET /me` for a user or Page token (`id`, `name` by default). */
 export function me(state: EmulatorState, request: GraphRequest, principal: Principal): GraphReply {
+  if (request.method !== 'GET') throw unsupportedRequest(request.method, 'me');
   if (principal.kind === 'app') {
     throw new GraphError({ message: 'An active access token must be used to query information about the current user.', code: 2500 });
   }
@@ -58,6 +59,7 @@ function decodeCursor(cursor: string, ids: string[]): number {
 
 /** `GET /me/accounts` (or `/{user-id}/accounts`) with cursor paging; `paging.next` appears only while more results exist. */
 export function accounts(state: EmulatorState, request: GraphRequest, principal: Principal, userRef: string): GraphReply {
+  if (request.method !== 'GET') throw unsupportedRequest(request.method, `${userRef}/accounts`);
   if (principal.kind === 'page') throw nonexistingField('accounts', 'Page');
   if (principal.kind === 'app') throw unsupportedRequest(request.method, userRef);
   if (userRef !== 'me' && userRef !== principal.user.id) throw unsupportedRequest(request.method, userRef);

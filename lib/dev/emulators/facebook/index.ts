@@ -23,7 +23,17 @@ import {
   type WebhookDeliveryResult,
 } from './webhooks';
 
-export type * from './types';
+export type {
+  AppSubscription,
+  FacebookEmulatorOptions,
+  FacebookEmulatorStats,
+  FacebookFault,
+  FacebookPage,
+  FacebookPagePatch,
+  FacebookUser,
+  PageLocation,
+  TokenState,
+} from './types';
 export type { SeedUserInput } from './state';
 export type { ChangePageResult, PageWebhookEntry, SendMessagingWebhookOptions, SendPageWebhookOptions, WebhookDeliveryResult } from './webhooks';
 export type { SignedRequestOptions } from './signed-request';
