@@ -76,6 +76,9 @@ export async function spawnS3rver(options: S3rverProcessOptions): Promise<S3rver
   try {
     const port = await waitForReady(child, () => stderrTail);
     if (child.pid === undefined) throw new Error('s3rver child has no pid');
+    // After the ready line, stdout carries only s3rver's request log.
+    if (options.silent) child.stdout?.resume();
+    else child.stdout?.pipe(process.stdout, { end: false });
     return { port, pid: child.pid, stop };
   } catch (err) {
     await stop();
@@ -111,7 +114,6 @@ function waitForReady(child: ChildProcess, stderr: () => string): Promise<number
       clearTimeout(timer);
       child.stdout?.off('data', onData);
       child.off('exit', onExit);
-      child.stdout?.resume();
     }
     child.stdout?.on('data', onData);
     child.once('exit', onExit);

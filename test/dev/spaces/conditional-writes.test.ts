@@ -130,5 +130,5 @@ describe('conditional writes through the local Spaces proxy', () => {
     const conflicts = attempts.reduce((sum, n) => sum + n - 1, 0);
     expect(conflicts).toBeGreaterThan(0);
     expect(t.spaces.stats().preconditionFailed - before).toBe(conflicts);
-  }, 30_000);
+  });
 });

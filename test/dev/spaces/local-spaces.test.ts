@@ -5,12 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import {
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +91,7 @@ describe('startLocalSpaces', () => {
     // Assess
     expect(pages).toBe(2);
     expect(listed).toEqual(keys);
-  }, 30_000);
+  });
 
   it('stores a multipart upload of a > 10 MB stream byte for byte', async () => {
     // Prepare
@@ -126,6 +128,42 @@ describe('LocalSpaces.close', () => {
 
     // Assess
     expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('keeps objects and open multipart uploads across a restart on the same dataDir', async () => {
+    // Prepare
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'local-spaces-restart-'));
+    try {
+      const first = await startLocalSpaces({ dataDir, bucket: BUCKET });
+      const client = (spaces: typeof first) =>
+        new S3Client({
+          endpoint: spaces.endpoint,
+          region: spaces.region,
+          forcePathStyle: true,
+          credentials: { accessKeyId: spaces.accessKeyId, secretAccessKey: spaces.secretAccessKey },
+        });
+      const s3a = client(first);
+      await s3a.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'kept.json', Body: '"kept"' }));
+      const { UploadId } = await s3a.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'open.bin' }));
+      s3a.destroy();
+      await first.close();
+
+      // Act
+      const second = await startLocalSpaces({ dataDir, bucket: BUCKET });
+      const s3b = client(second);
+      const got = await s3b.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'kept.json' }));
+      const uploads = await s3b.send(new ListMultipartUploadsCommand({ Bucket: BUCKET }));
+      const stats = second.stats();
+      s3b.destroy();
+      await second.close();
+
+      // Assess
+      expect(await got.Body?.transformToString()).toBe('"kept"');
+      expect(uploads.Uploads?.map((u) => u.UploadId)).toEqual([UploadId]);
+      expect(stats.openMultipartUploads).toBe(1);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('rejects without leaving a child when the proxy port is taken', async () => {
