@@ -1,6 +1,6 @@
 // Bundles every function declared in project.yml into one CommonJS `index.js` beside its `index.ts` (contract §4, "Our recipe").
 // Usage: node build.mjs [--quiet] [--project <dir>]
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -58,6 +58,14 @@ function checkLayout(projectDir, functions) {
   if (problems.length > 0) throw new BuildError(`Build failed:\n  - ${problems.join('\n  - ')}`);
 }
 
+/** Writes atomically (temp file + rename) and only when the bytes differ, so a running host never reads a half-written bundle. */
+function writeIfChanged(path, contents) {
+  if (existsSync(path) && Buffer.from(contents).equals(readFileSync(path))) return;
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, path);
+}
+
 function printTable(built) {
   const rows = built.map((f) => [`${f.pkg}/${f.name}`, String(f.web), `${f.timeout} ms`, `${(f.bytes / 1024).toFixed(1)} KB`]);
   const header = ['function', 'web', 'timeout', 'bundle'];
@@ -88,7 +96,7 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
   const entryPoints = functions.map((f) => ({ in: join(dir, 'packages', f.pkg, f.name, 'index.ts'), out: join(f.pkg, f.name, 'index') }));
   if (entryPoints.length > 0) {
     try {
-      await esbuild.build({
+      const result = await esbuild.build({
         entryPoints,
         outdir: join(dir, 'packages'),
         bundle: true,
@@ -98,7 +106,9 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
         minify: true,
         legalComments: 'none',
         logLevel: 'silent',
+        write: false,
       });
+      for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);
     } catch (err) {
       const messages = (err.errors ?? []).map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
       throw new BuildError(`esbuild failed:\n  ${messages.join('\n  ') || err.message}`);

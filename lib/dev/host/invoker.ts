@@ -72,7 +72,9 @@ export class Invoker {
         { key: 'limits', value: { ...fn.limits } },
       ],
     };
-    const done = this.execute(fn, args, record, opts.transactionId ?? newActivationId()).finally(() => this.options.limiter.finish());
+    const done = this.execute(fn, args, record, opts.transactionId ?? newActivationId())
+      .catch((err: unknown) => this.internalError(record, err))
+      .finally(() => this.options.limiter.finish());
     this.options.store.add(record, done.then((c) => c.record));
     return { ok: true, activationId, record, done };
   }
@@ -132,6 +134,13 @@ export class Invoker {
       pool.release(proc);
     }
     return this.finish(record, outcome, fn.limits.timeout);
+  }
+
+  private internalError(record: ActivationRecord, err: unknown): Completed {
+    record.end = Date.now();
+    record.duration = record.end - record.start;
+    record.response = { status: 'whisk internal error', success: false, result: { error: err instanceof Error ? err.message : String(err) } };
+    return { record, developerReason: 'crash' };
   }
 
   private finish(record: ActivationRecord, outcome: RunOutcome, timeoutMs: number): Completed {
