@@ -82,20 +82,20 @@ const functionsShape = {
 };
 
 const areas = {
-  core: coreShape,
-  spaces: spacesShape,
-  shopify: shopifyShape,
-  facebook: facebookShape,
-  functions: functionsShape,
-} as const;
+  core: z.object(coreShape),
+  spaces: z.object(spacesShape),
+  shopify: z.object(shopifyShape),
+  facebook: z.object(facebookShape),
+  functions: z.object(functionsShape),
+};
 
 type Areas = typeof areas;
 /** A configuration area a function can ask for. */
 export type Area = keyof Areas;
-type Parsed<A extends Area> = z.infer<z.ZodObject<Areas[A]>>;
+type Parsed = { [K in Area]: z.infer<Areas[K]> };
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /** The validated configuration of the areas `A`. */
-export type Config<A extends Area = Area> = UnionToIntersection<Parsed<A>>;
+export type Config<A extends Area = Area> = UnionToIntersection<Parsed[A]>;
 /** Every area at once. */
 export type FullConfig = Config<Area>;
 
@@ -105,7 +105,7 @@ export type FullConfig = Config<Area>;
  */
 export function loadConfig<A extends Area>(env: Record<string, string | undefined>, need: readonly A[]): Config<A> {
   const shape: Record<string, z.ZodType> = {};
-  for (const area of need) Object.assign(shape, areas[area]);
+  for (const area of need) Object.assign(shape, areas[area].shape);
   if (need.includes('functions' as A) && env.FN_API_HOST === undefined && env.__OW_API_HOST) {
     env = { ...env, FN_API_HOST: env.__OW_API_HOST };
   }

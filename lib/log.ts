@@ -47,3 +47,8 @@ export function redact(message: string, secrets: Iterable<string>): string {
   for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, '[redacted]');
   return out;
 }
+
+/** Formats a small object the way the seed's Python logs print dicts: `{'status': 'success'}`. */
+export function pyRepr(value: unknown): string {
+  return JSON.stringify(value).replace(/"/g, "'").replace(/':/g, "': ").replace(/,'/g, ", '");
+}

@@ -65,6 +65,7 @@ export const ShopifySnapshotSchema = z.object({
     apiVersion: z.string(),
     productCount: z.number().int(),
     source: z.enum(['oauth', 'poll', 'webhook', 'manual']),
+    tombstones: z.record(z.string(), z.string()).optional().describe('Recently deleted product GIDs and when they were deleted'),
   }),
 });
 

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { appPath, loadConfig } from '../../lib/config';
+import { ConfigError } from '../../lib/errors';
+import { testEnv } from '../helpers/test-config';
+
+describe('loadConfig', () => {
+  it('applies defaults and normalises URLs', () => {
+    const config = loadConfig(testEnv({ APP_URL: 'https://x.example/api/v1/web/fn-1/' }), ['core', 'shopify', 'facebook']);
+    expect(config.APP_URL).toBe('https://x.example/api/v1/web/fn-1');
+    expect(config.SHOPIFY_API_VERSION).toBe('2026-07');
+    expect(config.SHOPIFY_ADMIN_ORIGIN).toBe('https://{shop}');
+    expect(config.FACEBOOK_GRAPH_VERSION).toBe('v25.0');
+    expect(config.SHOPIFY_SCOPES).toContain('read_products');
+  });
+
+  it('names every missing or invalid key in one error without echoing secrets', () => {
+    const env = testEnv({ APP_URL: undefined, SPACES_BUCKET: undefined, SESSION_SECRET: 'short-secret-value', SHOPIFY_API_VERSION: '2026-13' });
+    let error: unknown;
+    try {
+      loadConfig(env, ['core', 'spaces', 'shopify']);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain('APP_URL is missing');
+    expect(message).toContain('SPACES_BUCKET is missing');
+    expect(message).toContain('SESSION_SECRET is invalid');
+    expect(message).toContain('SHOPIFY_API_VERSION is invalid');
+    expect(message).not.toContain('short-secret-value');
+  });
+
+  it('treats the deployer\'s unresolved <VAR> placeholder as unset', () => {
+    expect(() => loadConfig(testEnv({ SHOPIFY_API_KEY: '<SHOPIFY_API_KEY>' }), ['shopify'])).toThrow(/SHOPIFY_API_KEY is missing/);
+    const config = loadConfig(testEnv({ FN_API_KEY: '<FN_API_KEY>' }), ['functions']);
+    expect(config.FN_API_KEY).toBeUndefined();
+  });
+
+  it('rejects a TOKEN_ENCRYPTION_KEY that is not 32 bytes of base64', () => {
+    expect(() => loadConfig(testEnv({ TOKEN_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }), ['core'])).toThrow(/TOKEN_ENCRYPTION_KEY is invalid/);
+  });
+
+  it('derives the cookie path from APP_URL', () => {
+    expect(appPath('https://faas.doserverless.co/api/v1/web/fn-abc')).toBe('/api/v1/web/fn-abc');
+    expect(appPath('http://localhost:5000')).toBe('/');
+  });
+});
