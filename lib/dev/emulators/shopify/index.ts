@@ -1,0 +1,133 @@
+import type { AddressInfo } from 'node:net';
+import { type Plan, STANDARD_PLAN } from './bucket';
+import type { CatalogOptions } from './catalog';
+import { bucketOf, createCore, type EmulatorCore, statsOf } from './core';
+import type { GraphqlFault } from './faults';
+import type { ShopStats } from './graphql';
+import type { ProductRecord, VariantRecord, WebhookSubscriptionRecord } from './records';
+import { createEmulatorServer } from './server';
+import type { ProductPatch } from './store';
+import { toTopicEnum } from './webhook-subscriptions';
+
+export type { Plan } from './bucket';
+export type { CatalogOptions } from './catalog';
+export type { GraphqlFault } from './faults';
+export type { ShopStats } from './graphql';
+export { signQuery, signWebhookBody, verifyQueryHmac, verifyWebhookHmac } from './hmac';
+export type * from './records';
+export { loadAdminSchema, validateAdminDocument } from './schema';
+export type { ProductPatch } from './store';
+
+/** Options of {@link startShopifyEmulator}. */
+export interface ShopifyEmulatorOptions {
+  /** Port on 127.0.0.1 (default 0: ephemeral). */
+  port?: number;
+  /** App client ID. */
+  apiKey: string;
+  /** App client secret (signs OAuth callbacks and webhooks). */
+  apiSecret: string;
+  /** Allowed `redirect_uri` values; empty or absent allows any http(s) URL. */
+  allowedRedirectUris?: string[];
+  /** Show a one-click Approve page on authorize instead of redirecting at once. */
+  demo?: boolean;
+  /** App name on the Approve page. */
+  appName?: string;
+  /** GraphQL bucket (default 2000 points, 100 points/s). */
+  plan?: Plan;
+  /** Speed-up of emulator time: 20 restores the bucket 20× faster and shortens its own waits 20×. */
+  clockScale?: number;
+  /** Clock in epoch ms (default `Date.now`). */
+  now?: () => number;
+  /** Force expiring (true) or non-expiring (false) offline tokens; absent follows the request's `expiring` field. */
+  expiringTokens?: boolean;
+}
+
+/** A running Shopify emulator with test controls. */
+export interface ShopifyEmulator {
+  /** `http://127.0.0.1:<port>`. */
+  readonly origin: string;
+  /** `http://127.0.0.1:<port>/{shop}`, the app's `SHOPIFY_ADMIN_ORIGIN`. */
+  readonly adminOriginTemplate: string;
+  readonly port: number;
+  /** (Re)generates a shop's catalog deterministically. */
+  seedShop(shop: string, options?: CatalogOptions): void;
+  /** Products of a shop, ordered by id (live records: mutate through the helpers). */
+  getProducts(shop: string): ProductRecord[];
+  /** Variants of a product in position order. */
+  getVariants(shop: string, productGid: string): VariantRecord[];
+  /** Patches a product and bumps its `updatedAt`. */
+  updateProduct(shop: string, productGid: string, patch: ProductPatch): ProductRecord;
+  /** Deletes a product; returns whether it existed. */
+  deleteProduct(shop: string, productGid: string): boolean;
+  /** Sets the available quantity behind an inventory item. */
+  setInventory(shop: string, inventoryItemGid: string, quantity: number): VariantRecord;
+  /** Queues one-shot faults for the next GraphQL requests (the list repeated `count` times). */
+  injectFaults(faults: { graphql?: GraphqlFault[]; count?: number }): void;
+  /** Revokes every token of a shop: 401 from now on. */
+  revokeToken(shop: string): void;
+  /** Expires every access token of a shop now (refresh tokens stay valid). */
+  expireAccessTokens(shop: string): void;
+  /** Sets the shop's bucket level (e.g. 0 to provoke THROTTLED). */
+  setBucketLevel(shop: string, points: number): void;
+  /** GraphQL usage counters of a shop. */
+  stats(shop: string): ShopStats;
+  /** API-created webhook subscriptions of a shop. */
+  webhooks(shop: string): WebhookSubscriptionRecord[];
+  /** Deletes a shop's subscriptions of a topic (`products/update` or `PRODUCTS_UPDATE`); returns how many. */
+  dropSubscription(shop: string, topic: string): number;
+  /** Stops the server, cancels timers and closes open connections. */
+  close(): Promise<void>;
+}
+
+/** Starts the emulator on 127.0.0.1 and resolves once it listens. */
+export async function startShopifyEmulator(options: ShopifyEmulatorOptions): Promise<ShopifyEmulator> {
+  const core = createCore({
+    apiKey: options.apiKey, apiSecret: options.apiSecret, appName: options.appName ?? 'Messenger Sales Bot',
+    allowedRedirectUris: options.allowedRedirectUris ?? [], demo: options.demo ?? false, plan: options.plan ?? STANDARD_PLAN,
+    clockScale: options.clockScale ?? 1, now: options.now ?? Date.now, expiringTokens: options.expiringTokens,
+  });
+  const server = createEmulatorServer(core, undefined);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  core.origin = `http://127.0.0.1:${port}`;
+  return buildFacade(core, port, async () => {
+    for (const timer of core.timers) clearTimeout(timer);
+    core.timers.clear();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+}
+
+function buildFacade(core: EmulatorCore, port: number, close: () => Promise<void>): ShopifyEmulator {
+  const shop = (domain: string) => core.shops.get(domain);
+  return {
+    origin: core.origin,
+    adminOriginTemplate: `${core.origin}/{shop}`,
+    port,
+    seedShop: (domain, catalog = {}) => void core.shops.seed(domain, catalog),
+    getProducts: (domain) => shop(domain).productList(),
+    getVariants: (domain, productGid) => {
+      const product = shop(domain).products.get(productGid);
+      return product ? shop(domain).variantsOf(product) : [];
+    },
+    updateProduct: (domain, productGid, patch) => shop(domain).updateProduct(productGid, patch, core.now()),
+    deleteProduct: (domain, productGid) => shop(domain).deleteProduct(productGid),
+    setInventory: (domain, itemGid, quantity) => shop(domain).setInventory(itemGid, quantity, core.now()),
+    injectFaults: ({ graphql = [], count = 1 }) => core.faults.push(graphql, count),
+    revokeToken: (domain) => core.tokens.revokeShop(domain),
+    expireAccessTokens: (domain) => core.tokens.expireAccessTokens(domain),
+    setBucketLevel: (domain, points) => bucketOf(core, domain).set(points),
+    stats: (domain) => ({ ...statsOf(core, domain) }),
+    webhooks: (domain) => [...shop(domain).subscriptions.values()],
+    dropSubscription: (domain, topic) => {
+      const subs = shop(domain).subscriptions;
+      const doomed = [...subs.values()].filter((s) => s.topic === toTopicEnum(topic));
+      for (const s of doomed) subs.delete(s.id);
+      return doomed.length;
+    },
+    close,
+  };
+}
