@@ -4,9 +4,11 @@ import type { ServerResponse } from 'node:http';
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
 const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
+const XML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' };
+
 /** Escapes text for use inside an XML element. */
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&'"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+  return text.replace(/[<>&'"]/g, (ch) => XML_ENTITIES[ch] ?? ch);
 }
 
 /** Renders `<Tag>value</Tag>` pairs in order, escaping values. */
@@ -70,26 +72,28 @@ export const INTERNAL_ERROR: S3ErrorSpec = {
 /** S3's throttling answer, which the AWS SDK retries with backoff. */
 export const SLOW_DOWN: S3ErrorSpec = { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' };
 
+function newRequestId(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
 /** Writes `body` as an S3-style XML response with a fresh request id. */
-export function sendXml(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  const requestId = randomBytes(8).toString('hex').toUpperCase();
+export function sendXml(res: ServerResponse, status: number, body: string, requestId = newRequestId()): void {
   const payload = Buffer.from(body, 'utf8');
   res.writeHead(status, {
     'content-type': 'application/xml',
     'content-length': String(payload.length),
     'x-amz-request-id': requestId,
     'x-amz-id-2': requestId,
-    ...headers,
   });
   res.end(res.req?.method === 'HEAD' ? undefined : payload);
 }
 
 /** Answers with an S3 XML error document. */
 export function sendError(res: ServerResponse, error: S3ErrorSpec, resource = ''): void {
-  const requestId = randomBytes(8).toString('hex').toUpperCase();
+  const requestId = newRequestId();
   const body =
     `${XML_DECLARATION}<Error>` +
     xmlFields({ Code: error.code, Message: error.message, ...error.extra, Resource: resource, RequestId: requestId }) +
     '</Error>';
-  sendXml(res, error.status, body, { 'x-amz-request-id': requestId });
+  sendXml(res, error.status, body, requestId);
 }
