@@ -7,6 +7,11 @@ import type { ShopStats } from './graphql';
 import type { ProductRecord, VariantRecord, WebhookSubscriptionRecord } from './records';
 import { createEmulatorServer } from './server';
 import type { ProductPatch } from './store';
+import { type FireOptions, fireWebhooks, type SubscriptionDelivery } from './webhook-dispatch';
+import {
+  compliancePayload, deletePayload, inventoryLevelPayload, type Payload, productPayload, shopPayload,
+} from './webhook-payloads';
+import { type SendWebhookOptions, sendWebhook, type WebhookDelivery } from './webhook-sender';
 import { toTopicEnum } from './webhook-subscriptions';
 
 export type { Plan } from './bucket';
@@ -17,6 +22,10 @@ export { signQuery, signWebhookBody, verifyQueryHmac, verifyWebhookHmac } from '
 export type * from './records';
 export { loadAdminSchema, validateAdminDocument } from './schema';
 export type { ProductPatch } from './store';
+export { toShopifyJson } from './json';
+export type { FireOptions, SubscriptionDelivery } from './webhook-dispatch';
+export type { Payload } from './webhook-payloads';
+export type { SendWebhookOptions, WebhookDelivery } from './webhook-sender';
 
 /** Options of {@link startShopifyEmulator}. */
 export interface ShopifyEmulatorOptions {
@@ -75,6 +84,22 @@ export interface ShopifyEmulator {
   webhooks(shop: string): WebhookSubscriptionRecord[];
   /** Deletes a shop's subscriptions of a topic (`products/update` or `PRODUCTS_UPDATE`); returns how many. */
   dropSubscription(shop: string, topic: string): number;
+  /** Signs (app secret unless overridden) and POSTs one webhook with Shopify's headers and escaping. */
+  sendWebhook(options: SendWebhookOptions): Promise<WebhookDelivery>;
+  /** Delivers a topic's event for a resource to every API-created subscription; 8 consecutive failures delete one. */
+  fireWebhooks(shop: string, topic: string, resourceGid?: string, options?: FireOptions): Promise<SubscriptionDelivery[]>;
+  /** Fires `app/uninstalled`, then revokes the shop's tokens and deletes its subscriptions, as an uninstall does. */
+  uninstall(shop: string): Promise<SubscriptionDelivery[]>;
+  /** REST-style `products/update` body of a stored product (ids as bigint). */
+  productPayload(shop: string, productGid: string): Payload;
+  /** `inventory_levels/update` body of an inventory item. */
+  inventoryLevelPayload(shop: string, inventoryItemGid: string): Payload;
+  /** `products/delete` body. */
+  deletePayload(shop: string, productGid: string): Payload;
+  /** `app/uninstalled` body (the REST shop object). */
+  appUninstalledPayload(shop: string): Payload;
+  /** Compliance webhook bodies. */
+  compliancePayload(shop: string, topic: 'customers/data_request' | 'customers/redact' | 'shop/redact'): Payload;
   /** Stops the server, cancels timers and closes open connections. */
   close(): Promise<void>;
 }
@@ -128,6 +153,27 @@ function buildFacade(core: EmulatorCore, port: number, close: () => Promise<void
       for (const s of doomed) subs.delete(s.id);
       return doomed.length;
     },
+    sendWebhook: (options) => sendWebhook(options, core.apiSecret, core.now()),
+    fireWebhooks: (domain, topic, resourceGid, options) => fireWebhooks(core, domain, topic, resourceGid, options),
+    uninstall: async (domain) => {
+      const deliveries = await fireWebhooks(core, domain, 'app/uninstalled', undefined);
+      core.tokens.revokeShop(domain);
+      shop(domain).subscriptions.clear();
+      return deliveries;
+    },
+    productPayload: (domain, productGid) => {
+      const product = shop(domain).products.get(productGid);
+      if (!product) throw new Error(`No product ${productGid} in ${domain}`);
+      return productPayload(shop(domain), product);
+    },
+    inventoryLevelPayload: (domain, itemGid) => {
+      const item = shop(domain).items.get(itemGid);
+      if (!item) throw new Error(`No inventory item ${itemGid} in ${domain}`);
+      return inventoryLevelPayload(shop(domain), item);
+    },
+    deletePayload: (_domain, productGid) => deletePayload(productGid),
+    appUninstalledPayload: (domain) => shopPayload(shop(domain)),
+    compliancePayload: (domain, topic) => compliancePayload(shop(domain), topic),
     close,
   };
 }
