@@ -22,6 +22,7 @@ const SECRET_KEYS = new Set([
 // The deployer turns an unresolved `${VAR}` into the literal `<VAR>`: treat that as unset.
 const unset = (v: unknown) => (typeof v === 'string' && (v.trim() === '' || /^<[A-Za-z0-9_]+>$/.test(v.trim())) ? undefined : v);
 const str = () => z.preprocess((v) => (typeof v === 'string' ? unset(v.trim()) : v), z.string());
+const strOr = (fallback: string) => z.preprocess((v) => (typeof v === 'string' ? unset(v.trim()) : v), z.string().default(fallback));
 const optStr = () => z.preprocess((v) => (typeof v === 'string' ? unset(v.trim()) : v), z.string().optional());
 const origin = (fallback: string) =>
   z.preprocess(
@@ -43,7 +44,7 @@ const coreShape = {
 
 const spacesShape = {
   SPACES_ENDPOINT: origin('https://nyc3.digitaloceanspaces.com'),
-  SPACES_REGION: str().default('nyc3'),
+  SPACES_REGION: strOr('nyc3'),
   SPACES_BUCKET: str().pipe(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name')),
   SPACES_KEY: str(),
   SPACES_SECRET: str(),
@@ -53,8 +54,8 @@ const shopifyShape = {
   SHOPIFY_API_KEY: str(),
   SHOPIFY_API_SECRET: str(),
   SHOPIFY_API_SECRET_PREVIOUS: optStr(),
-  SHOPIFY_SCOPES: str().default(DEFAULT_SHOPIFY_SCOPES),
-  SHOPIFY_API_VERSION: str().pipe(z.string().regex(/^(\d{4}-(01|04|07|10)|unstable)$/, 'must look like 2026-07')).default('2026-07'),
+  SHOPIFY_SCOPES: strOr(DEFAULT_SHOPIFY_SCOPES),
+  SHOPIFY_API_VERSION: strOr('2026-07').pipe(z.string().regex(/^(\d{4}-(01|04|07|10)|unstable)$/, 'must look like 2026-07')),
   SHOPIFY_ADMIN_ORIGIN: z.preprocess(
     (v) => (typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v),
     z
@@ -68,8 +69,8 @@ const facebookShape = {
   FACEBOOK_APP_ID: str().pipe(z.string().regex(/^\d+$/, 'must be the numeric App ID')),
   FACEBOOK_APP_SECRET: str(),
   FACEBOOK_VERIFY_TOKEN: str(),
-  FACEBOOK_GRAPH_VERSION: str().pipe(z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0')).default('v25.0'),
-  FACEBOOK_SCOPES: str().default(DEFAULT_FACEBOOK_SCOPES),
+  FACEBOOK_GRAPH_VERSION: strOr('v25.0').pipe(z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0')),
+  FACEBOOK_SCOPES: strOr(DEFAULT_FACEBOOK_SCOPES),
   FACEBOOK_GRAPH_ORIGIN: origin('https://graph.facebook.com'),
   FACEBOOK_WWW_ORIGIN: origin('https://www.facebook.com'),
   FACEBOOK_MESSAGING_FORWARD_URL: z.preprocess(unset, z.url().optional()),
@@ -106,7 +107,7 @@ export type FullConfig = Config<Area>;
 export function loadConfig<A extends Area>(env: Record<string, string | undefined>, need: readonly A[]): Config<A> {
   const shape: Record<string, z.ZodType> = {};
   for (const area of need) Object.assign(shape, areas[area].shape);
-  if (need.includes('functions' as A) && env.FN_API_HOST === undefined && env.__OW_API_HOST) {
+  if (need.includes('functions' as A) && unset(env.FN_API_HOST) === undefined && env.__OW_API_HOST) {
     env = { ...env, FN_API_HOST: env.__OW_API_HOST };
   }
   const result = z.object(shape).safeParse(env);

@@ -45,3 +45,16 @@ describe('loadConfig', () => {
     expect(appPath('http://localhost:5000')).toBe('/');
   });
 });
+
+describe('loadConfig defaults behind placeholders', () => {
+  it('uses defaults when the deployer left <VAR> placeholders', () => {
+    const config = loadConfig(
+      testEnv({ SHOPIFY_SCOPES: '<SHOPIFY_SCOPES>', SHOPIFY_API_VERSION: '<SHOPIFY_API_VERSION>', SHOPIFY_ADMIN_ORIGIN: '<SHOPIFY_ADMIN_ORIGIN>', SPACES_REGION: '<SPACES_REGION>', LOG_LEVEL: '<LOG_LEVEL>' }),
+      ['core', 'spaces', 'shopify'],
+    );
+    expect(config.SHOPIFY_API_VERSION).toBe('2026-07');
+    expect(config.SHOPIFY_ADMIN_ORIGIN).toBe('https://{shop}');
+    expect(config.SPACES_REGION).toBe('nyc3');
+    expect(config.LOG_LEVEL).toBe('info');
+  });
+});
