@@ -1,5 +1,5 @@
 import type { FunctionSpec } from '../do/project';
-import { FunctionProcess } from './function-process';
+import { FunctionProcess, type LineSink } from './function-process';
 
 /** Default cap of warm processes per function. */
 export const DEFAULT_POOL_CAP = 16;
@@ -15,6 +15,7 @@ export class FunctionPool {
     private readonly spec: FunctionSpec,
     private readonly functionDir: string,
     private readonly env: Record<string, string>,
+    private readonly idleSink: LineSink,
     private readonly cap: number = DEFAULT_POOL_CAP,
   ) {}
 
@@ -59,7 +60,7 @@ export class FunctionPool {
   }
 
   private spawn(): FunctionProcess {
-    const proc = new FunctionProcess(this.spec, this.functionDir, this.env);
+    const proc = new FunctionProcess(this.spec, this.functionDir, this.env, this.idleSink);
     this.all.add(proc);
     return proc;
   }

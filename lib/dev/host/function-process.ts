@@ -42,7 +42,13 @@ export class FunctionProcess {
   /** False once the process has exited or been killed. */
   alive = true;
 
-  constructor(private readonly spec: FunctionSpec, private readonly functionDir: string, env: Record<string, string>) {
+  constructor(
+    private readonly spec: FunctionSpec,
+    private readonly functionDir: string,
+    env: Record<string, string>,
+    /** Receives lines printed between activations (timers left running, late callbacks). */
+    private readonly idleSink: LineSink,
+  ) {
     this.child = fork(RUNNER_PATH, [], {
       cwd: tmpdir(),
       env,
@@ -59,7 +65,7 @@ export class FunctionProcess {
           this.sentinels += 1;
           this.onSentinel?.();
         } else {
-          this.sink?.(stream, line);
+          (this.sink ?? this.idleSink)(stream, line);
         }
       });
     }

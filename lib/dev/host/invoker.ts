@@ -96,7 +96,8 @@ export class Invoker {
         __OW_API_HOST: this.options.apiHost(),
       };
       const dir = join(this.options.projectDir, 'packages', fn.pkg, fn.name);
-      pool = new FunctionPool(fn, dir, env, this.options.poolCap);
+      const idleSink = (stream: 'stdout' | 'stderr', line: string) => this.options.log(`${key} ${stream === 'stderr' ? '! ' : ''}${line}`);
+      pool = new FunctionPool(fn, dir, env, idleSink, this.options.poolCap);
       this.pools.set(key, pool);
     }
     return pool;

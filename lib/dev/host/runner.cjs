@@ -44,7 +44,12 @@ async function loadText(code, file, main) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'do-host-esm-'));
   const mjs = path.join(tmp, 'index.mjs');
   fs.writeFileSync(mjs, code);
-  return importFile(mjs, main);
+  try {
+    return await importFile(mjs, main);
+  } finally {
+    // The module stays loaded; only the file goes.
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 async function loadZipLike(dir, main) {

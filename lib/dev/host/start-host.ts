@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { DO_LIMITS, listFunctions, loadProject, type FunctionSpec, type Project, type WebMode } from '../do/project';
 import type { TemplateVars } from '../do/templating';
 import { ActivationStore, type ActivationRecord } from './activations';
@@ -11,7 +12,7 @@ import { Invoker } from './invoker';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type HostStats, type RateLimits } from './rate-limiter';
 import { checkAccess, handleActivation, handleInvoke, RUNTIMES_DOCUMENT, type RestContext } from './rest-handler';
 import { applyAliases, route, type PathAlias } from './router';
-import { TriggerRunner } from './triggers';
+import { TriggerRunner, type TriggerInfo } from './triggers';
 import { handleWeb } from './web-handler';
 import { jsonReply, type HttpReply } from './web-result';
 
@@ -56,6 +57,8 @@ export interface Host {
   activations: ActivationStore;
   close(): Promise<void>;
   fireTrigger(name: string): Promise<ActivationRecord>;
+  /** Declared triggers; `nextRun` is set when the host runs them on schedule. */
+  triggers(): TriggerInfo[];
   invoke(pkgFn: string, params?: Record<string, unknown>, options?: { blocking?: boolean }): Promise<ActivationRecord>;
   stats(): HostStats;
 }
@@ -74,9 +77,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const project = loadProject(projectDir, { env: options.env ?? process.env, envFile: options.envFile });
   const functionList = listFunctions(project);
   const functions = new Map(functionList.map((f) => [`${f.pkg}/${f.name}`, f]));
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  for (const f of functionList) {
+    if (!existsSync(join(projectDir, 'packages', f.pkg, f.name, 'index.js'))) log(`warning: ${f.pkg}/${f.name} is not built (run node build.mjs)`);
+  }
   const namespace = options.namespace ?? 'fn-local';
   const apiKey = options.apiKey ?? `${randomUUID()}:${randomBytes(32).toString('hex')}`;
-  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const store = new ActivationStore();
   const limiter = new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.limits });
   const webCutoverMs = options.webCutoverMs ?? DO_LIMITS.webCutoverMs;
@@ -105,7 +111,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         return jsonReply(200, await triggers.fire(target.name));
       }
       case 'index':
-        return jsonReply(200, { namespace, functions: listUrls(functionList, url, namespace), triggers: triggers.names() });
+        return jsonReply(200, { namespace, functions: listUrls(functionList, url, namespace), triggers: triggers.describe() });
       default:
         return jsonReply(404, { error: 'The requested resource does not exist.' });
     }
@@ -137,6 +143,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     activations: store,
     stats: () => limiter.stats(),
     fireTrigger: (name) => triggers.fire(name),
+    triggers: () => triggers.describe(),
     async invoke(pkgFn, params = {}, { blocking = true } = {}) {
       const fn = functions.get(pkgFn);
       if (!fn) throw new Error(`unknown function '${pkgFn}'`);

@@ -9,10 +9,19 @@ export interface BoundTrigger {
   fn: FunctionSpec;
 }
 
+/** A trigger as listed by the host. */
+export interface TriggerInfo {
+  name: string;
+  fn: string;
+  cron: string;
+  enabled: boolean;
+  nextRun?: string;
+}
+
 /** Scheduled triggers of one host: fired on demand, or on their cron schedule (UTC) when started. */
 export class TriggerRunner {
   private readonly triggers = new Map<string, BoundTrigger>();
-  private readonly jobs: Cron[] = [];
+  private readonly jobs = new Map<string, Cron>();
 
   constructor(functions: Iterable<FunctionSpec>, private readonly invoker: Invoker, private readonly log: (line: string) => void) {
     for (const fn of functions) for (const trigger of fn.triggers) this.triggers.set(trigger.name, { trigger, fn });
@@ -32,22 +41,30 @@ export class TriggerRunner {
     return (await started.done).record;
   }
 
+  /** Every trigger with its function and, when scheduled, its next run (ISO, UTC). */
+  describe(): TriggerInfo[] {
+    return [...this.triggers.values()].map(({ trigger, fn }) => {
+      const job = this.jobs.get(trigger.name);
+      return { name: trigger.name, fn: `${fn.pkg}/${fn.name}`, cron: trigger.cron, enabled: trigger.enabled, nextRun: job?.nextRun()?.toISOString() };
+    });
+  }
+
   /** Schedules every enabled trigger with croner in UTC. */
   schedule(): void {
     for (const [name, { trigger }] of this.triggers) {
       if (!trigger.enabled) continue;
-      this.jobs.push(
-        new Cron(trigger.cron, { timezone: 'UTC', protect: true }, () => {
-          this.log(`trigger ${name} fired (${trigger.cron})`);
-          this.fire(name).catch((err: unknown) => this.log(`trigger ${name} failed: ${String(err)}`));
-        }),
-      );
+      // Unnamed jobs: croner's names are process-global, and several hosts may run in one process.
+      const job = new Cron(trigger.cron, { timezone: 'UTC', protect: true }, () => {
+        this.log(`trigger ${name} fired (${trigger.cron})`);
+        this.fire(name).catch((err: unknown) => this.log(`trigger ${name} failed: ${String(err)}`));
+      });
+      this.jobs.set(name, job);
     }
   }
 
   /** Stops every scheduled job. */
   stop(): void {
-    for (const job of this.jobs) job.stop();
-    this.jobs.length = 0;
+    for (const job of this.jobs.values()) job.stop();
+    this.jobs.clear();
   }
 }

@@ -85,6 +85,18 @@ describe('triggers', () => {
     expect(((await res.json()) as Json).response.result.received.mode).toBe('nightly');
   });
 
+  it('schedules enabled triggers in UTC only when asked to', async () => {
+    expect(host.triggers()).toEqual([{ name: 'nightly-sample', fn: 'sample/internal', cron: '0 6 * * *', enabled: true, nextRun: undefined }]);
+    const { host: scheduled } = await startFixtureHost({ schedule: true });
+    try {
+      const next = new Date(scheduled.triggers()[0]?.nextRun ?? '');
+      expect([next.getUTCHours(), next.getUTCMinutes()]).toEqual([6, 0]);
+      expect(next.getTime() - Date.now()).toBeLessThanOrEqual(24 * 3600 * 1000);
+    } finally {
+      await scheduled.close();
+    }
+  });
+
   it('rejects an unknown trigger name', async () => {
     await expect(host.fireTrigger('nope')).rejects.toThrow(/unknown trigger 'nope'/);
   });

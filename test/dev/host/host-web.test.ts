@@ -135,6 +135,12 @@ describe('result mapping', () => {
     expect(await res.text()).toBe('teapot');
   });
 
+  it('loads a single ESM file named by .include through the import() fallback', async () => {
+    const res = await web('esm');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('esm ok (object)');
+  });
+
   it('answers 502 when the function fails at module scope', async () => {
     const res = await web('bad-init');
     expect(res.status).toBe(502);
