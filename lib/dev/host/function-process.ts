@@ -24,6 +24,7 @@ const CRASHED: RunOutcome = {
 export type LineSink = (stream: 'stdout' | 'stderr', line: string) => void;
 
 type RunnerMessage =
+  | { type: 'ready' }
   | { type: 'init-done'; ok: boolean; error?: string }
   | { type: 'result'; json?: string; developerError?: string };
 
@@ -41,6 +42,8 @@ export class FunctionProcess {
   private onExit: ((code: number | null, signal: string | null) => void) | undefined;
   /** False once the process has exited or been killed. */
   alive = true;
+  /** Resolves once Node has booted in the child (or it died trying). */
+  private readonly ready: Promise<void>;
 
   constructor(
     private readonly spec: FunctionSpec,
@@ -69,7 +72,12 @@ export class FunctionProcess {
         }
       });
     }
-    this.child.on('message', (msg: RunnerMessage) => this.onMessage?.(msg));
+    let markReady: () => void = () => undefined;
+    this.ready = new Promise((resolve) => {
+      markReady = resolve;
+    });
+    this.child.on('message', (msg: RunnerMessage) => (msg.type === 'ready' ? markReady() : this.onMessage?.(msg)));
+    this.child.once('exit', () => markReady());
     this.child.on('exit', (code, signal) => {
       this.alive = false;
       this.onExit?.(code, signal);
@@ -83,6 +91,7 @@ export class FunctionProcess {
   async run(args: Record<string, unknown>, owEnv: Record<string, string>, timeoutMs: number, sink: LineSink): Promise<RunOutcome> {
     this.sink = sink;
     this.sentinels = 0;
+    await this.ready;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<RunOutcome>((resolve) => {
       timer = setTimeout(() => {

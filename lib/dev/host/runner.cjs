@@ -145,3 +145,5 @@ process.on('message', (msg) => {
   }
 });
 process.on('disconnect', () => process.exit(0));
+// Node has booted: the host starts the activation clock from here, as DO's clock starts in a running container.
+process.send({ type: 'ready' });
