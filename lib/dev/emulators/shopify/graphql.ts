@@ -119,9 +119,11 @@ export async function runGraphql(call: GraphqlCall): Promise<GraphqlAnswer> {
 }
 
 /** Executes a query without cost or throttling and with unbounded connections (used by bulk operations). */
-export async function executeUnbounded(store: ShopStore, version: string, origin: string, now: () => number, document: DocumentNode) {
+export async function executeUnbounded(
+  store: ShopStore, version: string, origin: string, now: () => number, document: DocumentNode, extraResolvers?: ResolverMap,
+) {
   const ctx: ExecContext = { store, version, origin, now, bulk: true, cost: { actual: 0 } };
-  return execute({ schema: loadAdminSchema(), document, contextValue: ctx, rootValue: {}, fieldResolver: fieldResolver(resolverCache?.extra), typeResolver });
+  return execute({ schema: loadAdminSchema(), document, contextValue: ctx, rootValue: {}, fieldResolver: fieldResolver(extraResolvers), typeResolver });
 }
 
 function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {

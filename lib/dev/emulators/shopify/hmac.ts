@@ -6,8 +6,17 @@ export const QUERY_HMAC_TOLERANCE_SEC = 90;
 /** Query parameters as signed by Shopify: a string, or an array for `key[]` style parameters. */
 export type SignableQuery = Readonly<Record<string, string | readonly string[]>>;
 
+/** A query to sign: a query string (leading `?` optional), URLSearchParams, or a key → value(s) record. */
+export type QueryInput = string | URLSearchParams | SignableQuery;
+
+function toSignable(input: QueryInput): SignableQuery {
+  if (typeof input === 'string') return queryToSignable(new URLSearchParams(input.replace(/^\?/, '')));
+  return input instanceof URLSearchParams ? queryToSignable(input) : input;
+}
+
 /** Builds the exact message Shopify signs for an admin/OAuth query (contract §2.3), without `hmac` and `signature`. */
-export function queryHmacMessage(params: SignableQuery): string {
+export function queryHmacMessage(input: QueryInput): string {
+  const params = toSignable(input);
   const search = new URLSearchParams();
   const keys = Object.keys(params)
     .filter((key) => key !== 'hmac' && key !== 'signature')
@@ -22,8 +31,8 @@ export function queryHmacMessage(params: SignableQuery): string {
 }
 
 /** Returns the lower-case hex HMAC-SHA256 of the query message keyed with the app secret. */
-export function signQuery(params: SignableQuery, secret: string): string {
-  return createHmac('sha256', secret).update(queryHmacMessage(params)).digest('hex');
+export function signQuery(query: QueryInput, secret: string): string {
+  return createHmac('sha256', secret).update(queryHmacMessage(query)).digest('hex');
 }
 
 /** Why a query HMAC check failed. */
@@ -46,11 +55,11 @@ export function queryToSignable(query: URLSearchParams): Record<string, string> 
 
 /** Verifies `hmac` and `timestamp` of a query in constant time (contract §2.3). */
 export function verifyQueryHmac(
-  query: URLSearchParams | SignableQuery,
+  query: QueryInput,
   secret: string,
   options: { nowMs?: number; toleranceSec?: number } = {},
 ): QueryHmacResult {
-  const params = query instanceof URLSearchParams ? queryToSignable(query) : query;
+  const params = toSignable(query);
   const hmac = params.hmac;
   if (typeof hmac !== 'string' || hmac === '') return { ok: false, reason: 'missingHmac' };
   const timestamp = params.timestamp;

@@ -111,7 +111,7 @@ export async function startShopifyEmulator(options: ShopifyEmulatorOptions): Pro
     allowedRedirectUris: options.allowedRedirectUris ?? [], demo: options.demo ?? false, plan: options.plan ?? STANDARD_PLAN,
     clockScale: options.clockScale ?? 1, now: options.now ?? Date.now, expiringTokens: options.expiringTokens,
   });
-  const server = createEmulatorServer(core, undefined);
+  const server = createEmulatorServer(core);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

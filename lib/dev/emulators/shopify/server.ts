@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { bulkResolvers, createBulkRunner } from './bulk';
 import { bucketOf, type EmulatorCore, statsOf } from './core';
 import type { BulkRunnerHooks } from './exec-context';
 import { FAULT_BODIES, type GraphqlFault } from './faults';
@@ -15,7 +16,8 @@ const INVALID_TOKEN = { errors: '[API] Invalid API key or access token (unrecogn
 const DEPRECATION_DOCS = 'https://shopify.dev/api/usage/versioning#deprecation-practices';
 
 /** Creates the HTTP server (not yet listening) that routes every emulator endpoint. */
-export function createEmulatorServer(core: EmulatorCore, bulkRunner: BulkRunnerHooks | undefined): Server {
+export function createEmulatorServer(core: EmulatorCore): Server {
+  const bulkRunner = createBulkRunner(core);
   return createServer((req, res) => {
     route(core, bulkRunner, req, res).catch((error: unknown) => {
       console.error('[shopify-emulator] request failed', error);
@@ -65,7 +67,7 @@ async function handleGraphql(
   } catch { /* answered below as a missing query */ }
   const answer = await runGraphql({
     store: core.shops.get(shop), version, origin: core.origin, now: core.now, bucket: bucketOf(core, shop), stats: statsOf(core, shop),
-    body: parsed, forceThrottle, ...(bulkRunner ? { bulkRunner } : {}),
+    body: parsed, forceThrottle, extraResolvers: bulkResolvers, ...(bulkRunner ? { bulkRunner } : {}),
   });
   sendJson(res, answer.status, answer.body, headers);
 }

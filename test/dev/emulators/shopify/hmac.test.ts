@@ -34,3 +34,11 @@ describe('query HMAC (contract §2.3)', () => {
     expect(verifyWebhookHmac(body, signWebhookBody(body, 'other'), 'k')).toBe(false);
   });
 });
+
+describe('signQuery inputs', () => {
+  it('signs a raw query string the same as its parsed, sorted form', () => {
+    const vector = 'state=0.6784241404160823&code=0907a61c0c8d55e99db179b68161bc00&timestamp=1337178173&shop=some-shop.myshopify.com';
+    expect(signQuery(vector, 'hush')).toBe('700e2dadb827fcc8609e9d5ce208b2e9cdaab9df07390d2cbca10d7c328fc4bf');
+    expect(signQuery(new URLSearchParams(`?${vector}&hmac=x`), 'hush')).toBe('700e2dadb827fcc8609e9d5ce208b2e9cdaab9df07390d2cbca10d7c328fc4bf');
+  });
+});
