@@ -56,6 +56,7 @@ const shopifyShape = {
   SHOPIFY_API_SECRET_PREVIOUS: optStr(),
   SHOPIFY_SCOPES: strOr(DEFAULT_SHOPIFY_SCOPES),
   SHOPIFY_API_VERSION: strOr('2026-07').pipe(z.string().regex(/^(\d{4}-(01|04|07|10)|unstable)$/, 'must look like 2026-07')),
+  SHOPIFY_CALLBACK_SYNC_BUDGET_MS: z.preprocess(unset, z.coerce.number().int().min(1000).max(25_000).default(16_000)),
   SHOPIFY_ADMIN_ORIGIN: z.preprocess(
     (v) => (typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v),
     z

@@ -12,8 +12,6 @@ import { failureMessage, syncShop, type ShopSyncResult, type StepStatus } from '
 import { signShopifyWebhook } from './webhook-signature';
 import { ensureWebhooks, webhookUrl } from './webhook-subscriptions';
 
-// DO turns web calls over 30 s into async ones: leave time for the self-tests and the answer.
-const CATALOG_BUDGET_MS = 16_000;
 const SELF_TEST_TIMEOUT_MS = 5_000;
 
 
@@ -63,7 +61,7 @@ export async function handleShopifyCallback(request: Request, deps: ShopifyDeps)
     registration = { status: 'failed', message: `Webhook registration failed: ${failureMessage(err)}` };
   }
 
-  const sync = await syncShop(shop, deps, { source: 'oauth', deadline: started + CATALOG_BUDGET_MS });
+  const sync = await syncShop(shop, deps, { source: 'oauth', deadline: started + config.SHOPIFY_CALLBACK_SYNC_BUDGET_MS });
   const upload = await uploadStatus(sync, shop, deps);
   const webhookTest = registration.status === 'success' ? await webhookSelfTest(shop, deps) : registration;
   log.info(`Webhook test result for ${shop}: ${pyRepr(webhookTest)}`);

@@ -9,7 +9,7 @@ export const QueryHmacRejection = {
   missingHmac: 'Query does not contain an HMAC value.',
   invalidTimestamp: 'HMAC timestamp is missing or invalid',
   staleTimestamp: 'HMAC timestamp is outside of the tolerance range',
-  invalidHmac: 'HMAC does not match: the query was altered, or SHOPIFY_API_SECRET is not the app\'s client secret.',
+  invalidHmac: 'HMAC does not match: the query was altered, or SHOPIFY_API_SECRET is not the app\'s client secret',
 } as const;
 type Rejection = (typeof QueryHmacRejection)[keyof typeof QueryHmacRejection];
 
