@@ -90,7 +90,9 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
   const functions = listFunctions(project);
   checkLayout(dir, functions);
   if (!quiet) {
-    for (const name of project.unresolvedVariables) console.warn(`warning: \${${name}} is not set (substituted as <${name}>)`);
+    const unresolved = project.unresolvedVariables;
+    // Bundles never embed these values, so this only matters for a deploy.
+    if (unresolved.length > 0) console.warn(`note: ${unresolved.length} \${VAR} not set (the deployer would substitute <VAR>): ${unresolved.join(', ')}`);
     for (const warning of project.warnings) console.warn(`warning: ${warning}`);
   }
   const entryPoints = functions.map((f) => ({ in: join(dir, 'packages', f.pkg, f.name, 'index.ts'), out: join(f.pkg, f.name, 'index') }));
