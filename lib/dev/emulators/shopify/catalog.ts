@@ -56,12 +56,12 @@ export function generateCatalog(domain: string, ids: IdSequence, options: Catalo
   const count = options.products ?? 30;
   for (let i = 1; i <= count; i++) {
     const variantCount = i === 2 && options.bigVariantProduct ? options.bigVariantProduct : (options.variantsPerProduct ?? 3);
-    addProduct(out, domain, ids, rng, i, variantCount);
+    addProduct(out, ids, rng, i, variantCount);
   }
   return out;
 }
 
-function addProduct(out: GeneratedCatalog, domain: string, ids: IdSequence, rng: Prng, index: number, variantCount: number): void {
+function addProduct(out: GeneratedCatalog, ids: IdSequence, rng: Prng, index: number, variantCount: number): void {
   const legacyId = ids.next();
   const first = index === 1;
   const title = first ? 'The Complete Snowboard' : `${rng.pick(ADJECTIVES)} ${rng.pick(MATERIALS)} ${rng.pick(NOUNS)} ${index}`;

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { buildClientSchema, type GraphQLError, type GraphQLSchema, type IntrospectionQuery, parse } from 'graphql';
 import { shopifyValidationErrors } from './validation';
@@ -6,13 +8,15 @@ import { shopifyValidationErrors } from './validation';
 /** Admin API version of the bundled introspection (npm `@shopify/dev-mcp` 1.16.0, `dist/data/admin_2026-07.json.gz`). */
 export const SCHEMA_VERSION = '2026-07';
 
-const SCHEMA_URL = new URL('./schema/admin_2026-07.json.gz', import.meta.url);
+// tsx runs this file as CommonJS (`__dirname`), vitest as ESM (`import.meta.url`): support both.
+const HERE = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+const SCHEMA_PATH = join(HERE, 'schema', 'admin_2026-07.json.gz');
 let cached: GraphQLSchema | undefined;
 
 /** Returns the real Shopify Admin GraphQL schema (2026-07), built once per process. */
 export function loadAdminSchema(): GraphQLSchema {
   if (!cached) {
-    const json = JSON.parse(gunzipSync(readFileSync(SCHEMA_URL)).toString('utf8')) as { data: IntrospectionQuery };
+    const json = JSON.parse(gunzipSync(readFileSync(SCHEMA_PATH)).toString('utf8')) as { data: IntrospectionQuery };
     cached = buildClientSchema(json.data, { assumeValid: true });
   }
   return cached;

@@ -1,5 +1,5 @@
 import { type ConnectionArgs, paginate, type SortKey, sortByKey } from './connection';
-import type { Args, ExecContext, ResolverMap } from './exec-context';
+import type { ExecContext, ResolverMap } from './exec-context';
 import { gid, isoSeconds } from './ids';
 import type { WebhookSubscriptionRecord } from './records';
 

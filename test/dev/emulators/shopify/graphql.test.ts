@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ShopifyEmulator, validateAdminDocument } from '../../../../lib/dev/emulators/shopify';
-import { gql, install, SHOP, startEmulator } from './helpers';
+import { API_KEY, API_SECRET, authorize, exchange, gql, install, SHOP, startEmulator } from './helpers';
 
 const PRODUCTS_PAGE = `query Products($first: Int!, $after: String, $query: String) {
   products(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
@@ -164,3 +164,44 @@ describe('Shopify emulator throttling and faults', () => {
     expect((await gql(emulator, token, '{ shop { id } }')).status).toBe(401);
   });
 });
+
+describe('Shopify emulator clock', () => {
+  it('restores the bucket clockScale times faster and reports the effective restore rate', async () => {
+    // Prepare
+    let now = Date.UTC(2026, 10, 20);
+    const emulator = await startEmulator({ clockScale: 20, now: () => now });
+    try {
+      const token = await install(emulator);
+      emulator.setBucketLevel(SHOP, 0);
+
+      // Act
+      now += 100; // 0.1 s × 100 points/s × 20 = 200 points
+      const { body } = await gql(emulator, token, '{ shop { id } }');
+
+      // Assess
+      expect(body.extensions?.cost.throttleStatus).toEqual({ maximumAvailable: 2000, currentlyAvailable: 199, restoreRate: 2000 });
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('expires offline access tokens after an hour and accepts the refreshed one', async () => {
+    let now = Date.UTC(2026, 10, 20);
+    const emulator = await startEmulator({ now: () => now, expiringTokens: true });
+    try {
+      const callback = await authorize(emulator);
+      const pair = (await (await exchange(emulator, callback.get('code') ?? '')).json()) as { access_token: string; refresh_token: string };
+      now += 3_600_000;
+      expect((await gql(emulator, pair.access_token, '{ shop { id } }')).status).toBe(401);
+      const refreshed = await fetch(`${emulator.origin}/${SHOP}/admin/oauth/access_token`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ client_id: API_KEY, client_secret: API_SECRET, grant_type: 'refresh_token', refresh_token: pair.refresh_token }),
+      });
+      const next = (await refreshed.json()) as { access_token: string };
+      expect((await gql(emulator, next.access_token, '{ shop { id } }')).status).toBe(200);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
