@@ -6,6 +6,15 @@ import { compileProductQuery } from './query-filter';
 import type { ImageRecord, InventoryItemRecord, ProductRecord, VariantRecord } from './records';
 import type { ShopStore } from './store';
 
+/** Throws Shopify's ACCESS_DENIED unless the token holds `read_<resource>` or `write_<resource>` (an empty grant holds all). */
+export function requireScope(ctx: ExecContext, field: string, resource: string): void {
+  const granted = ctx.scope.split(',').filter(Boolean);
+  if (granted.length === 0 || granted.includes(`read_${resource}`) || granted.includes(`write_${resource}`)) return;
+  throw new GraphQLError(`Access denied for ${field} field. Required access: \`read_${resource}\` access scope.`, {
+    extensions: { code: 'ACCESS_DENIED', documentation: 'https://shopify.dev/api/usage/access-scopes', requiredAccess: `\`read_${resource}\` access scope.` },
+  });
+}
+
 /** Largest input array Shopify accepts (`nodes(ids:)`). */
 export const MAX_INPUT_SIZE = 250;
 
@@ -83,19 +92,28 @@ const byPosition = (v: VariantRecord): SortKey => ({ id: v.legacyResourceId, val
 /** Resolvers for the catalog: shop, products, variants, inventory items and `node`/`nodes`. */
 export const catalogResolvers: ResolverMap = {
   'QueryRoot.shop': (_s, _a, ctx) => ctx.store.shop,
-  'QueryRoot.products': (_s, args, ctx) => productsConnection(ctx, args),
+  'QueryRoot.products': (_s, args, ctx) => {
+    requireScope(ctx, 'products', 'products');
+    return productsConnection(ctx, args);
+  },
   'QueryRoot.productsCount': (_s, args, ctx) => {
     const predicate = compileProductQuery(args.query as string | null);
     const count = ctx.store.productList().filter((p) => predicate(p, ctx.store.variantsOf(p))).length;
     return { count, precision: 'EXACT' };
   },
-  'QueryRoot.product': (_s, args, ctx) => ctx.store.products.get(String(args.id)) ?? null,
+  'QueryRoot.product': (_s, args, ctx) => {
+    requireScope(ctx, 'product', 'products');
+    return ctx.store.products.get(String(args.id)) ?? null;
+  },
   'QueryRoot.productVariant': (_s, args, ctx) => ctx.store.variants.get(String(args.id)) ?? null,
   'QueryRoot.productVariants': (_s, args, ctx) => {
     const all = sortByKey([...ctx.store.variants.values()], (v) => ({ id: v.legacyResourceId, value: null }), args.reverse === true);
     return paginate(all, args as ConnectionArgs, (v) => ({ id: v.legacyResourceId, value: null }), { reverse: args.reverse === true, unbounded: ctx.bulk });
   },
-  'QueryRoot.inventoryItem': (_s, args, ctx) => ctx.store.items.get(String(args.id)) ?? null,
+  'QueryRoot.inventoryItem': (_s, args, ctx) => {
+    requireScope(ctx, 'inventoryItem', 'inventory');
+    return ctx.store.items.get(String(args.id)) ?? null;
+  },
   'QueryRoot.node': (_s, args, ctx) => ctx.store.node(String(args.id)),
   'QueryRoot.nodes': (_s, args, ctx) => {
     const ids = args.ids as string[];

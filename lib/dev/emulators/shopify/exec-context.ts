@@ -11,6 +11,8 @@ export interface ExecContext {
   now: () => number;
   /** Bulk queries: connections ignore `first`/`last` and return every item. */
   bulk: boolean;
+  /** Scopes granted to the token (empty: every scope, as when scopes live in the app TOML). */
+  scope: string;
   /** Actual cost accumulated while resolving. */
   cost: { actual: number };
   /** Hooks the bulk runner installs (absent inside a bulk query itself). */

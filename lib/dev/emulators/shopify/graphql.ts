@@ -35,6 +35,8 @@ export interface GraphqlCall {
   bucket: LeakyBucket;
   stats: ShopStats;
   body: unknown;
+  /** Scopes granted to the calling token. */
+  scope?: string;
   /** An injected `{throttled: true}` fault: answer THROTTLED whatever the bucket holds. */
   forceThrottle?: boolean;
   bulkRunner?: BulkRunnerHooks;
@@ -98,7 +100,7 @@ export async function runGraphql(call: GraphqlCall): Promise<GraphqlAnswer> {
     };
   }
   const ctx: ExecContext = {
-    store: call.store, version: call.version, origin: call.origin, now: call.now, bulk: false, cost: { actual: 0 },
+    store: call.store, version: call.version, origin: call.origin, now: call.now, bulk: false, scope: call.scope ?? '', cost: { actual: 0 },
     ...(call.bulkRunner ? { bulkRunner: call.bulkRunner } : {}),
   };
   const result = await execute({
@@ -122,7 +124,7 @@ export async function runGraphql(call: GraphqlCall): Promise<GraphqlAnswer> {
 export async function executeUnbounded(
   store: ShopStore, version: string, origin: string, now: () => number, document: DocumentNode, extraResolvers?: ResolverMap,
 ) {
-  const ctx: ExecContext = { store, version, origin, now, bulk: true, cost: { actual: 0 } };
+  const ctx: ExecContext = { store, version, origin, now, bulk: true, scope: '', cost: { actual: 0 } };
   return execute({ schema: loadAdminSchema(), document, contextValue: ctx, rootValue: {}, fieldResolver: fieldResolver(extraResolvers), typeResolver });
 }
 

@@ -60,14 +60,15 @@ async function handleGraphql(
   else if (fault && 'throttled' in fault) forceThrottle = true;
   else if (fault) return sendFault(res, fault, headers);
   const token = req.headers['x-shopify-access-token'];
-  if (typeof token !== 'string' || core.tokens.authenticate(shop, token) === null) return sendJson(res, 401, INVALID_TOKEN, headers);
+  const scope = typeof token === 'string' ? core.tokens.authenticate(shop, token) : null;
+  if (scope === null) return sendJson(res, 401, INVALID_TOKEN, headers);
   let parsed: unknown = null;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch { /* answered below as a missing query */ }
   const answer = await runGraphql({
     store: core.shops.get(shop), version, origin: core.origin, now: core.now, bucket: bucketOf(core, shop), stats: statsOf(core, shop),
-    body: parsed, forceThrottle, extraResolvers: bulkResolvers, ...(bulkRunner ? { bulkRunner } : {}),
+    body: parsed, scope, forceThrottle, extraResolvers: bulkResolvers, ...(bulkRunner ? { bulkRunner } : {}),
   });
   sendJson(res, answer.status, answer.body, headers);
 }

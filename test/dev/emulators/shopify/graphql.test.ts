@@ -114,6 +114,14 @@ describe('Shopify emulator GraphQL', () => {
     expect(validateAdminDocument(PRODUCTS_PAGE)).toEqual([]);
   });
 
+  it('answers ACCESS_DENIED when the token lacks the scope', async () => {
+    const callback = await authorize(emulator, SHOP, { scope: 'read_inventory' });
+    const narrow = ((await (await exchange(emulator, callback.get('code') ?? '')).json()) as { access_token: string }).access_token;
+    const { body } = await gql(emulator, narrow, '{ products(first: 1) { nodes { id } } }');
+    expect(body.errors[0]).toMatchObject({ path: ['products'], extensions: { code: 'ACCESS_DENIED' } });
+    expect(body.data).toBeNull();
+  });
+
   it('resolves unknown-but-valid fields to type-shaped defaults instead of crashing', async () => {
     const { body } = await gql(emulator, token, '{ shop { id weightUnit checkoutApiSupported shipsToCountries } }');
     expect(body.errors).toBeUndefined();
