@@ -1,0 +1,98 @@
+import { BadRequestError, ForbiddenError, MethodNotAllowedError, PayloadTooLargeError, UnauthorizedError } from '../errors';
+import { json, text } from '../http/responses';
+import { safeCompare } from '../crypto/safe-compare';
+import { pyRepr } from '../log';
+import type { FacebookDeps } from './deps';
+import { forwardMessaging } from './messaging-forward';
+import { refreshPage, failureMessage } from './page-sync';
+import { forEachLimit, getPageRecord } from './registry';
+import { respond } from './respond';
+import { SIGNATURE_ERRORS, verifyFacebookSignature } from './webhook-signature';
+
+/** Meta sends bodies over 300 KB; DO caps requests at 1 MB anyway. */
+const MAX_BODY_BYTES = 1024 * 1024;
+/** Page refreshes must end well inside the function's 10 s limit. */
+const REFRESH_BUDGET_MS = 6_000;
+const REFRESH_CONCURRENCY = 4;
+
+type Entry = Record<string, unknown> & { id?: unknown; time?: unknown };
+
+/**
+ * The `facebook/webhook` handler (web: raw). GET answers Meta's verification challenge; POST
+ * verifies `X-Hub-Signature-256` over the raw bytes, then refreshes every known Page named in a
+ * `changes`/`changed_fields` entry and forwards Messenger entries. Valid deliveries always get 200.
+ */
+export function handleFacebookWebhook(request: Request, deps: FacebookDeps): Promise<Response> {
+  return respond(deps.log, async () => {
+    if (request.method === 'GET') return verifySubscription(request, deps);
+    if (request.method !== 'POST') throw new MethodNotAllowedError(request.method, ['GET', 'POST']);
+    const body = new Uint8Array(await request.arrayBuffer());
+    if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError('Webhook body is larger than 1 MB.');
+    const check = verifyFacebookSignature(request.headers, body, deps.config.FACEBOOK_APP_SECRET);
+    if (!check.ok) {
+      const { status, message } = SIGNATURE_ERRORS[check.reason];
+      deps.log.warn(`Rejected Facebook webhook: ${message}`);
+      if (status === 401) throw new UnauthorizedError(message, { code: 'invalid_signature' });
+      throw new BadRequestError(message, { code: `signature_${check.reason}` });
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(body).toString('utf8'));
+    } catch {
+      throw new BadRequestError('Webhook body is not valid JSON.', { code: 'invalid_json' });
+    }
+    const { object, entry } = (payload ?? {}) as { object?: unknown; entry?: unknown };
+    if (object !== 'page' || !Array.isArray(entry)) {
+      deps.log.info(`Ignored Facebook webhook for object ${pyRepr(object ?? null)}: only page notifications are handled`);
+      return json({ status: 'ignored' });
+    }
+    return json(await processEntries(entry as Entry[], body, request.headers, deps));
+  });
+}
+
+function verifySubscription(request: Request, deps: FacebookDeps): Response {
+  const params = new URL(request.url).searchParams;
+  const token = params.get('hub.verify_token') ?? '';
+  if (params.get('hub.mode') !== 'subscribe' || !safeCompare(token, deps.config.FACEBOOK_VERIFY_TOKEN)) {
+    deps.log.warn('Refused a webhook verification: hub.mode or hub.verify_token is wrong');
+    throw new ForbiddenError('Verification failed: hub.mode must be subscribe and hub.verify_token must equal FACEBOOK_VERIFY_TOKEN.', {
+      code: 'verify_token_mismatch',
+    });
+  }
+  return text(params.get('hub.challenge') ?? '');
+}
+
+async function processEntries(entries: Entry[], raw: Uint8Array, headers: Headers, deps: FacebookDeps) {
+  const { log, store } = deps;
+  const toRefresh = new Set<string>();
+  let messaging = 0;
+  for (const entry of entries) {
+    if (!entry || typeof entry !== 'object') continue;
+    const pageId = String(entry.id ?? '');
+    if (Array.isArray(entry.messaging) || Array.isArray(entry.standby)) messaging++;
+    if (!Array.isArray(entry.changes) && !Array.isArray(entry.changed_fields)) continue;
+    const { time: _time, ...shown } = entry;
+    log.info(`Received webhook event for page ${pageId}: ${pyRepr(shown)}`);
+    const record = await getPageRecord(store, pageId);
+    if (!record) log.info(`Ignored webhook event for page ${pageId}: the page is not connected`);
+    else if (record.state !== 'connected') log.info(`Ignored webhook event for page ${pageId}: it needs re-authorisation`);
+    else toRefresh.add(pageId);
+  }
+  const deadline = deps.clock.now() + REFRESH_BUDGET_MS;
+  const updated: string[] = [];
+  await forEachLimit([...toRefresh], REFRESH_CONCURRENCY, async (pageId) => {
+    try {
+      const refresh = await refreshPage(pageId, deps, { source: 'webhook', deadline });
+      if (refresh.upload.status === 'success') {
+        updated.push(pageId);
+        log.info(`Updated data in Spaces for page ${pageId}`);
+      } else {
+        log.warn(`Could not update page ${pageId} after a webhook: ${refresh.poll.status === 'failed' ? refresh.poll.message : refresh.upload.status === 'failed' ? refresh.upload.message : ''}`);
+      }
+    } catch (err) {
+      log.error(`Could not update page ${pageId} after a webhook: ${failureMessage(err)}`);
+    }
+  });
+  const forwarded = messaging > 0 ? await forwardMessaging(raw, headers, messaging, deps) : undefined;
+  return { status: 'ok', updated: updated.sort(), ...(forwarded ? { messaging: forwarded } : {}) };
+}
