@@ -92,13 +92,13 @@ export type WebHandler = (request: Request) => Promise<Response>;
  */
 export function webMain(
   mode: 'raw' | 'parsed',
-  setup: (env: Record<string, string | undefined>) => WebHandler,
+  setup: (env: Record<string, string | undefined>) => WebHandler | Promise<WebHandler>,
 ): (args: Record<string, unknown>) => Promise<DoResult> {
   let handler: WebHandler | undefined;
   return async (args) => {
     let response: Response;
     try {
-      handler ??= setup(process.env);
+      handler ??= await setup(process.env);
       response = await handler(toRequest(args ?? {}, mode));
     } catch (err) {
       response = toErrorResponse(err instanceof TypeError ? new BadRequestError(`Malformed request: ${err.message}`) : err);
@@ -116,12 +116,14 @@ export function webMain(
  * `{error: {code, message}}`, which DO records as an application error.
  */
 export function jobMain<T extends object>(
-  setup: (env: Record<string, string | undefined>) => (params: Record<string, unknown>) => Promise<T>,
+  setup: (
+    env: Record<string, string | undefined>,
+  ) => ((params: Record<string, unknown>) => Promise<T>) | Promise<(params: Record<string, unknown>) => Promise<T>>,
 ): (args: Record<string, unknown>) => Promise<T | { error: { code: string; message: string } }> {
   let job: ((params: Record<string, unknown>) => Promise<T>) | undefined;
   return async (args) => {
     try {
-      job ??= setup(process.env);
+      job ??= await setup(process.env);
       return await job(args ?? {});
     } catch (err) {
       const known = err instanceof AppError;

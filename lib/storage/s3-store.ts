@@ -8,7 +8,6 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { PreconditionFailedError, StorageError } from '../errors';
 
@@ -126,6 +125,7 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
           );
           return { etag: res.ETag ?? '' };
         }
+        const { Upload } = await import('@aws-sdk/lib-storage');
         const upload = new Upload({
           client,
           params: { Bucket, Key: key, Body, ContentType: 'application/json', ACL: 'private' },
@@ -143,6 +143,7 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
 
     async putStream(key, body, contentType = 'application/json') {
       try {
+        const { Upload } = await import('@aws-sdk/lib-storage');
         const upload = new Upload({
           client,
           params: { Bucket, Key: key, Body: body, ContentType: contentType, ACL: 'private' },

@@ -1,10 +1,12 @@
-import { loadConfig } from '../../../lib/config';
 import { webMain } from '../../../lib/http/do-adapter';
-import { handleShopifyCallback } from '../../../lib/shopify/callback-handler';
-import { createShopifyDeps } from '../../../lib/shopify/deps';
 
-/** `shopify/callback` (web: raw): finishes the OAuth install and syncs the catalog. */
-export const main = webMain('raw', (env) => {
+/** `shopify/callback` (web: raw). Modules load on the first request, keeping cold starts short. */
+export const main = webMain('raw', async (env) => {
+  const [{ loadConfig }, { createShopifyDeps }, { handleShopifyCallback }] = await Promise.all([
+    import('../../../lib/config'),
+    import('../../../lib/shopify/deps'),
+    import('../../../lib/shopify/callback-handler'),
+  ]);
   const deps = createShopifyDeps(loadConfig(env, ['core', 'spaces', 'shopify', 'functions']));
   return (request) => handleShopifyCallback(request, deps);
 });

@@ -1,10 +1,12 @@
-import { loadConfig } from '../../../lib/config';
 import { jobMain } from '../../../lib/http/do-adapter';
-import { createShopifyDeps } from '../../../lib/shopify/deps';
-import { runSyncJob } from '../../../lib/shopify/sync-job';
 
-/** `shopify/sync` (web: false): syncs one shop's whole catalog into Spaces. */
-export const main = jobMain((env) => {
+/** `shopify/sync` (web: false): syncs one shop's whole catalog into Spaces. Modules load on the first invocation. */
+export const main = jobMain(async (env) => {
+  const [{ loadConfig }, { createShopifyDeps }, { runSyncJob }] = await Promise.all([
+    import('../../../lib/config'),
+    import('../../../lib/shopify/deps'),
+    import('../../../lib/shopify/sync-job'),
+  ]);
   const deps = createShopifyDeps(loadConfig(env, ['core', 'spaces', 'shopify', 'functions']));
   return (params) => runSyncJob(params, deps);
 });
