@@ -88,7 +88,8 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
             ...(traceId ? { requestId: traceId } : {}),
           });
         }
-        failure = parseGraphError(res.status, body, res.headers, traceId);
+        // Meta may quote the token back; it must never reach a message or a log line.
+        failure = parseGraphError(res.status, body, res.headers, traceId, token ? [token] : []);
       } catch (err) {
         if (err instanceof FacebookApiError) throw err;
         failure = { kind: 'network', message: `the Graph API did not answer (${err instanceof Error ? err.name : 'error'})`, retryable: true };
@@ -104,7 +105,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   return {
     get: (path, token, params, schema, callOptions) => call('GET', path, token, new URLSearchParams(params), schema, callOptions),
     post: (path, token, params, schema, callOptions) => call('POST', path, token, new URLSearchParams(params), schema, callOptions),
-    getNext(next, token, schema, callOptions) {
+    async getNext(next, token, schema, callOptions) {
       const url = new URL(next);
       if (url.origin !== new URL(origin).origin) {
         throw new FacebookApiError('paging.next points outside the Graph API origin; refusing to send a token there.', undefined, undefined, {

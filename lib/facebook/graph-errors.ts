@@ -25,8 +25,10 @@ export type GraphFailure =
     };
 
 /** Removes anything token-shaped from text Meta sent back, so it can go into messages and logs. */
-export function scrubGraphText(text: string): string {
-  return text
+export function scrubGraphText(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) if (secret) out = out.split(secret).join('[redacted]');
+  return out
     .replace(/\bEAA[A-Za-z0-9]{10,}/g, '[redacted]')
     .replace(/(access_token|appsecret_proof|client_secret|fb_exchange_token|code)=[^&\s"]+/gi, '$1=[redacted]')
     .slice(0, 300);
@@ -54,7 +56,7 @@ export function regainAccessMs(header: string | null): number {
  * Classifies a non-2xx Graph reply: 1/2/`is_transient` and throttles are retryable; 190, 102, 10,
  * 3, 200–299 and 100 never are, whatever `is_transient` says.
  */
-export function parseGraphError(status: number, body: unknown, headers: Headers, traceId?: string): GraphFailure {
+export function parseGraphError(status: number, body: unknown, headers: Headers, traceId?: string, secrets: readonly string[] = []): GraphFailure {
   const parsed = GraphErrorSchema.safeParse(body);
   const e = parsed.success ? parsed.data.error : undefined;
   const code = e?.code;
@@ -66,7 +68,7 @@ export function parseGraphError(status: number, body: unknown, headers: Headers,
     status,
     code,
     subcode: e?.error_subcode,
-    message: scrubGraphText(e?.message || `HTTP ${status}`),
+    message: scrubGraphText(e?.message || `HTTP ${status}`, secrets),
     throttled,
     retryable: !never && (throttled || transient),
     regainMs: throttled ? regainAccessMs(headers.get('x-business-use-case-usage')) : 0,

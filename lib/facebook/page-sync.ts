@@ -1,4 +1,4 @@
-import { AppError } from '../errors';
+import { AppError, FacebookApiError } from '../errors';
 import { keys } from '../storage/keys';
 import type { FacebookDeps } from './deps';
 import { isTokenError } from './graph-errors';
@@ -26,6 +26,10 @@ export function failureMessage(err: unknown): string {
   if (err instanceof AppError) return err.message;
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
+
+const isBackOffError = (err: unknown) =>
+  err instanceof FacebookApiError &&
+  (err.code === 'facebook_throttled' || err.code === 'facebook_unreachable' || Number(err.details.upstream_status ?? 0) >= 500);
 
 const SUCCESS: StepStatus = { status: 'success' };
 const failed = (message: string): StepStatus => ({ status: 'failed', message });
@@ -72,6 +76,8 @@ export async function refreshPage(
       if (isTokenError(err)) return reauth(err);
       subscription = failed(`Webhook subscription failed: ${failureMessage(err)}`);
       log.warn(`Webhook subscription for page ${pageId} failed: ${failureMessage(err)}`);
+      // Calls made while throttled still count (contract §8): stop calling this Page until the next run.
+      if (isBackOffError(err)) return result(failed(failureMessage(err)), NOT_UPLOADED, { subscription });
     }
   }
   const extra = subscription ? { subscription } : {};
