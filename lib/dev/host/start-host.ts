@@ -37,6 +37,16 @@ export interface HostOptions {
   webCutoverMs?: number;
   /** Warm processes per function. */
   poolCap?: number;
+  /** Log one access line per HTTP request (default true). */
+  accessLog?: boolean;
+}
+
+const STATUS_TEXT: Record<number, string> = { 200: 'OK', 202: 'Accepted', 204: 'No Content', 302: 'Found', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway' };
+
+/** An access line in the seed's (uvicorn's) words: `INFO:     127.0.0.1:32930 - "POST /shopify/webhook HTTP/1.1" 200 OK`. */
+function accessLine(req: IncomingMessage, status: number): string {
+  const path = (req.url ?? '/').replace(/([?&](?:code|hmac|state|signed_request|hub\.verify_token)=)[^&]*/g, '$1...');
+  return `INFO:     ${req.socket.remoteAddress ?? '-'}:${req.socket.remotePort ?? 0} - "${req.method} ${path} HTTP/${req.httpVersion}" ${status} ${STATUS_TEXT[status] ?? ''}`.trimEnd();
 }
 
 /** A function's public address on the host. */
@@ -119,7 +129,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     dispatch(req)
-      .then((reply) => sendReply(res, reply))
+      .then((reply) => {
+        sendReply(res, reply);
+        if (options.accessLog !== false) log(accessLine(req, reply.status));
+      })
       .catch((err: unknown) => {
         log(`host error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
         if (!res.headersSent) sendReply(res, jsonReply(500, { error: 'Internal host error' }));
