@@ -1,4 +1,6 @@
+import { secretValues } from '../config';
 import { AppError, BadRequestError, PayloadTooLargeError, toErrorResponse } from '../errors';
+import { redact } from '../log';
 
 /**
  * The one seam between DigitalOcean's web-function `args` and web-standard `Request`/`Response`.
@@ -95,13 +97,14 @@ export function webMain(
   setup: (env: Record<string, string | undefined>) => WebHandler | Promise<WebHandler>,
 ): (args: Record<string, unknown>) => Promise<DoResult> {
   let handler: WebHandler | undefined;
+  const logError = (message: string) => console.error(redact(message, secretValues(process.env)));
   return async (args) => {
     let response: Response;
     try {
       handler ??= await setup(process.env);
       response = await handler(toRequest(args ?? {}, mode));
     } catch (err) {
-      response = toErrorResponse(err instanceof TypeError ? new BadRequestError(`Malformed request: ${err.message}`) : err);
+      response = toErrorResponse(err instanceof TypeError ? new BadRequestError(`Malformed request: ${err.message}`) : err, logError);
     }
     try {
       return await toResult(response);
@@ -127,7 +130,7 @@ export function jobMain<T extends object>(
       return await job(args ?? {});
     } catch (err) {
       const known = err instanceof AppError;
-      if (!known) console.error(`Unhandled error: ${err instanceof Error ? err.message : String(err)}`);
+      if (!known) console.error(redact(`Unhandled error: ${err instanceof Error ? err.message : String(err)}`, secretValues(process.env)));
       return {
         error: {
           code: known ? err.code : 'internal_error',
