@@ -3,17 +3,17 @@ import { json, text } from '../http/responses';
 import { safeCompare } from '../crypto/safe-compare';
 import { pyRepr } from '../log';
 import type { FacebookDeps } from './deps';
-import { forwardMessaging } from './messaging-forward';
 import { refreshPage, failureMessage } from './page-sync';
 import { forEachLimit, getPageRecord } from './registry';
 import { respond } from './respond';
-import { SIGNATURE_ERRORS, verifyFacebookSignature } from './webhook-signature';
+import { SIGNATURE_ERRORS, SIGNATURE_HEADER, verifyFacebookSignature } from './webhook-signature';
 
 /** Meta sends bodies over 300 KB; DO caps requests at 1 MB anyway. */
 const MAX_BODY_BYTES = 1024 * 1024;
 /** Page refreshes must end well inside the function's 10 s limit. */
 const REFRESH_BUDGET_MS = 6_000;
 const REFRESH_CONCURRENCY = 4;
+const FORWARD_TIMEOUT_MS = 4_000;
 
 type Entry = Record<string, unknown> & { id?: unknown; time?: unknown };
 
@@ -95,4 +95,34 @@ async function processEntries(entries: Entry[], raw: Uint8Array, headers: Header
   });
   const forwarded = messaging > 0 ? await forwardMessaging(raw, headers, messaging, deps) : undefined;
   return { status: 'ok', updated: updated.sort(), ...(forwarded ? { messaging: forwarded } : {}) };
+}
+
+/**
+ * Forwards a delivery with Messenger entries to FACEBOOK_MESSAGING_FORWARD_URL: the raw bytes and
+ * Meta's signature headers unchanged, so the bot verifies them itself. Without a URL it only logs.
+ */
+async function forwardMessaging(raw: Uint8Array, headers: Headers, count: number, deps: FacebookDeps): Promise<'forwarded' | 'acknowledged' | 'forward_failed'> {
+  const url = deps.config.FACEBOOK_MESSAGING_FORWARD_URL;
+  if (!url) {
+    deps.log.info(`Acknowledged ${count} Messenger entr${count === 1 ? 'y' : 'ies'}: FACEBOOK_MESSAGING_FORWARD_URL is not set`);
+    return 'acknowledged';
+  }
+  const out = new Headers({ 'content-type': headers.get('content-type') ?? 'application/json' });
+  for (const name of [SIGNATURE_HEADER, 'x-hub-signature']) {
+    const value = headers.get(name);
+    if (value) out.set(name, value);
+  }
+  try {
+    const res = await deps.fetch(url, { method: 'POST', headers: out, body: new Uint8Array(raw), signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) });
+    await res.body?.cancel();
+    if (!res.ok) {
+      deps.log.error(`Forwarding Messenger entries failed: ${new URL(url).origin} answered ${res.status}`);
+      return 'forward_failed';
+    }
+    deps.log.info(`Forwarded ${count} Messenger entr${count === 1 ? 'y' : 'ies'} to ${new URL(url).origin}`);
+    return 'forwarded';
+  } catch (err) {
+    deps.log.error(`Forwarding Messenger entries failed: ${failureMessage(err)}`);
+    return 'forward_failed';
+  }
 }
