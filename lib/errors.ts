@@ -3,16 +3,26 @@
  * message that says what was wrong and how to fix it; nothing else about them reaches a caller.
  */
 
+/** Options every app error accepts. */
+export interface AppErrorOptions {
+  /** Machine-readable reason; defaults to the class's `defaultCode`. */
+  code?: string;
+  cause?: unknown;
+  /** Extra, safe-to-show fields merged into the JSON body. */
+  details?: Record<string, unknown>;
+}
+
 /** Base of every error the app throws on purpose. */
 export abstract class AppError extends Error {
+  static defaultCode = 'error';
   abstract readonly status: number;
-  abstract readonly code: string;
-  /** Extra, safe-to-show fields merged into the JSON body. */
+  readonly code: string;
   readonly details: Record<string, unknown>;
 
-  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
+    this.code = options.code ?? (new.target as unknown as { defaultCode: string }).defaultCode;
     this.details = options.details ?? {};
   }
 
@@ -24,44 +34,32 @@ export abstract class AppError extends Error {
 
 /** 400: the request is malformed or missing something. */
 export class BadRequestError extends AppError {
+  static override defaultCode = 'bad_request';
   readonly status = 400;
-  readonly code: string;
-  constructor(message: string, options: { code?: string; cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(message, options);
-    this.code = options.code ?? 'bad_request';
-  }
 }
 
 /** 401: a signature, session or token did not verify. */
 export class UnauthorizedError extends AppError {
+  static override defaultCode = 'unauthorized';
   readonly status = 401;
-  readonly code: string;
-  constructor(message: string, options: { code?: string; cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(message, options);
-    this.code = options.code ?? 'unauthorized';
-  }
 }
 
 /** 403: verified, but not allowed. */
 export class ForbiddenError extends AppError {
+  static override defaultCode = 'forbidden';
   readonly status = 403;
-  readonly code: string;
-  constructor(message: string, options: { code?: string; cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(message, options);
-    this.code = options.code ?? 'forbidden';
-  }
 }
 
 /** 404: the thing asked for does not exist. */
 export class NotFoundError extends AppError {
+  static override defaultCode = 'not_found';
   readonly status = 404;
-  readonly code = 'not_found';
 }
 
 /** 405: wrong HTTP method. */
 export class MethodNotAllowedError extends AppError {
+  static override defaultCode = 'method_not_allowed';
   readonly status = 405;
-  readonly code = 'method_not_allowed';
   constructor(method: string, allowed: readonly string[]) {
     super(`Method ${method} is not allowed here; use ${allowed.join(' or ')}.`, { details: { allowed } });
   }
@@ -69,24 +67,20 @@ export class MethodNotAllowedError extends AppError {
 
 /** 409: the request conflicts with stored state (for example a reused OAuth code). */
 export class ConflictError extends AppError {
+  static override defaultCode = 'conflict';
   readonly status = 409;
-  readonly code: string;
-  constructor(message: string, options: { code?: string; cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(message, options);
-    this.code = options.code ?? 'conflict';
-  }
 }
 
 /** 413: the body is larger than this endpoint accepts. */
 export class PayloadTooLargeError extends AppError {
+  static override defaultCode = 'payload_too_large';
   readonly status = 413;
-  readonly code = 'payload_too_large';
 }
 
 /** 500: the deployment is misconfigured (missing or invalid environment variables). */
 export class ConfigError extends AppError {
+  static override defaultCode = 'config_error';
   readonly status = 500;
-  readonly code = 'config_error';
   constructor(readonly issues: readonly string[]) {
     super(`Configuration is invalid: ${issues.join('; ')}. Set these in .env (see .env.example) and redeploy.`, {
       details: { issues },
@@ -96,8 +90,8 @@ export class ConfigError extends AppError {
 
 /** 502: an upstream platform (Shopify, Meta, Spaces) failed or refused. */
 export class UpstreamError extends AppError {
+  static override defaultCode = 'upstream_error';
   readonly status: number;
-  readonly code: string;
   constructor(
     message: string,
     options: {
@@ -111,6 +105,7 @@ export class UpstreamError extends AppError {
   ) {
     super(message, {
       cause: options.cause,
+      ...(options.code ? { code: options.code } : {}),
       details: {
         ...(options.upstreamStatus !== undefined ? { upstream_status: options.upstreamStatus } : {}),
         ...(options.requestId ? { request_id: options.requestId } : {}),
@@ -118,7 +113,6 @@ export class UpstreamError extends AppError {
       },
     });
     this.status = options.status ?? 502;
-    this.code = options.code ?? 'upstream_error';
   }
 }
 
@@ -142,8 +136,8 @@ export class StorageError extends UpstreamError {}
 
 /** A conditional write lost a race; the caller re-reads and retries. */
 export class PreconditionFailedError extends AppError {
+  static override defaultCode = 'precondition_failed';
   readonly status = 409;
-  readonly code = 'precondition_failed';
 }
 
 /** Renders any thrown value as a JSON `Response`; unknown errors become a bare 500 after logging. */
