@@ -1,10 +1,12 @@
-import { loadConfig } from '../../../lib/config';
-import { handleFacebookCallback } from '../../../lib/facebook/callback-handler';
-import { createFacebookDeps } from '../../../lib/facebook/deps';
 import { webMain } from '../../../lib/http/do-adapter';
 
-/** `facebook/callback` (web): finishes Facebook login, connects every Page and writes its data to Spaces. */
-export const main = webMain('parsed', (env) => {
+/** `facebook/callback` (web): finishes Facebook login, connects every Page and writes its data. Modules load on the first request. */
+export const main = webMain('parsed', async (env) => {
+  const [{ loadConfig }, { createFacebookDeps }, { handleFacebookCallback }] = await Promise.all([
+    import('../../../lib/config'),
+    import('../../../lib/facebook/deps'),
+    import('../../../lib/facebook/callback-handler'),
+  ]);
   const deps = createFacebookDeps(loadConfig(env, ['core', 'spaces', 'facebook', 'functions']));
   return (request) => handleFacebookCallback(request, deps);
 });

@@ -1,10 +1,12 @@
-import { loadConfig } from '../../../lib/config';
-import { createFacebookDeps } from '../../../lib/facebook/deps';
-import { handleFacebookWebhook } from '../../../lib/facebook/webhook-handler';
 import { webMain } from '../../../lib/http/do-adapter';
 
-/** `facebook/webhook` (web: raw): answers Meta's verification and applies signed Page notifications. */
-export const main = webMain('raw', (env) => {
+/** `facebook/webhook` (web: raw): Meta's verification and signed Page notifications. Modules load on the first request. */
+export const main = webMain('raw', async (env) => {
+  const [{ loadConfig }, { createFacebookDeps }, { handleFacebookWebhook }] = await Promise.all([
+    import('../../../lib/config'),
+    import('../../../lib/facebook/deps'),
+    import('../../../lib/facebook/webhook-handler'),
+  ]);
   const deps = createFacebookDeps(loadConfig(env, ['core', 'spaces', 'facebook', 'functions']));
   return (request) => handleFacebookWebhook(request, deps);
 });
