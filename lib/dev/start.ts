@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     sandbox,
     shopify: { demo: true },
     facebook: { demo: true },
+    // Scheduled triggers run on their cron (UTC), as on DO.
+    host: { schedule: true },
   });
   const lines = [
     '',
