@@ -60,6 +60,44 @@ export const WEBHOOK_CREATE_MUTATION = /* GraphQL */ `mutation WebhookCreate($to
   }
 }`;
 
+/** How many products a shop has (Shopify caps the count at 10,000 with precision AT_LEAST). */
+export const PRODUCTS_COUNT_QUERY = /* GraphQL */ `query ProductsCount {
+  productsCount { count precision }
+}`;
+
+/**
+ * The bulk export of the whole catalog (contract §5.4): the paginated query's fields, with media and
+ * variants as nested connections that Shopify writes as separate JSONL lines carrying `__parentId`.
+ */
+export const BULK_PRODUCTS_QUERY = /* GraphQL */ `{
+  products {
+    edges {
+      node {
+        id legacyResourceId title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
+        onlineStoreUrl totalInventory tracksInventory hasOnlyDefaultVariant
+        priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
+        featuredMedia { preview { image { url altText } } }
+        options(first: 3) { name values }
+        media { edges { node { id preview { image { url altText } } } } }
+        variants { edges { node { ${VARIANT_FIELDS} } } }
+      }
+    }
+  }
+}`;
+
+/** Starts a bulk query; `groupObjects: false` is the fast, flat form. */
+export const BULK_RUN_MUTATION = /* GraphQL */ `mutation BulkRun($query: String!) {
+  bulkOperationRunQuery(query: $query, groupObjects: false) {
+    bulkOperation { id status }
+    userErrors { field message code }
+  }
+}`;
+
+/** Polls one bulk operation (works in every API version). */
+export const BULK_OPERATION_QUERY = /* GraphQL */ `query BulkOperation($id: ID!) {
+  node(id: $id) { ... on BulkOperation { id status errorCode objectCount rootObjectCount fileSize url partialDataUrl } }
+}`;
+
 /** Every document above, for schema validation. */
 export const ALL_DOCUMENTS = {
   SHOP_QUERY,
@@ -69,4 +107,8 @@ export const ALL_DOCUMENTS = {
   INVENTORY_ITEM_QUERY,
   WEBHOOK_SUBSCRIPTIONS_QUERY,
   WEBHOOK_CREATE_MUTATION,
+  PRODUCTS_COUNT_QUERY,
+  BULK_PRODUCTS_QUERY,
+  BULK_RUN_MUTATION,
+  BULK_OPERATION_QUERY,
 };

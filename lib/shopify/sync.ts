@@ -1,4 +1,5 @@
 import { AppError, ShopifyApiError, UnauthorizedError } from '../errors';
+import { countProducts, syncCatalogBulk } from './bulk-sync';
 import { fetchShop, walkCatalog } from './catalog';
 import { getShopRecord, markShop } from './connection';
 import type { ShopifyDeps } from './deps';
@@ -14,6 +15,8 @@ export interface ShopSyncResult {
   status: 'success' | 'failed' | 'incomplete' | 'reauth_required';
   productCount?: number;
   message?: string;
+  /** How the catalog was read. */
+  mode?: 'paginated' | 'bulk';
   firstPage?: ProductNode[];
   shopInfo?: ShopInfo;
 }
@@ -27,17 +30,28 @@ export function failureMessage(err: unknown): string {
 const isAuthFailure = (err: unknown) =>
   (err instanceof ShopifyApiError && err.code === 'shopify_unauthorized') || err instanceof UnauthorizedError;
 
+/** Options of {@link syncShop}. */
+export interface SyncShopOptions {
+  source: 'oauth' | 'poll' | 'manual';
+  deadline?: number;
+  dryRun?: boolean;
+  /** Progress: products read so far. */
+  onPage?: (count: number) => void;
+  /** Catalogs with at least this many products are read with a bulk operation (full syncs without `deadline` only). */
+  bulkThreshold?: number;
+}
+
+/** Time a bulk sync may take when the caller sets no deadline. */
+const BULK_BUDGET_MS = 12 * 60_000;
+
 /**
  * Fetches the shop and its whole catalog and merges it into `users/<uuid>/shopify/shopify_data.json`,
  * keeping anything a webhook wrote meanwhile. With `deadline`, stops before it and reports
  * `incomplete` (nothing written) so the caller can hand the work to an asynchronous worker.
- * `dryRun` fetches the shop and the first page only (the OAuth callback's polling test).
+ * `dryRun` fetches the shop and the first page only (the OAuth callback's polling test). With
+ * `bulkThreshold`, a catalog at least that large is read with a bulk operation and stream-written.
  */
-export async function syncShop(
-  shop: string,
-  deps: ShopifyDeps,
-  options: { source: 'oauth' | 'poll' | 'manual'; deadline?: number; dryRun?: boolean; onPage?: (count: number) => void },
-): Promise<ShopSyncResult> {
+export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncShopOptions): Promise<ShopSyncResult> {
   const { log, clock, store } = deps;
   const record = await getShopRecord(store, shop);
   if (!record) return { shop, status: 'failed', message: `${shop} is not connected: connect it at /shopify/<shop>/login.` };
@@ -46,6 +60,15 @@ export async function syncShop(
   const client = deps.adminClient(shop, budget);
   try {
     const shopInfo = await fetchShop(client);
+    if (options.bulkThreshold !== undefined && !options.dryRun && !options.deadline && (await countProducts(client)) >= options.bulkThreshold) {
+      const bulk = await syncCatalogBulk(
+        { shop, uuid: record.uuid, client, shopInfo, syncStartedAt: startedAt, deadline: startedAt + BULK_BUDGET_MS, source: options.source, ...(options.onPage ? { onProgress: options.onPage } : {}) },
+        deps,
+      );
+      log.info(`Polled data for shop ${shop}: Success`);
+      log.info(`Polled and uploaded data for ${shop}: Success`);
+      return { shop, status: 'success', productCount: bulk.productCount, mode: 'bulk', shopInfo };
+    }
     const products: ProductNode[] = [];
     let firstPage: ProductNode[] | undefined;
     for await (const page of walkCatalog(client)) {
@@ -62,7 +85,7 @@ export async function syncShop(
     const synced = buildSnapshot(shop, shopInfo, products, { apiVersion: deps.config.SHOPIFY_API_VERSION, now: clock.now(), source: options.source });
     const { snapshot } = await updateSnapshot(store, record.uuid, (current) => mergeFullSync(synced, current, startedAt), clock);
     log.info(`Polled and uploaded data for ${shop}: Success`);
-    return { shop, status: 'success', productCount: snapshot?.meta.productCount ?? products.length, firstPage: firstPage ?? [], shopInfo };
+    return { shop, status: 'success', productCount: snapshot?.meta.productCount ?? products.length, mode: 'paginated', firstPage: firstPage ?? [], shopInfo };
   } catch (err) {
     if (isAuthFailure(err)) {
       await markShop(store, shop, 'reauth_required', failureMessage(err), clock.now());

@@ -1,0 +1,56 @@
+import type { Config } from '../config';
+import { requireSession } from '../crypto/session';
+import { MethodNotAllowedError } from '../errors';
+import { json } from '../http/responses';
+import { getShopRecord } from '../shopify/connection';
+import type { ObjectStore } from '../storage/s3-store';
+import { emptyStatus, readStatus, type MerchantStatus } from './status';
+
+/** What `account/status` needs. */
+export interface AccountStatusDeps {
+  config: Config<'core'>;
+  store: ObjectStore;
+  now: () => number;
+}
+
+const shopLogin = (shop: string) => `/shopify/${shop.replace(/\.myshopify\.com$/, '')}/login`;
+
+/** Adds the fix for every connection that needs the merchant's action. */
+function withFixes(status: MerchantStatus) {
+  const shops = Object.values(status.shops).map((s) =>
+    s.state === 'connected' ? s : { ...s, fix: `Reconnect the store: open ${shopLogin(s.shop)} and approve the app again.` },
+  );
+  const pages = Object.values(status.pages).map((p) =>
+    p.state === 'connected' ? p : { ...p, fix: 'Reconnect the Page: open /facebook/login and grant access to it again.' },
+  );
+  return { shops, pages };
+}
+
+/**
+ * `GET /account/status`: the signed-in merchant's connections, last sync time and result per shop
+ * and page, errors and the re-auth flag. The UUID comes only from the verified `session_id`
+ * cookie; without one the answer is a 401 saying how to sign in. No token is ever part of it.
+ */
+export async function handleAccountStatus(request: Request, deps: AccountStatusDeps): Promise<Response> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') throw new MethodNotAllowedError(request.method, ['GET']);
+  const session = await requireSession(request, { secret: deps.config.SESSION_SECRET, now: deps.now() });
+  const status = (await readStatus(deps.store, session.sub)) ?? emptyStatus(session.sub, deps.now());
+  // The registry is the truth about the connection itself (a reconnect clears reauth before the next poll).
+  for (const shop of new Set([session.shop, ...Object.keys(status.shops)])) {
+    const record = await getShopRecord(deps.store, shop).catch(() => null);
+    if (!record || record.uuid !== session.sub) continue;
+    const entry = status.shops[shop];
+    status.shops[shop] = entry
+      ? { ...entry, state: record.state }
+      : { shop, state: record.state, lastSyncAt: record.updatedAt, lastResult: 'skipped', message: 'Not polled yet: the daily poll runs at 06:00 UTC.' };
+  }
+  const { shops, pages } = withFixes(status);
+  const reauthRequired = shops.some((s) => s.state !== 'connected') || pages.some((p) => p.state !== 'connected');
+  return json({
+    user_uuid: session.sub,
+    reauth_required: reauthRequired,
+    updated_at: status.updatedAt,
+    shops,
+    pages,
+  });
+}
