@@ -1,0 +1,150 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readEnvFile } from '../do/templating';
+import type { PollDeps } from '../../poll/deps';
+import type { MerchantResult } from '../../poll/merchant-result';
+
+/**
+ * `npm run sync -- [--platform shopify|facebook] [--shop <shop> | --page <id> | --all]`: runs the
+ * daily poll's sync code in-process against the configured Spaces and platforms (`.env` plus the
+ * environment, as `npm start` and the deployer read them), with a progress bar and a summary table.
+ */
+
+const USAGE = `Usage: npm run sync -- [--platform shopify|facebook] (--shop <name[.myshopify.com]> | --page <page id> | --all)
+  --shop <shop>   sync one Shopify store's whole catalog (paginated, or bulk past SHOPIFY_BULK_THRESHOLD)
+  --page <id>     sync one connected Facebook Page
+  --all           every connected shop and page in the registry (filter with --platform)
+Reads .env and the environment (SPACES_*, SHOPIFY_*, FACEBOOK_*, TOKEN_ENCRYPTION_KEY, …).`;
+
+/** Parsed command line. */
+export interface SyncArgs {
+  platform?: 'shopify' | 'facebook';
+  shop?: string;
+  page?: string;
+  all: boolean;
+}
+
+/** Parses the arguments; returns an error message for anything it does not understand. */
+export function parseSyncArgs(argv: readonly string[]): SyncArgs | { error: string } {
+  const args: SyncArgs = { all: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => argv[++i] ?? '';
+    if (flag === '--all') args.all = true;
+    else if (flag === '--shop') args.shop = value();
+    else if (flag === '--page') args.page = value();
+    else if (flag === '--platform') {
+      const p = value();
+      if (p !== 'shopify' && p !== 'facebook') return { error: `--platform must be shopify or facebook, not "${p}"` };
+      args.platform = p;
+    } else if (flag === '--help' || flag === '-h') return { error: '' };
+    else return { error: `unknown argument "${flag}"` };
+  }
+  const targets = [args.shop, args.page, args.all || undefined].filter(Boolean).length;
+  if (targets !== 1) return { error: 'give exactly one of --shop, --page or --all' };
+  if ((args.shop && args.platform === 'facebook') || (args.page && args.platform === 'shopify')) return { error: '--platform contradicts the target' };
+  return args;
+}
+
+/** `.env`, then development keys kept by `npm start` (sandbox), then the process environment. */
+export function loadCliEnv(cwd: string, processEnv: Record<string, string | undefined>): Record<string, string | undefined> {
+  const fileVars = existsSync(join(cwd, '.env')) ? readEnvFile(join(cwd, '.env')) : {};
+  const devKeysFile = join(cwd, '.data', 'dev-keys.json');
+  const devKeys: Record<string, string> = existsSync(devKeysFile) ? JSON.parse(readFileSync(devKeysFile, 'utf8')) : {};
+  return { ...devKeys, ...fileVars, ...processEnv };
+}
+
+/** A one-line progress bar on a TTY, a line every 10% elsewhere. */
+export function progressBar(write: (s: string) => void, isTty: boolean, label: string, total: number) {
+  let lastDecile = -1;
+  return (done: number) => {
+    const ratio = total > 0 ? Math.min(1, done / total) : 0;
+    if (isTty) {
+      const filled = Math.round(ratio * 30);
+      write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${done}/${total || '?'}`);
+      if (done >= total && total > 0) write('\n');
+    } else if (Math.floor(ratio * 10) > lastDecile) {
+      lastDecile = Math.floor(ratio * 10);
+      write(`${label}: ${done}/${total || '?'}\n`);
+    }
+  };
+}
+
+/** Renders results as an aligned table. */
+export function summaryTable(results: readonly MerchantResult[]): string {
+  const rows = results.map((r) => [r.kind, r.id, r.status, r.productCount === undefined ? '' : String(r.productCount), r.mode ?? '', r.message ?? '']);
+  const header = ['kind', 'id', 'status', 'products', 'mode', 'message'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 5 ? 0 : r[i]!.length))));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 5 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), line(widths.map((w, i) => '-'.repeat(i === 5 ? 7 : w))), ...rows.map(line)].join('\n');
+}
+
+async function syncOneShop(shop: string, deps: PollDeps, out: CliOutput): Promise<MerchantResult> {
+  const [{ countProducts }, { pollShop }] = await Promise.all([import('../../shopify/bulk-sync'), import('../../poll/shop-merchant')]);
+  const total = await countProducts(deps.shopify.adminClient(shop)).catch(() => 0);
+  const bar = progressBar(out.progress, out.isTty, shop, total);
+  return pollShop(shop, deps, 'manual', bar);
+}
+
+/** Where the CLI writes. */
+export interface CliOutput {
+  log: (line: string) => void;
+  progress: (chunk: string) => void;
+  isTty: boolean;
+}
+
+/** Runs the CLI with an environment; resolves with the exit code (1 when any merchant failed). */
+export async function runSyncCli(argv: readonly string[], env: Record<string, string | undefined>, out: CliOutput): Promise<number> {
+  const args = parseSyncArgs(argv);
+  if ('error' in args) {
+    out.log(args.error ? `${args.error}\n${USAGE}` : USAGE);
+    return args.error ? 2 : 0;
+  }
+  const [{ createPollDeps }, { listMerchants }, { pollPage }, { forEachLimit }, { normalizeShop }] = await Promise.all([
+    import('../../poll/deps'),
+    import('../../poll/dispatcher'),
+    import('../../poll/page-merchant'),
+    import('../../poll/worker'),
+    import('../../shopify/shop-domain'),
+  ]);
+  const deps = await createPollDeps(env);
+  const results: MerchantResult[] = [];
+  if (args.shop) {
+    const shop = normalizeShop(args.shop);
+    if (!shop) {
+      out.log(`"${args.shop}" is not a Shopify shop domain.`);
+      return 2;
+    }
+    results.push(await syncOneShop(shop, deps, out));
+  } else if (args.page) {
+    results.push(await pollPage(args.page, deps, 'manual'));
+  } else {
+    const all = await listMerchants(deps);
+    const shops = args.platform === 'facebook' ? [] : all.shops;
+    const pages = args.platform === 'shopify' ? [] : all.pages;
+    const bar = progressBar(out.progress, out.isTty, 'merchants', shops.length + pages.length);
+    bar(0);
+    const work = [...shops.map((id) => ['shop', id] as const), ...pages.map((id) => ['page', id] as const)];
+    await forEachLimit(work, deps.settings.POLL_INPROCESS_CONCURRENCY, async ([kind, id]) => {
+      results.push(kind === 'shop' ? await (await import('../../poll/shop-merchant')).pollShop(id, deps, 'manual') : await pollPage(id, deps, 'manual'));
+      bar(results.length);
+    });
+  }
+  out.log(`\n${summaryTable(results)}`);
+  const failed = results.filter((r) => r.status === 'failed' || r.status === 'reauth_required').length;
+  out.log(`\n${results.length - failed} of ${results.length} synced${failed ? `, ${failed} need attention` : ''}.`);
+  return failed > 0 ? 1 : 0;
+}
+
+if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+  runSyncCli(process.argv.slice(2), loadCliEnv(process.cwd(), process.env), {
+    log: (line) => console.log(line),
+    progress: (chunk) => process.stderr.write(chunk),
+    isTty: Boolean(process.stderr.isTTY),
+  })
+    .then((code) => process.exit(code))
+    .catch((err: unknown) => {
+      console.error(err instanceof Error ? err.message : String(err));
+      process.exit(1);
+    });
+}
