@@ -41,8 +41,20 @@ function webRoute(segments: string[]): Route {
   return { kind: 'web', pkg: decodeURIComponent(pkg), fn: decodeURIComponent(fn), ext, path: rest.length > 0 ? `/${rest.join('/')}` : '' };
 }
 
-/** Resolves a pathname (after aliases) to a route; `/api/v1/web/<ns>/…` and the short `/<pkg>/<fn>/…` are both web routes. */
+/**
+ * Resolves a pathname (after aliases) to a route; `/api/v1/web/<ns>/…` and the short `/<pkg>/<fn>/…` are
+ * both web routes. A malformed percent escape in a name (`/shopify/%`) routes nowhere instead of throwing.
+ */
 export function route(pathname: string, namespace: string): Route {
+  try {
+    return resolve(pathname, namespace);
+  } catch (err) {
+    if (err instanceof URIError) return { kind: 'not-found' };
+    throw err;
+  }
+}
+
+function resolve(pathname: string, namespace: string): Route {
   const segments = pathname.split('/').slice(1);
   if (segments.at(-1) === '' && segments.length > 1) segments.pop();
   const [first, second, third, fourth, fifth, ...more] = segments;
