@@ -79,8 +79,22 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Bodies of the `malformed` faults: a Graph answer cut off mid-object, and an HTML error page with binary noise. */
+export const MALFORMED_BODIES: Record<'truncated' | 'garbage', Buffer> = {
+  truncated: Buffer.from('{"id":"101368371725791","name":"Tru', 'utf8'),
+  garbage: Buffer.concat([Buffer.from('<html><body>502 Bad Gateway</body></html>', 'utf8'), Buffer.from([0x00, 0xff, 0xfe, 0x7b])]),
+};
+
+/** Faults that change the transport rather than the Graph answer; the server applies them itself. */
+export type TransportFault = Extract<FacebookFault, { reset: true } | { malformed: string }>;
+
+/** True for a fault the server applies at the transport level (reset, malformed body). */
+export function isTransportFault(fault: FacebookFault): fault is TransportFault {
+  return 'reset' in fault || 'malformed' in fault;
+}
+
 /** Applies one consumed fault: waits for a delay fault, throws the error of a throttle or status fault. */
-export async function applyFault(fault: FacebookFault, pageId: string | undefined, signal: AbortSignal): Promise<void> {
+export async function applyFault(fault: Exclude<FacebookFault, TransportFault>, pageId: string | undefined, signal: AbortSignal): Promise<void> {
   if ('delayMs' in fault) return delay(fault.delayMs, signal);
   if ('status' in fault) throw serverError(fault.status);
   throw throttleError(fault.code, fault.pageId ?? pageId, fault.regainAccessMinutes);

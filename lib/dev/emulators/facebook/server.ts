@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { authenticate } from './auth';
 import { handleDialog, type PendingDialogs } from './dialog';
 import { GraphError, newTraceId, unsupportedRequest } from './errors';
-import { applyFault, requestPageId, takeFault } from './faults';
+import { applyFault, isTransportFault, MALFORMED_BODIES, requestPageId, takeFault } from './faults';
 import { accounts, debugToken, me, multiNode, pageNode } from './graph';
 import { mergeParams, readBody, type GraphReply, type GraphRequest } from './http';
 import { metaJsonBytes } from './meta-json';
@@ -90,6 +90,11 @@ async function handleGraph(state: EmulatorState, req: IncomingMessage, res: Serv
   try {
     const pageId = requestPageId(state, request);
     const fault = takeFault(state, pageId);
+    if (fault && isTransportFault(fault)) {
+      if ('reset' in fault) return void req.socket.destroy();
+      res.writeHead(200, graphHeaders(version, traceId));
+      return void res.end(MALFORMED_BODIES[fault.malformed]);
+    }
     if (fault) await applyFault(fault, pageId, state.lifetime.signal);
     const reply = await dispatch(state, request);
     status = reply.status ?? 200;

@@ -70,7 +70,11 @@ export interface FacebookUser {
 export type FacebookFault =
   | { code: 4 | 17 | 32 | 613 | 80001; pageId?: string; regainAccessMinutes?: number }
   | { status: 500 | 503; pageId?: string }
-  | { delayMs: number; pageId?: string };
+  | { delayMs: number; pageId?: string }
+  /** Drops the connection before answering (a connection reset). */
+  | { reset: true; pageId?: string }
+  /** Answers 200 with JSON cut off mid-object (`truncated`) or bytes that are not JSON (`garbage`). */
+  | { malformed: 'truncated' | 'garbage'; pageId?: string };
 
 /** Options accepted by `startFacebookEmulator`. */
 export interface FacebookEmulatorOptions {

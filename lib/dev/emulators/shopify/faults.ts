@@ -3,7 +3,17 @@ export type GraphqlFault =
   | { status: 429; retryAfter?: string }
   | { status: 401 | 402 | 403 | 404 | 423 | 500 | 502 | 503 | 504 }
   | { throttled: true }
-  | { delayMs: number };
+  | { delayMs: number }
+  /** Drops the connection before answering (a connection reset). */
+  | { reset: true }
+  /** Answers 200 with a body cut off mid-JSON (`truncated`) or with bytes that are not JSON at all (`garbage`). */
+  | { malformed: 'truncated' | 'garbage' };
+
+/** Bodies of the `malformed` faults: a GraphQL answer cut off mid-object, and an HTML error page with binary noise. */
+export const MALFORMED_BODIES: Record<'truncated' | 'garbage', Buffer> = {
+  truncated: Buffer.from('{"data":{"shop":{"id":"gid://shopify/Shop/1","name":"Tru', 'utf8'),
+  garbage: Buffer.concat([Buffer.from('<html><body>502 Bad Gateway</body></html>', 'utf8'), Buffer.from([0x00, 0xff, 0xfe, 0x7b])]),
+};
 
 /** Bodies Shopify sends with these statuses. */
 export const FAULT_BODIES: Record<number, unknown> = {

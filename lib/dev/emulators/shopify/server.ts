@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bulkResolvers, createBulkRunner } from './bulk';
 import { bucketOf, type EmulatorCore, statsOf } from './core';
 import type { BulkRunnerHooks } from './exec-context';
-import { FAULT_BODIES, type GraphqlFault } from './faults';
+import { FAULT_BODIES, MALFORMED_BODIES, type GraphqlFault } from './faults';
 import { runGraphql } from './graphql';
 import { readBody, send, sendHtml, sendJson } from './http';
 import { handleAccessToken, handleAuthorize } from './oauth';
@@ -58,6 +58,8 @@ async function handleGraphql(
   const fault = core.faults.next();
   if (fault && 'delayMs' in fault) await sleep(fault.delayMs);
   else if (fault && 'throttled' in fault) forceThrottle = true;
+  else if (fault && 'reset' in fault) return void req.socket.destroy();
+  else if (fault && 'malformed' in fault) return send(res, 200, MALFORMED_BODIES[fault.malformed], { ...headers, 'Content-Type': 'application/json' });
   else if (fault) return sendFault(res, fault, headers);
   const token = req.headers['x-shopify-access-token'];
   const scope = typeof token === 'string' ? core.tokens.authenticate(shop, token) : null;
@@ -73,7 +75,7 @@ async function handleGraphql(
   sendJson(res, answer.status, answer.body, headers);
 }
 
-function sendFault(res: ServerResponse, fault: Exclude<GraphqlFault, { delayMs: number } | { throttled: true }>, headers: Record<string, string>): void {
+function sendFault(res: ServerResponse, fault: Extract<GraphqlFault, { status: number }>, headers: Record<string, string>): void {
   const extra: Record<string, string> = fault.status === 429 ? { 'Retry-After': ('retryAfter' in fault && fault.retryAfter) || '2.0' } : {};
   sendJson(res, fault.status, FAULT_BODIES[fault.status] ?? { errors: 'Error' }, { ...headers, ...extra });
 }
