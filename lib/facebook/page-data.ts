@@ -15,6 +15,11 @@ export const PAGE_FIELDS = [
 const BASIC_FIELDS = ['name', 'category', 'link'];
 /** The page-level webhook fields we need (contract §6: there is no `about`). */
 export const SUBSCRIBED_FIELDS = ['name', 'category'] as const;
+/**
+ * Page webhook fields whose change alters what page_data.json holds (contract §6: most carry no
+ * value, so any of them means "re-read the Page"); the app-level subscription asks for these.
+ */
+export const PROFILE_WEBHOOK_FIELDS = ['name', 'category', 'description', 'email', 'phone', 'website', 'hours', 'location'] as const;
 const MAX_FIELD_RETRIES = 4;
 
 /** A fetched Page and the requested fields it did not come with. */

@@ -3,9 +3,11 @@ import { json, text } from '../http/responses';
 import { safeCompare } from '../crypto/safe-compare';
 import { pyRepr } from '../log';
 import type { FacebookDeps } from './deps';
+import { PROFILE_WEBHOOK_FIELDS } from './page-data';
 import { refreshPage, failureMessage } from './page-sync';
 import { forEachLimit, getPageRecord } from './registry';
 import { respond } from './respond';
+import { claimDelivery } from './webhook-dedupe';
 import { SIGNATURE_ERRORS, SIGNATURE_HEADER, verifyFacebookSignature } from './webhook-signature';
 
 /** Meta sends bodies over 300 KB; DO caps requests at 1 MB anyway. */
@@ -16,11 +18,14 @@ const REFRESH_CONCURRENCY = 4;
 const FORWARD_TIMEOUT_MS = 4_000;
 
 type Entry = Record<string, unknown> & { id?: unknown; time?: unknown };
+const REFRESH_FIELDS: ReadonlySet<string> = new Set(PROFILE_WEBHOOK_FIELDS);
 
 /**
  * The `facebook/webhook` handler (web: raw). GET answers Meta's verification challenge; POST
- * verifies `X-Hub-Signature-256` over the raw bytes, then refreshes every known Page named in a
- * `changes`/`changed_fields` entry and forwards Messenger entries. Valid deliveries always get 200.
+ * verifies `X-Hub-Signature-256` over the raw bytes, drops redeliveries (sha256 of body and
+ * signature, recorded with a conditional PUT), then handles each `entry[]` on its own: refreshes
+ * every connected Page whose profile fields changed and forwards Messenger entries. Valid
+ * deliveries always get 200, including redeliveries and objects or fields we do not use.
  */
 export function handleFacebookWebhook(request: Request, deps: FacebookDeps): Promise<Response> {
   return respond(deps.log, async () => {
@@ -46,7 +51,27 @@ export function handleFacebookWebhook(request: Request, deps: FacebookDeps): Pro
       deps.log.info(`Ignored Facebook webhook for object ${pyRepr(object ?? null)}: only page notifications are handled`);
       return json({ status: 'ignored' });
     }
-    return json(await processEntries(entry as Entry[], body, request.headers, deps));
+    const plan = await planEntries(entry as Entry[], deps);
+    if (plan.toRefresh.size === 0 && plan.messaging === 0) return json({ status: 'ok', updated: [] });
+    // Only deliveries that would change something are recorded; a redelivery of one changes nothing.
+    const claim = await claimDelivery(deps.store, {
+      object,
+      body,
+      signature: request.headers.get(SIGNATURE_HEADER) ?? '',
+      entries: entry.length,
+      now: deps.clock.now(),
+    });
+    if (!claim.fresh) {
+      deps.log.info(`Ignored a redelivered Facebook webhook (${entry.length} entr${entry.length === 1 ? 'y' : 'ies'}): already processed`);
+      return json({ status: 'duplicate' });
+    }
+    try {
+      return json(await applyPlan(plan, body, request.headers, deps));
+    } catch (err) {
+      // Give the claim back so Meta's retry of this delivery is applied.
+      await claim.release().catch(() => undefined);
+      throw err;
+    }
   });
 }
 
@@ -62,22 +87,25 @@ function verifySubscription(request: Request, deps: FacebookDeps): Response {
   return text(params.get('hub.challenge') ?? '');
 }
 
-async function processEntries(entries: Entry[], raw: Uint8Array, headers: Headers, deps: FacebookDeps) {
-  const { log, store } = deps;
+// Each entry on its own: one that cannot be read (or whose registry lookup fails) never stops the others.
+async function planEntries(entries: Entry[], deps: FacebookDeps): Promise<{ toRefresh: Set<string>; messaging: number }> {
   const toRefresh = new Set<string>();
   let messaging = 0;
   for (const entry of entries) {
-    if (!entry || typeof entry !== 'object') continue;
-    const pageId = String(entry.id ?? '');
-    if (Array.isArray(entry.messaging) || Array.isArray(entry.standby)) messaging++;
-    if (!Array.isArray(entry.changes) && !Array.isArray(entry.changed_fields)) continue;
-    const { time: _time, ...shown } = entry;
-    log.info(`Received webhook event for page ${pageId}: ${pyRepr(shown)}`);
-    const record = await getPageRecord(store, pageId);
-    if (!record) log.info(`Ignored webhook event for page ${pageId}: the page is not connected`);
-    else if (record.state !== 'connected') log.info(`Ignored webhook event for page ${pageId}: it needs re-authorisation`);
-    else toRefresh.add(pageId);
+    if (Array.isArray(entry?.messaging) || Array.isArray(entry?.standby)) messaging++;
+    try {
+      const pageId = await pageToRefresh(entry, deps);
+      if (pageId) toRefresh.add(pageId);
+    } catch (err) {
+      deps.log.error(`Could not handle a webhook entry for page ${String(entry?.id ?? '?')}: ${failureMessage(err)}`);
+    }
   }
+  return { toRefresh, messaging };
+}
+
+async function applyPlan(plan: { toRefresh: Set<string>; messaging: number }, raw: Uint8Array, headers: Headers, deps: FacebookDeps) {
+  const { toRefresh, messaging } = plan;
+  const { log } = deps;
   const deadline = deps.clock.now() + REFRESH_BUDGET_MS;
   const updated: string[] = [];
   await forEachLimit([...toRefresh], REFRESH_CONCURRENCY, async (pageId) => {
@@ -95,6 +123,34 @@ async function processEntries(entries: Entry[], raw: Uint8Array, headers: Header
   });
   const forwarded = messaging > 0 ? await forwardMessaging(raw, headers, messaging, deps) : undefined;
   return { status: 'ok', updated: updated.sort(), ...(forwarded ? { messaging: forwarded } : {}) };
+}
+
+// The Page an entry asks us to re-read, or null (logged) when it names no connected Page or no field we store.
+async function pageToRefresh(entry: Entry, deps: FacebookDeps): Promise<string | null> {
+  const { log, store } = deps;
+  if (!entry || typeof entry !== 'object') {
+    log.info(`Ignored a webhook entry that is not an object: ${pyRepr(entry ?? null)}`);
+    return null;
+  }
+  const pageId = String(entry.id ?? '');
+  const fields = [
+    ...(Array.isArray(entry.changes) ? entry.changes.map((c: { field?: unknown } | null) => String(c?.field ?? '')) : []),
+    ...(Array.isArray(entry.changed_fields) ? entry.changed_fields.map(String) : []),
+  ];
+  if (!Array.isArray(entry.changes) && !Array.isArray(entry.changed_fields)) {
+    if (!Array.isArray(entry.messaging) && !Array.isArray(entry.standby)) log.info(`Ignored webhook entry for page ${pageId}: it has no changes or messaging`);
+    return null;
+  }
+  const { time: _time, ...shown } = entry;
+  log.info(`Received webhook event for page ${pageId}: ${pyRepr(shown)}`);
+  const unused = [...new Set(fields.filter((f) => !REFRESH_FIELDS.has(f)))];
+  if (unused.length > 0) log.info(`Ignored webhook field${unused.length === 1 ? '' : 's'} ${unused.join(', ')} for page ${pageId}: not part of the stored page data`);
+  if (unused.length === fields.length) return null;
+  const record = await getPageRecord(store, pageId);
+  if (!record) log.info(`Ignored webhook event for page ${pageId}: the page is not connected`);
+  else if (record.state !== 'connected') log.info(`Ignored webhook event for page ${pageId}: it needs re-authorisation`);
+  else return pageId;
+  return null;
 }
 
 /**
