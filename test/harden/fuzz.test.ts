@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness/context';
-import { callbackSource, genericSource, runFuzz, webhookSource, type FuzzResult } from './harness/fuzz';
+import { callbackSource, genericSource, runFuzz, signedRequestSource, webhookSource, type FuzzResult } from './harness/fuzz';
 import { facebookWebhookKind, shopifyWebhookKind } from './harness/signed-webhooks';
 
 // npm test runs a modest, seeded number of cases; `npm run fuzz` runs ≥ 10,000 per function.
@@ -60,5 +60,16 @@ describe('fuzzing every web function through the local host', () => {
     expect(summary(result)).toEqual({ fn: 'shopify/callback', violations: [] });
     expect(result.forgedTried).toBeGreaterThan(SIGNED_CASES / 2);
     expect(result.forgedAccepted).toBe(0);
+  });
+
+  it('never accepts a mutated signed_request on the data-deletion and deauthorize callbacks', async () => {
+    const secret = h.stack.env.FACEBOOK_APP_SECRET!;
+    const targets = h.targets.filter((t) => /data-deletion|deauthorize/.test(t.fn));
+    for (const target of targets) {
+      const result = await runFuzz(h, signedRequestSource(target, secret, SEED, SIGNED_CASES / 2), SIGNED_CASES / 2);
+      expect(summary(result)).toEqual({ fn: target.fn, violations: [] });
+      expect(result.forgedAccepted).toBe(0);
+      expect(result.controlsAccepted).toBe(result.controlsTried);
+    }
   });
 });

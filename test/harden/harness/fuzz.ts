@@ -5,6 +5,7 @@ import { malformedRequest } from './malformed';
 import { diffListings, isDeliveryBookkeeping, listObjects } from './objects';
 import { checkAnswer, describeRequest, outcomeOf, type Violation } from './properties';
 import { applyCallbackPlan, callbackPlan, callbackSignedContent, freshCallback } from './signed-callback';
+import { applySignedRequestPlan, sameSignedRequest, signedRequestPlan, validSignedRequest } from './signed-form';
 import { applyWebhookPlan, webhookPlan, type SignedKind } from './signed-webhooks';
 
 /** One generated request; `mustReject` marks changed signed content (a forgery). */
@@ -86,6 +87,25 @@ export function callbackSource(h: Harness, shop: string, seed: number, total: nu
     },
     // An accepted callback is a real install: it writes the snapshot, registry and tokens.
     acceptedMayWrite: () => true,
+  };
+}
+
+/** Mutations of Meta's `signed_request` for a data-deletion or deauthorize callback (a user we never saw). */
+export function signedRequestSource(target: WebTarget, secret: string, seed: number, total: number): CaseSource {
+  const plans = fc.sample(signedRequestPlan, { seed, numRuns: total });
+  let next = 0;
+  return {
+    fn: target.fn,
+    label: 'signed mutations',
+    batch: async (count) =>
+      plans.slice(next, (next += count)).map((plan) => {
+        const base = validSignedRequest(secret);
+        const { request, value } = applySignedRequestPlan(target.shortPath, base, plan, secret);
+        const mustReject = !sameSignedRequest(base, value);
+        return { request, mustReject, control: plan.part === 'control' };
+      }),
+    // An accepted deletion request records its confirmation status.
+    acceptedMayWrite: (key) => key.startsWith('private/deletions/') || isDeliveryBookkeeping(key),
   };
 }
 
