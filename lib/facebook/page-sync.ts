@@ -94,6 +94,13 @@ export async function refreshPage(
   try {
     const data = buildPageData(fetched, { graphVersion: config.FACEBOOK_GRAPH_VERSION, now: clock.now(), source: options.source });
     await writePageData(store, record.uuid, data);
+    // A data deletion may have removed the Page while we were reading it: never resurrect its data.
+    const after = await getPageRecord(store, pageId);
+    if (!after || after.uuid !== record.uuid) {
+      await store.delete(keys.pageSnapshot(record.uuid, pageId));
+      log.info(`Discarded the refreshed data of page ${pageId}: it was removed from user ${record.uuid} meanwhile`);
+      return result(SUCCESS, failed(`Page ${pageId} was disconnected during the refresh; its data was not kept.`), { ...extra, page: fetched.page });
+    }
   } catch (err) {
     log.error(`Upload to Spaces for page ${pageId} failed: ${failureMessage(err)}`);
     return result(SUCCESS, failed(`Upload to Spaces failed: ${failureMessage(err)}`), { ...extra, page: fetched.page });

@@ -118,3 +118,14 @@ export type StoredPageToken = z.infer<typeof StoredPageTokenSchema>;
 export const StoredUserTokenSchema = z.object({ accessToken: z.string().min(1), asid: GraphId, expiresAt: z.string().nullable(), obtainedAt: z.string() });
 /** The vault value of a user token. */
 export type StoredUserToken = z.infer<typeof StoredUserTokenSchema>;
+
+/** `private/deletions/<code>.json`: the state of one data-deletion request, shown by `facebook/deletion-status`. No personal data. */
+export const DeletionStatusSchema = z.object({
+  confirmation_code: z.string().regex(/^[A-Za-z0-9]{1,64}$/),
+  status: z.enum(['in_progress', 'completed']),
+  requested_at: z.iso.datetime(),
+  completed_at: z.iso.datetime().nullable(),
+  pages_deleted: z.number().int().nonnegative(),
+});
+/** A stored deletion status. */
+export type DeletionStatus = z.infer<typeof DeletionStatusSchema>;
