@@ -1,12 +1,16 @@
 import { PreconditionFailedError } from '../errors';
 import { backoffMs, systemClock, type Clock } from '../http/clock';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore, Versioned } from '../storage/s3-store';
+import { deletePending, listPending, loadPending, tryAcquireLease } from './pending-updates';
 import { ShopifySnapshotSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
+import { applyOps, isNewer, pruneTombstones, type OpResult, type PendingOp } from './snapshot-ops';
 
-// How long a deleted product's id is remembered, so a late sync or delivery cannot resurrect it.
-const TOMBSTONE_TTL_MS = 7 * 24 * 3600 * 1000;
-const MAX_CAS_ATTEMPTS = 60;
+// A sync's default budget, and how long it waits for a webhook flusher's lease before writing without it.
+const DEFAULT_BUDGET_MS = 60_000;
+const LEASE_WAIT_MS = 10_000;
+// After releasing the lease a flusher pauses briefly, so a new arrival (which flushes anyway) can take over.
+const HANDOFF_PAUSE_MS = 10;
 
 /** A snapshot as stored. */
 export type StoredSnapshot = ShopifySnapshot;
@@ -25,14 +29,6 @@ export function buildSnapshot(
   };
 }
 
-const newer = (a: string | undefined, b: string | undefined) => (a ?? '') > (b ?? '');
-
-function pruneTombstones(tombstones: Record<string, string> | undefined, now: number): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [id, at] of Object.entries(tombstones ?? {})) if (now - Date.parse(at) < TOMBSTONE_TTL_MS) out[id] = at;
-  return out;
-}
-
 /**
  * Merges a full sync into what is stored: a product the stored copy holds in a newer version
  * (a webhook wrote it during the sync) wins, products created after the sync started are kept, and
@@ -47,9 +43,9 @@ export function mergeFullSync(synced: StoredSnapshot, stored: StoredSnapshot | n
   for (const { node } of synced.data.products.edges) {
     seen.add(node.id);
     const at = tombstones[node.id];
-    if (at && Date.parse(at) >= Date.parse(node.updatedAt)) continue;
+    if (at && !isNewer(node.updatedAt, at)) continue;
     const mine = current.get(node.id);
-    edges.push({ node: mine && newer(mine.updatedAt, node.updatedAt) ? mine : node });
+    edges.push({ node: mine && isNewer(mine.updatedAt, node.updatedAt) ? mine : node });
   }
   for (const [id, node] of current) {
     if (!seen.has(id) && Date.parse(node.updatedAt) >= syncStartedAt) edges.push({ node });
@@ -67,63 +63,129 @@ export async function writeSnapshot(store: ObjectStore, uuid: string, snapshot: 
 }
 
 /** Reads a user's snapshot with its ETag. */
-export async function readSnapshot(store: ObjectStore, uuid: string) {
+export async function readSnapshot(store: ObjectStore, uuid: string): Promise<Versioned<StoredSnapshot> | null> {
   return store.getJson<StoredSnapshot>(keys.shopifySnapshot(uuid));
-}
-
-/**
- * Read-modify-write of a snapshot with optimistic concurrency: conditional PUT on the ETag read,
- * re-read and re-apply on conflict. `mutate` returns null when there is nothing to change. Where the
- * store does not honour conditions (degraded mode) the write is last-writer-wins.
- */
-export async function updateSnapshot(
-  store: ObjectStore,
-  uuid: string,
-  mutate: (current: StoredSnapshot | null) => StoredSnapshot | null,
-  clock: Clock = systemClock,
-): Promise<{ changed: boolean; snapshot: StoredSnapshot | null }> {
-  const conditional = await store.supportsConditionalWrites();
-  for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-    const current = await readSnapshot(store, uuid);
-    const next = mutate(current?.value ?? null);
-    if (!next) return { changed: false, snapshot: current?.value ?? null };
-    try {
-      await writeSnapshot(store, uuid, next, conditional ? (current ? { ifMatch: current.etag } : { ifNoneMatch: '*' }) : {});
-      return { changed: true, snapshot: next };
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
-      await clock.sleep(backoffMs(Math.min(attempt, 4), 10, 200));
-    }
-  }
-  throw new PreconditionFailedError('The snapshot kept changing under us; the delivery will be retried.');
 }
 
 /** Replaces (or inserts) one product unless the stored copy is newer or it was deleted later. */
 export function upsertProduct(snapshot: StoredSnapshot, product: ProductNode, now: number): StoredSnapshot | null {
-  const tomb = snapshot.meta.tombstones?.[product.id];
-  if (tomb && Date.parse(tomb) >= Date.parse(product.updatedAt)) return null;
-  const edges = snapshot.data.products.edges;
-  const index = edges.findIndex((e) => e.node.id === product.id);
-  if (index >= 0 && !newer(product.updatedAt, edges[index]!.node.updatedAt)) return null;
-  const nextEdges = index >= 0 ? edges.map((e, i) => (i === index ? { node: product } : e)) : [...edges, { node: product }];
-  return {
-    data: { ...snapshot.data, products: { edges: nextEdges } },
-    meta: { ...snapshot.meta, productCount: nextEdges.length, updatedAt: new Date(now).toISOString(), source: 'webhook' },
-  };
+  return applyOps(snapshot, [{ kind: 'node', id: product.id, updatedAt: product.updatedAt, node: product }], now).snapshot;
 }
 
 /** Removes a product and remembers its id, so an older copy cannot come back. */
 export function removeProduct(snapshot: StoredSnapshot, id: string, now: number): StoredSnapshot {
-  const edges = snapshot.data.products.edges.filter((e) => e.node.id !== id);
-  const iso = new Date(now).toISOString();
-  return {
-    data: { ...snapshot.data, products: { edges } },
-    meta: {
-      ...snapshot.meta,
-      productCount: edges.length,
-      updatedAt: iso,
-      source: 'webhook',
-      tombstones: { ...pruneTombstones(snapshot.meta.tombstones, now), [id]: iso },
-    },
-  };
+  return applyOps(snapshot, [{ kind: 'delete', id, at: new Date(now).toISOString() }], now).snapshot ?? snapshot;
+}
+
+/** What {@link updateSnapshot} did. */
+export interface UpdateResult {
+  changed: boolean;
+  snapshot: StoredSnapshot | null;
+  /** Per pending record this invocation applied: whether its op changed the snapshot or was older than it. */
+  results: Map<string, OpResult>;
+  /** True when another invocation held the flush lease and took over the pending records. */
+  handedOff: boolean;
+}
+
+/**
+ * Writes a user's snapshot: folds in every pending record, then `mutate` (null = nothing to change;
+ * a full sync's merge), with a conditional PUT on the ETag read, and deletes the records it applied.
+ * One flusher at a time holds a lease; without `mutate`, an invocation that finds the lease taken
+ * hands its records to the holder (which lists again after releasing it, see README "Concurrent
+ * writers"). Where the store ignores conditions (degraded mode) the write is last-writer-wins.
+ */
+export async function updateSnapshot(
+  store: ObjectStore,
+  uuid: string,
+  mutate: ((current: StoredSnapshot | null) => StoredSnapshot | null) | null,
+  clock: Clock = systemClock,
+  options: { deadline?: number } = {},
+): Promise<UpdateResult> {
+  const deadline = options.deadline ?? clock.now() + DEFAULT_BUDGET_MS;
+  const out: UpdateResult = { changed: false, snapshot: null, results: new Map(), handedOff: false };
+  if (!(await store.supportsConditionalWrites())) return lastWriterWins(store, uuid, mutate, out);
+  const flusher = new Flusher(store, uuid, clock, deadline, out);
+  const waitUntil = Math.min(deadline, clock.now() + LEASE_WAIT_MS);
+  let todo = mutate;
+  for (let attempt = 0; ; attempt++) {
+    const lease = await tryAcquireLease(store, uuid, clock.now());
+    if (!lease && !todo) return { ...out, handedOff: true };
+    if (!lease && clock.now() < waitUntil) {
+      await clock.sleep(backoffMs(Math.min(attempt, 3), 25, 200));
+      continue;
+    }
+    let more: boolean;
+    try {
+      more = await flusher.round(todo);
+      todo = null;
+    } finally {
+      await lease?.release();
+    }
+    if (!more) return out;
+    await clock.sleep(HANDOFF_PAUSE_MS);
+    if (clock.now() >= deadline || (await listPending(store, uuid)).length === 0) return out;
+  }
+}
+
+// One flusher's state across rounds: the snapshot it last wrote (no re-read while nobody else
+// writes) and the pending records it has read (keys are write-once, so they stay valid).
+class Flusher {
+  private current: Versioned<StoredSnapshot> | null | undefined;
+  private readonly cache = new Map<string, PendingOp | null>();
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly uuid: string,
+    private readonly clock: Clock,
+    private readonly deadline: number,
+    private readonly out: UpdateResult,
+  ) {}
+
+  // Retries until one write succeeds; false when there is no snapshot to fold records into yet.
+  async round(mutate: ((current: StoredSnapshot | null) => StoredSnapshot | null) | null): Promise<boolean> {
+    for (let attempt = 0; this.clock.now() < this.deadline; attempt++) {
+      const [current, listed] = await Promise.all([
+        this.current !== undefined ? this.current : readSnapshot(this.store, this.uuid),
+        listPending(this.store, this.uuid),
+      ]);
+      this.current = current;
+      await loadPending(this.store, listed, this.cache);
+      const live = listed.filter((key) => this.cache.get(key));
+      const mutated = mutate ? mutate(current?.value ?? null) : null;
+      const base = mutated ?? current?.value ?? null;
+      if (!base) return false;
+      const applied = applyOps(base, live.map((key) => this.cache.get(key)!), this.clock.now());
+      const next = applied.snapshot ?? mutated;
+      if (next) {
+        try {
+          const { etag } = await writeSnapshot(this.store, this.uuid, next, current ? { ifMatch: current.etag } : { ifNoneMatch: '*' });
+          this.current = { value: next, etag };
+          Object.assign(this.out, { changed: true, snapshot: next });
+        } catch (err) {
+          if (!(err instanceof PreconditionFailedError)) throw err;
+          this.current = undefined;
+          await this.clock.sleep(backoffMs(Math.min(attempt, 4), 5, 100));
+          continue;
+        }
+      } else this.out.snapshot ??= current?.value ?? null;
+      live.forEach((key, i) => this.out.results.set(key, applied.results[i]!));
+      await deletePending(this.store, live);
+      return true;
+    }
+    throw new PreconditionFailedError('The snapshot kept changing under us; pending updates stay queued for the next writer.');
+  }
+}
+
+// Degraded mode: no compare-and-swap, so the last PUT wins (README "Concurrent writers").
+async function lastWriterWins(
+  store: ObjectStore,
+  uuid: string,
+  mutate: ((current: StoredSnapshot | null) => StoredSnapshot | null) | null,
+  out: UpdateResult,
+): Promise<UpdateResult> {
+  const current = await readSnapshot(store, uuid);
+  const next = mutate?.(current?.value ?? null) ?? null;
+  if (!next) return { ...out, snapshot: current?.value ?? null };
+  await writeSnapshot(store, uuid, next);
+  return { ...out, changed: true, snapshot: next };
 }

@@ -21,6 +21,17 @@ export interface ProductPayload {
 }
 
 const PRODUCT_GID = /^gid:\/\/shopify\/Product\/\d+$/;
+const MAPPED_FIELDS = [
+  'admin_graphql_api_id', 'title', 'body_html', 'handle', 'status', 'vendor', 'product_type', 'tags', 'created_at', 'updated_at',
+  'published_at', 'images', 'image', 'options', 'variants',
+] as const;
+
+/** Keeps only the fields {@link productFromPayload} maps, so a pending record stays small. */
+export function trimProductPayload<P extends ProductPayload>(p: P): P {
+  const out: Record<string, unknown> = {};
+  for (const field of MAPPED_FIELDS) if (p[field] !== undefined) out[field] = p[field];
+  return out as P;
+}
 
 /** Whether a payload names a product by its GID (the only id we key on). */
 export function hasProductGid(p: ProductPayload): p is ProductPayload & { admin_graphql_api_id: string } {
@@ -28,13 +39,14 @@ export function hasProductGid(p: ProductPayload): p is ProductPayload & { admin_
 }
 
 /**
- * Whether the payload lacks variants: Shopify includes full variants only for the first 100 and
- * lists the rest in `variant_gids`, so such a product must be re-read from the Admin API.
+ * Whether the payload lacks something the snapshot needs: Shopify includes full variants only for the
+ * first 100 and lists the rest in `variant_gids`, and a subscription's `includeFields` may drop fields,
+ * so such a product must be re-read from the Admin API.
  */
 export function isIncomplete(p: ProductPayload): boolean {
   const full = p.variants?.length ?? 0;
   const listed = p.variant_gids?.length ?? 0;
-  return !p.updated_at || !p.title || listed > full;
+  return !p.updated_at || Number.isNaN(Date.parse(p.updated_at)) || !p.title || !Array.isArray(p.variants) || listed > full;
 }
 
 const stripHtml = (html: string) =>

@@ -56,4 +56,12 @@ export const keys = {
   productOverlay: (uuid: string) => `private/overlays/shopify/${assertUuid(uuid)}.json`,
   deletion: (code: string) => `private/deletions/${assertOpaqueId(code, 'confirmation code')}.json`,
   probe: () => 'private/probe/conditional-writes',
+  pendingShopifyUpdate: (uuid: string, name: string) =>
+    `private/pending/shopify/${assertUuid(uuid)}/${assertOpaqueId(name, 'pending update name')}.json`,
+  pendingShopifyPrefix: (uuid: string) => `private/pending/shopify/${assertUuid(uuid)}/`,
+  shopifyFlushLease: (uuid: string, epoch: number) => {
+    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new BadRequestError('Invalid lease epoch.', { code: 'invalid_id' });
+    return `private/leases/shopify/${assertUuid(uuid)}/${epoch}.json`;
+  },
+  shopifyFlushLeasePrefix: (uuid: string) => `private/leases/shopify/${assertUuid(uuid)}/`,
 };

@@ -1,0 +1,70 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { PreconditionFailedError } from '../errors';
+import { keys } from '../storage/keys';
+import type { ObjectStore } from '../storage/s3-store';
+import { opTime, type PendingOp } from './snapshot-ops';
+
+/**
+ * Pending records: one small object per delivery under `private/pending/shopify/<uuid>/`, written
+ * before the big snapshot is touched. A record is deleted only by a writer whose successful
+ * conditional PUT of the snapshot included it, so a record that exists has not been lost yet.
+ * Names hold the subject hash, the op's instant and a random suffix: each version gets its own key,
+ * which is why deleting an applied record can never remove a newer one.
+ */
+
+/** Length of a flush lease's time window; longer than the webhook function's 10 s timeout. */
+export const LEASE_TTL_MS = 15_000;
+
+const subjectOf = (op: PendingOp) => (op.kind === 'inventory' ? op.item : op.id);
+
+/** Writes a pending record for an op and returns its key. */
+export async function recordPending(store: ObjectStore, uuid: string, op: PendingOp): Promise<string> {
+  const subject = createHash('sha256').update(subjectOf(op)).digest('hex').slice(0, 16);
+  const at = String(Math.max(0, Date.parse(opTime(op)) || 0)).padStart(14, '0');
+  const key = keys.pendingShopifyUpdate(uuid, `${subject}-${at}-${randomBytes(4).toString('hex')}`);
+  // Keys are unique, so the condition never fails; it only selects the single-request PUT path.
+  await store.putJson(key, op, { ifNoneMatch: '*' });
+  return key;
+}
+
+/** Lists the keys of a user's pending records. */
+export async function listPending(store: ObjectStore, uuid: string): Promise<string[]> {
+  return store.list(keys.pendingShopifyPrefix(uuid));
+}
+
+/**
+ * Reads pending records into `cache` (keys are never rewritten, so a cached record stays valid);
+ * a record deleted meanwhile is cached as null (someone else applied it).
+ */
+export async function loadPending(store: ObjectStore, pending: readonly string[], cache: Map<string, PendingOp | null>): Promise<void> {
+  const missing = pending.filter((key) => !cache.has(key));
+  const values = await Promise.all(missing.map(async (key) => (await store.getJson<PendingOp>(key))?.value ?? null));
+  missing.forEach((key, i) => cache.set(key, values[i] ?? null));
+}
+
+/** Deletes records that a successful snapshot write has applied (or found stale). */
+export async function deletePending(store: ObjectStore, applied: readonly string[]): Promise<void> {
+  await Promise.all(applied.map((key) => store.delete(key)));
+}
+
+/** A held flush lease. */
+export interface Lease {
+  release(): Promise<void>;
+}
+
+/**
+ * Tries to become the one flusher of a user's snapshot by creating this time window's lease with
+ * `If-None-Match: *`; null when another invocation holds it. Windows are {@link LEASE_TTL_MS} long,
+ * so a lease left by a crashed invocation stops blocking when its window ends, without a read to
+ * check its age. The lease only saves work: correctness rests on the snapshot's ETag.
+ */
+export async function tryAcquireLease(store: ObjectStore, uuid: string, now: number): Promise<Lease | null> {
+  const key = keys.shopifyFlushLease(uuid, Math.floor(now / LEASE_TTL_MS));
+  try {
+    await store.putJson(key, { acquiredAt: new Date(now).toISOString() }, { ifNoneMatch: '*' });
+    return { release: () => store.delete(key) };
+  } catch (err) {
+    if (err instanceof PreconditionFailedError) return null;
+    throw err;
+  }
+}
