@@ -5,7 +5,7 @@ export const main = webMain('raw', async (env) => {
   const [{ loadConfig }, { createFacebookDeps }, { handleFacebookDataDeletion }] = await Promise.all([
     import('../../../lib/config'),
     import('../../../lib/facebook/deps'),
-    import('../../../lib/facebook/data-deletion-handler'),
+    import('../../../lib/facebook/deletion-callbacks'),
   ]);
   const deps = createFacebookDeps(loadConfig(env, ['core', 'spaces', 'facebook', 'functions']));
   return (request) => handleFacebookDataDeletion(request, deps);

@@ -6,7 +6,7 @@ export const main = webMain('parsed', async (env) => {
     import('../../../lib/config'),
     import('../../../lib/storage/s3-store'),
     import('../../../lib/log'),
-    import('../../../lib/facebook/deletion-status-handler'),
+    import('../../../lib/facebook/deletion-callbacks'),
   ]);
   const config = loadConfig(env, ['core', 'spaces']);
   const deps = { store: createS3Store(config), log: createLogger({ level: config.LOG_LEVEL, secrets: secretValues(config) }) };

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handleFacebookDataDeletion } from '../../../lib/facebook/data-deletion-handler';
-import { handleFacebookDeauthorize } from '../../../lib/facebook/deauthorize-handler';
+import { handleFacebookDataDeletion, handleFacebookDeauthorize } from '../../../lib/facebook/deletion-callbacks';
 import { getPageRecord } from '../../../lib/facebook/registry';
 import { runFacebookSyncJob } from '../../../lib/facebook/sync-job';
 import { handleFacebookWebhook } from '../../../lib/facebook/webhook-handler';

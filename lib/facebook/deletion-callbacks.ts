@@ -1,16 +1,22 @@
 import { createHmac } from 'node:crypto';
+import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../errors';
 import { json } from '../http/responses';
+import type { Logger } from '../log';
 import { keys } from '../storage/keys';
+import type { ObjectStore } from '../storage/s3-store';
 import type { FacebookDeps } from './deps';
 import { respond } from './respond';
 import { DeletionStatusSchema, type DeletionStatus } from './schemas';
 import { readSignedRequest } from './signed-request';
-import { deleteFacebookUserData } from './user-data';
+import { deleteFacebookUserData, revokeFacebookUser } from './user-data';
+
+// Meta's data deletion and deauthorize callbacks (contract §9) and the deletion status page.
 
 /** What the deletion and deauthorize callbacks need. */
 export type CallbackDeps = Pick<FacebookDeps, 'config' | 'store' | 'vault' | 'clock' | 'log'>;
 
 const CODE_LENGTH = 24;
+const CODE_RE = /^[A-Za-z0-9]{1,64}$/;
 
 /**
  * The confirmation code of a deletion request: alphanumeric, stable for one signed_request (a
@@ -52,5 +58,48 @@ export function handleFacebookDataDeletion(request: Request, deps: CallbackDeps)
     const done: DeletionStatus = { ...inProgress, status: 'completed', completed_at: new Date(clock.now()).toISOString(), pages_deleted: outcome.pagesDeleted };
     await store.putJson(key, DeletionStatusSchema.parse(done));
     return answer();
+  });
+}
+
+/**
+ * The `facebook/deletion-status` handler (web: true): `?id=<confirmation code>` → the stored
+ * `{confirmation_code, status, requested_at, completed_at, pages_deleted}`. A malformed id is a 400,
+ * an unknown one a 404; the record holds no personal data, so the code alone may read it.
+ */
+export function handleFacebookDeletionStatus(request: Request, deps: { store: ObjectStore; log: Logger }): Promise<Response> {
+  return respond(deps.log, async () => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') throw new MethodNotAllowedError(request.method, ['GET']);
+    const id = new URL(request.url).searchParams.get('id') ?? '';
+    if (!CODE_RE.test(id)) {
+      throw new BadRequestError('id must be the alphanumeric confirmation_code the data deletion request returned.', { code: 'invalid_confirmation_code' });
+    }
+    const stored = DeletionStatusSchema.safeParse((await deps.store.getJson<unknown>(keys.deletion(id)))?.value);
+    if (!stored.success) {
+      throw new NotFoundError(`No data deletion request has confirmation code ${id}.`, { code: 'unknown_confirmation_code' });
+    }
+    return json(stored.data);
+  });
+}
+
+/**
+ * The `facebook/deauthorize` handler (web: raw), Meta's "Deauthorize Callback URL" (contract §9):
+ * verifies the form-encoded `signed_request` like the deletion callback, then deletes the Page
+ * tokens and user token that user's login gave us and marks their Pages `disconnected`, so polling
+ * and webhooks skip them. Their page_data.json stays (removing the app only ends our access; a
+ * data-deletion request deletes data). Answers 200 JSON; malformed → 400, bad signature → 401.
+ */
+export function handleFacebookDeauthorize(request: Request, deps: CallbackDeps): Promise<Response> {
+  return respond(deps.log, async () => {
+    const { config, clock, log } = deps;
+    const now = clock.now();
+    const payload = await readSignedRequest(request, { appSecret: config.FACEBOOK_APP_SECRET, now });
+    const outcome = await revokeFacebookUser(deps, payload.user_id, payload.issued_at * 1000, now);
+    if (!outcome.found) log.info('Deauthorize callback for a Facebook user we hold nothing for: nothing to revoke');
+    return json({
+      status: 'ok',
+      pages_disconnected: outcome.pagesDisconnected,
+      ...(outcome.pagesReconnected.length > 0 ? { pages_kept: outcome.pagesReconnected } : {}),
+      user_token_deleted: outcome.userTokenDeleted,
+    });
   });
 }
