@@ -49,9 +49,19 @@ export interface ObjectStore {
   supportsConditionalWrites(): Promise<boolean>;
 }
 
-/** Builds the S3 client for Spaces: path-style addressing and no default checksums (Spaces and s3rver mishandle aws-chunked). */
+/**
+ * A request whose socket stays silent this long is abandoned and retried. Without it a hung Spaces
+ * request holds the function until the platform kills it (a 502 without a message); 4 s leaves a
+ * webhook (10 s limit) time for one retry. It bounds silence, not transfer time, so large uploads are fine.
+ */
+export const SPACES_REQUEST_IDLE_TIMEOUT_MS = 4_000;
+/** Connecting to Spaces takes milliseconds; a connect that takes longer is retried. */
+export const SPACES_CONNECT_TIMEOUT_MS = 2_000;
+
+/** Builds the S3 client for Spaces: path-style addressing, bounded waits, and no default checksums (Spaces and s3rver mishandle aws-chunked). */
 export function createS3Client(config: SpacesConfig): S3Client {
   return new S3Client({
+    requestHandler: { socketTimeout: SPACES_REQUEST_IDLE_TIMEOUT_MS, connectionTimeout: SPACES_CONNECT_TIMEOUT_MS },
     endpoint: config.SPACES_ENDPOINT,
     region: config.SPACES_REGION,
     forcePathStyle: true,
@@ -215,7 +225,11 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
     },
 
     supportsConditionalWrites() {
-      conditional ??= probeConditionalWrites(store);
+      // Remember the answer, not a failure: a probe that hit a transient Spaces error is retried next time.
+      conditional ??= probeConditionalWrites(store).catch((err: unknown) => {
+        conditional = undefined;
+        throw err;
+      });
       return conditional;
     },
   };
