@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { ProductNode, ShopifySnapshot } from './schemas';
 
-/** What a streaming pass over a stored snapshot keeps. */
+/** What the first streaming pass over a stored snapshot keeps: small, whatever the catalog size. */
 export interface StoredScan {
   /** The snapshot without its products (`data.products.edges` is empty). */
   skeleton: ShopifySnapshot | null;
-  /** Stored products last updated at or after the cut-off (what webhooks wrote during the sync). */
-  recent: Map<string, ProductNode>;
+  /** `updatedAt` of stored products last updated at or after the cut-off (what webhooks may have written during the sync). */
+  recent: Map<string, string>;
   /** Products seen in the stored copy. */
   storedCount: number;
 }
@@ -71,15 +71,29 @@ export async function scanSnapshotStream(body: Readable, onEdge: (edgeJson: stri
   return outer.trim() ? (JSON.parse(outer) as ShopifySnapshot) : null;
 }
 
-/** Scans a stored snapshot keeping its skeleton and the products updated at or after `cutoff` (epoch ms). */
+/** Scans a stored snapshot keeping its skeleton and the ids and `updatedAt` of products updated at or after `cutoff` (epoch ms). */
 export async function scanStoredSnapshot(body: Readable | null, cutoff: number): Promise<StoredScan> {
-  const recent = new Map<string, ProductNode>();
+  const recent = new Map<string, string>();
   let storedCount = 0;
   if (!body) return { skeleton: null, recent, storedCount };
   const skeleton = await scanSnapshotStream(body, (edgeJson) => {
     storedCount++;
     const node = (JSON.parse(edgeJson) as { node: ProductNode }).node;
-    if (Date.parse(node.updatedAt) >= cutoff) recent.set(node.id, node);
+    if (Date.parse(node.updatedAt) >= cutoff) recent.set(node.id, node.updatedAt);
   });
   return { skeleton, recent, storedCount };
+}
+
+/** Second pass: the full stored nodes of `ids` (only run when a webhook wrote during the sync). */
+export async function pickStoredProducts(body: Readable | null, ids: ReadonlySet<string>): Promise<ProductNode[]> {
+  const out: ProductNode[] = [];
+  if (!body || ids.size === 0) {
+    body?.destroy();
+    return out;
+  }
+  await scanSnapshotStream(body, (edgeJson) => {
+    const node = (JSON.parse(edgeJson) as { node: ProductNode }).node;
+    if (ids.has(node.id)) out.push(node);
+  });
+  return out;
 }

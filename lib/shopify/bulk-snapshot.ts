@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { keys } from '../storage/keys';
 import type { ObjectStore } from '../storage/s3-store';
-import { scanStoredSnapshot } from './bulk-scan';
+import { pickStoredProducts, scanStoredSnapshot } from './bulk-scan';
 import { ProductNodeSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
 import { buildSnapshot, mergeFullSync } from './snapshot';
 
@@ -30,17 +30,22 @@ const stub = (base: ShopifySnapshot, nodes: ProductNode[], tombstones: Record<st
   meta: { ...base.meta, productCount: nodes.length, ...(tombstones ? { tombstones } : {}) },
 });
 
+const newer = (a: string | undefined, b: string | undefined) => (a ?? '') > (b ?? '');
+
 /**
- * Writes the merged snapshot of a full sync as a stream (lib-storage multipart upload), applying
- * `mergeFullSync` product by product so memory stays bounded: the stored copy is scanned first
- * (keeping only its skeleton and recently updated products), then every synced product is merged
- * against its stored copy and tombstones and written out, then products created during the sync
- * are appended. A multipart upload cannot carry `If-Match`, so a webhook write that lands between
- * the scan and the end of the upload is lost until the next delivery or poll (see README).
+ * Writes the merged snapshot of a full sync as a stream (lib-storage multipart upload) with the
+ * semantics of `mergeFullSync`, in bounded memory: a first pass over the stored copy keeps its
+ * skeleton (shop, meta, tombstones) and the `updatedAt` of recently updated products; synced
+ * products then stream out, minus tombstoned ones; those the stored copy holds in a newer version
+ * (a webhook wrote them during the sync) and those created during the sync are read in a second
+ * pass over the stored copy and appended (so they move to the end; order carries no meaning). A
+ * multipart upload cannot carry `If-Match`: a webhook write that lands between the first pass and
+ * the end of the upload is lost until the next delivery or poll (see README).
  */
 export async function writeMergedSnapshotStream(input: StreamedSnapshotInput): Promise<{ productCount: number; storedCount: number }> {
   const { store, uuid, syncStartedAt } = input;
-  const scan = await scanStoredSnapshot(await store.getStream(keys.shopifySnapshot(uuid)), syncStartedAt - RECENT_MARGIN_MS);
+  const key = keys.shopifySnapshot(uuid);
+  const scan = await scanStoredSnapshot(await store.getStream(key), syncStartedAt - RECENT_MARGIN_MS);
   const base = buildSnapshot(input.shop, input.shopInfo, [], { apiVersion: input.apiVersion, now: input.now(), source: input.source });
   // mergeFullSync prunes expired tombstones; do it once rather than per product.
   const storedBase = scan.skeleton ? stub(scan.skeleton, [], scan.skeleton.meta.tombstones) : null;
@@ -52,6 +57,7 @@ export async function writeMergedSnapshotStream(input: StreamedSnapshotInput): P
     // `{"data":{"shop":{…},"products":{"edges":[` + edges + `]}},"meta":{…}}`
     yield Buffer.from(head.slice(0, head.length - '[]}}}'.length + 1));
     const seen = new Set<string>();
+    const fromStored = new Set<string>();
     const emit = function* (edges: Array<{ node: ProductNode }>) {
       for (const edge of edges) {
         ProductNodeSchema.parse(edge.node);
@@ -60,21 +66,20 @@ export async function writeMergedSnapshotStream(input: StreamedSnapshotInput): P
     };
     for await (const product of input.products) {
       seen.add(product.id);
-      if (!storedBase) {
-        yield* emit([{ node: product }]);
-        continue;
-      }
-      const mine = scan.recent.get(product.id);
-      const merged = mergeFullSync(stub(base, [product], undefined), stub(storedBase, mine ? [mine] : [], tombstones), syncStartedAt);
-      yield* emit(merged.data.products.edges);
+      const merged = storedBase ? mergeFullSync(stub(base, [product], undefined), stub(storedBase, [], tombstones), syncStartedAt).data.products.edges : [{ node: product }];
+      if (merged.length > 0 && newer(scan.recent.get(product.id), product.updatedAt)) fromStored.add(product.id);
+      else yield* emit(merged);
     }
-    const created = [...scan.recent.values()].filter((n) => !seen.has(n.id));
-    const tail = storedBase ? mergeFullSync(base, stub(storedBase, created, tombstones), syncStartedAt) : base;
+    for (const [id, updatedAt] of scan.recent) if (!seen.has(id) && Date.parse(updatedAt) >= syncStartedAt) fromStored.add(id);
+    const stored = fromStored.size > 0 ? await pickStoredProducts(await store.getStream(key), fromStored) : [];
+    // Synced products whose stored copy is newer keep that copy; the rest go through mergeFullSync's rule for "created during the sync".
+    yield* emit(stored.filter((n) => seen.has(n.id)).map((node) => ({ node })));
+    const tail = storedBase ? mergeFullSync(base, stub(storedBase, stored.filter((n) => !seen.has(n.id)), tombstones), syncStartedAt) : base;
     yield* emit(tail.data.products.edges);
     const meta = { ...base.meta, productCount, ...(tail.meta.tombstones ? { tombstones: tail.meta.tombstones } : {}) };
     yield Buffer.from(`]}},"meta":${JSON.stringify(meta)}}`);
   }
 
-  await store.putStream(keys.shopifySnapshot(uuid), Readable.from(body()), 'application/json');
+  await store.putStream(key, Readable.from(body()), 'application/json');
   return { productCount, storedCount: scan.storedCount };
 }

@@ -1,0 +1,172 @@
+/**
+ * `npm run bench:sync [-- --json] [--only paginated|bulk|dispatch]`: measures the daily poll.
+ *  1. Paginated full sync of a 5,000-product store at Standard limits (bucket 2000, 100/s) on a
+ *     20× emulator clock: catalog-walk wall time against the bound (charged − bucket) / rate / 20.
+ *  2. Bulk sync of 50,000 products × 3 variants by the built `poll/merchants` bundle in a child
+ *     process: wall time and the child's peak RSS (first sync, then a re-sync over the stored copy).
+ *  3. The real `poll/dispatch` and `poll/merchants` functions for 10,000 registry merchants on the
+ *     local host enforcing DO's limits on a scaled clock; each merchant's sync is replaced by a
+ *     sleep of POLL_SIMULATED_WORK_MS (nominal work / scale), so only the fan-out is measured.
+ * With --json the last line is one JSON object.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'yaml';
+import { loadConfig } from '../../lib/config';
+import { seedMerchants } from '../../lib/dev/seed-merchants';
+import { createLogger } from '../../lib/log';
+import { createShopifyDeps } from '../../lib/shopify/deps';
+import { syncShop } from '../../lib/shopify/sync';
+import type { DispatchSummary } from '../../lib/poll/dispatcher';
+import { connectShopify, startTestStack, type TestStack } from '../helpers/stack';
+
+const ROOT = resolve(__dirname, '../..');
+const args = process.argv.slice(2);
+const JSON_OUT = args.includes('--json');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const num = (flag: string, fallback: number) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : fallback);
+const CLOCK_SCALE = 20;
+const PAGINATED_PRODUCTS = num('--paginated-products', 5000);
+const BULK_PRODUCTS = num('--bulk-products', 50_000);
+const MERCHANTS = num('--merchants', 10_000);
+const DISPATCH_SCALE = num('--dispatch-scale', 20);
+const WORK_MS = num('--work-ms', 5000);
+const say = (line: string) => (JSON_OUT ? process.stderr : process.stdout).write(`${line}\n`);
+const silent = createLogger({ sink: () => undefined });
+
+async function connectLarge(stack: TestStack, name: string, products: number): Promise<string> {
+  const shop = `${name}.myshopify.com`;
+  // Connect with a small catalog (the OAuth callback syncs it), then grow it to the measured size.
+  stack.shopify!.seedShop(shop, { products: 5 });
+  await connectShopify(stack, name);
+  stack.shopify!.seedShop(shop, { products, variantsPerProduct: 3 });
+  await sleep(1500); // bucket back to full (2000 points at 100 × 20 per second)
+  return shop;
+}
+
+async function benchPaginated(stack: TestStack) {
+  const shop = await connectLarge(stack, 'bench-paged', PAGINATED_PRODUCTS);
+  const deps = createShopifyDeps(loadConfig(stack.env, ['core', 'spaces', 'shopify', 'functions']), { log: silent });
+  const before = stack.shopify!.stats(shop);
+  const started = Date.now();
+  let lastPage = started;
+  const result = await syncShop(shop, deps, { source: 'manual', onPage: () => (lastPage = Date.now()) });
+  const ended = Date.now();
+  const after = stack.shopify!.stats(shop);
+  const charged = after.chargedCost - before.chargedCost;
+  const boundMs = ((charged - 2000) / 100 / CLOCK_SCALE) * 1000;
+  const out = {
+    paginated_products: result.productCount,
+    paginated_charged_cost: Math.round(charged),
+    paginated_requests: after.requests - before.requests,
+    paginated_bound_ms: Math.round(boundMs),
+    paginated_walk_ms: lastPage - started,
+    paginated_sync_ms: ended - started,
+    paginated_ratio: Number(((lastPage - started) / boundMs).toFixed(3)),
+    paginated_ratio_with_write: Number(((ended - started) / boundMs).toFixed(3)),
+    paginated_throttled: after.throttled - before.throttled,
+  };
+  say(`paginated: ${out.paginated_products} products, charged ${out.paginated_charged_cost}, walk ${out.paginated_walk_ms} ms vs bound ${out.paginated_bound_ms} ms → ratio ${out.paginated_ratio} (with the Spaces write ${out.paginated_ratio_with_write}), THROTTLED ${out.paginated_throttled}`);
+  return out;
+}
+
+function workerMemoryMb(): number {
+  const project = parse(readFileSync(resolve(ROOT, 'project.yml'), 'utf8')) as { packages: Array<{ name: string; functions?: Array<{ name: string; limits?: { memory?: number } }> }> };
+  return project.packages.find((p) => p.name === 'poll')?.functions?.find((f) => f.name === 'merchants')?.limits?.memory ?? 256;
+}
+
+function runWorkerChild(env: Record<string, string>, shop: string): Promise<{ ms: number; maxRssMb: number; result: any }> {
+  const bundle = resolve(ROOT, 'packages/poll/merchants/index.js');
+  const script = `require(${JSON.stringify(bundle)}).main({ shops: [${JSON.stringify(shop)}] }).then((r) =>
+    process.stdout.write('\\n@@' + JSON.stringify({ result: r, maxRssKb: process.resourceUsage().maxRSS }) + '\\n'));`;
+  const started = Date.now();
+  return new Promise((done, fail) => {
+    // The same V8 flag the local host gives the function process (limits.memory of poll/merchants).
+    const child = spawn(process.execPath, [`--max-old-space-size=${workerMemoryMb()}`, '-e', script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.once('error', fail);
+    child.once('exit', (code) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('@@'));
+      if (code !== 0 || !line) return fail(new Error(`worker exited ${code}: ${stdout.slice(-500)}`));
+      const parsed = JSON.parse(line.slice(2)) as { result: any; maxRssKb: number };
+      done({ ms: Date.now() - started, maxRssMb: Math.round(parsed.maxRssKb / 1024), result: parsed.result });
+    });
+  });
+}
+
+async function benchBulk(stack: TestStack) {
+  const shop = await connectLarge(stack, 'bench-bulk', BULK_PRODUCTS);
+  const env = { ...stack.env, SHOPIFY_BULK_THRESHOLD: '2000', LOG_LEVEL: 'warn' };
+  const first = await runWorkerChild(env, shop);
+  const again = await runWorkerChild(env, shop);
+  for (const run of [first, again]) {
+    const r = run.result.results?.[0];
+    if (r?.status !== 'success' || r.mode !== 'bulk' || r.productCount !== BULK_PRODUCTS) throw new Error(`bulk sync failed: ${JSON.stringify(run.result).slice(0, 500)}`);
+  }
+  const out = {
+    bulk_products: BULK_PRODUCTS,
+    bulk_variants: BULK_PRODUCTS * 3,
+    bulk_first_ms: first.ms,
+    bulk_resync_ms: again.ms,
+    bulk_peak_rss_mb: Math.max(first.maxRssMb, again.maxRssMb),
+    bulk_first_rss_mb: first.maxRssMb,
+    bulk_resync_rss_mb: again.maxRssMb,
+  };
+  say(`bulk: ${BULK_PRODUCTS} products × 3 variants: first sync ${out.bulk_first_ms} ms (peak RSS ${first.maxRssMb} MB), re-sync over the stored copy ${out.bulk_resync_ms} ms (peak RSS ${again.maxRssMb} MB)`);
+  return out;
+}
+
+async function benchDispatch() {
+  const stack = await startTestStack({
+    host: { limits: { concurrent: 120, perMinute: 600, clockScale: DISPATCH_SCALE }, poolCap: 80 },
+    env: { POLL_CLOCK_SCALE: String(DISPATCH_SCALE), POLL_SIMULATED_WORK_MS: String(Math.round(WORK_MS / DISPATCH_SCALE)), LOG_LEVEL: 'warn' },
+  });
+  try {
+    const seeded = await seedMerchants(stack.store, { shops: Math.round(MERCHANTS * 0.8), pages: MERCHANTS - Math.round(MERCHANTS * 0.8) });
+    const started = Date.now();
+    const record = await stack.host.fireTrigger('daily-poll');
+    const wallMs = Date.now() - started;
+    const summary = record.response?.result as unknown as DispatchSummary;
+    if (!record.response?.success) throw new Error(`dispatcher failed: ${JSON.stringify(record.response).slice(0, 500)}`);
+    const host = stack.host.stats();
+    const out = {
+      dispatch_merchants: seeded.shops.length + seeded.pages.length,
+      dispatch_synced: summary.results.success,
+      dispatch_invocations: summary.invocations,
+      dispatch_max_per_min: host.invocationsPerMinuteMax,
+      dispatch_max_concurrency: host.peakConcurrency,
+      dispatch_429: host.rejected429,
+      dispatch_minutes: Number(((wallMs * DISPATCH_SCALE) / 60_000).toFixed(2)),
+      dispatch_wall_ms: wallMs,
+      dispatch_scale: DISPATCH_SCALE,
+      dispatch_work_ms_per_merchant: WORK_MS,
+    };
+    say(`dispatch: ${out.dispatch_synced}/${out.dispatch_merchants} merchants in ${out.dispatch_invocations} invocations, ${out.dispatch_minutes} scaled minutes (${wallMs} ms real at ×${DISPATCH_SCALE}); host saw max ${out.dispatch_max_per_min}/min, ${out.dispatch_max_concurrency} concurrent, ${out.dispatch_429} × 429`);
+    return out;
+  } finally {
+    await stack.shutdown();
+  }
+}
+
+async function main(): Promise<void> {
+  const figures: Record<string, unknown> = { date: new Date().toISOString().slice(0, 10) };
+  if (!only || only === 'paginated' || only === 'bulk') {
+    const stack = await startTestStack({ shopify: { clockScale: CLOCK_SCALE }, env: { LOG_LEVEL: 'warn' } });
+    try {
+      if (!only || only === 'paginated') Object.assign(figures, await benchPaginated(stack));
+      if (!only || only === 'bulk') Object.assign(figures, await benchBulk(stack));
+    } finally {
+      await stack.shutdown();
+    }
+  }
+  if (!only || only === 'dispatch') Object.assign(figures, await benchDispatch());
+  if (JSON_OUT) process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
