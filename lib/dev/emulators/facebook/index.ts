@@ -72,6 +72,8 @@ export interface FacebookEmulator {
   injectFaults(...faults: Array<FacebookFault | FacebookFault[]>): void;
   /** Faults still queued. */
   pendingFaults(): FacebookFault[];
+  /** Drops every queued fault. */
+  clearFaults(): void;
   /** Patches a Page without sending any webhook; returns a copy of the result. */
   updatePage(pageId: string, patch: FacebookPagePatch): FacebookPage;
   /** A copy of a Page, or undefined. */
@@ -146,6 +148,7 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions): P
     setUserTokenState: (userId, tokenState) => void state.userTokenStates.set(requireUser(userId).id, tokenState),
     injectFaults: (...faults) => void state.faults.push(...faults.flat()),
     pendingFaults: () => structuredClone(state.faults),
+    clearFaults: () => void state.faults.splice(0),
     updatePage: (pageId, patch) => {
       const page = requirePage(pageId);
       applyPagePatch(page, patch);

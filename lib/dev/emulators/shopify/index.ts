@@ -72,6 +72,10 @@ export interface ShopifyEmulator {
   setInventory(shop: string, inventoryItemGid: string, quantity: number): VariantRecord;
   /** Queues one-shot faults for the next GraphQL requests (the list repeated `count` times). */
   injectFaults(faults: { graphql?: GraphqlFault[]; count?: number }): void;
+  /** GraphQL faults queued and not yet consumed. */
+  pendingFaults(): number;
+  /** Drops every queued fault. */
+  clearFaults(): void;
   /** Revokes every token of a shop: 401 from now on. */
   revokeToken(shop: string): void;
   /** Expires every access token of a shop now (refresh tokens stay valid). */
@@ -142,6 +146,8 @@ function buildFacade(core: EmulatorCore, port: number, close: () => Promise<void
     deleteProduct: (domain, productGid) => shop(domain).deleteProduct(productGid),
     setInventory: (domain, itemGid, quantity) => shop(domain).setInventory(itemGid, quantity, core.now()),
     injectFaults: ({ graphql = [], count = 1 }) => core.faults.push(graphql, count),
+    pendingFaults: () => core.faults.pending,
+    clearFaults: () => core.faults.clear(),
     revokeToken: (domain) => core.tokens.revokeShop(domain),
     expireAccessTokens: (domain) => core.tokens.expireAccessTokens(domain),
     setBucketLevel: (domain, points) => bucketOf(core, domain).set(points),
