@@ -11,6 +11,8 @@ const DEFAULT_BUDGET_MS = 60_000;
 const LEASE_WAIT_MS = 10_000;
 // After releasing the lease a flusher pauses briefly, so a new arrival (which flushes anyway) can take over.
 const HANDOFF_PAUSE_MS = 10;
+// Bounds one round's reads and deletes; the rest waits for the next round.
+const MAX_RECORDS_PER_ROUND = 64;
 
 /** A snapshot as stored. */
 export type StoredSnapshot = ShopifySnapshot;
@@ -149,6 +151,7 @@ class Flusher {
         listPending(this.store, this.uuid),
       ]);
       this.current = current;
+      listed.splice(MAX_RECORDS_PER_ROUND);
       await loadPending(this.store, listed, this.cache);
       const live = listed.filter((key) => this.cache.get(key));
       const mutated = mutate ? mutate(current?.value ?? null) : null;

@@ -115,8 +115,12 @@ async function commit(deps: ShopifyDeps, uuid: string, op: PendingOp, ctx: Deliv
   }
   const key = await recordPending(store, uuid, op);
   try {
-    const { results } = await updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline });
-    const result = results.get(key);
+    // Once the record is durable, stopping a flush midway is safe (the snapshot is only written by ETag and
+    // records are deleted after that write), so the answer never waits past the deadline.
+    const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline });
+    flush.catch(() => undefined);
+    const done = await Promise.race([flush, clock.sleep(Math.max(0, ctx.deadline - clock.now())).then(() => null)]);
+    const result = done?.results.get(key);
     if (result === 'applied') log.info(`Updated data in Spaces for ${ctx.shop} via ${topic}`);
     else if (result === 'stale') log.info(`Skipped ${topic} for ${ctx.shop}: the stored copy is as new or newer`);
     return result === 'applied' ? (op.kind === 'delete' ? 'deleted' : 'updated') : (result ?? 'queued');
