@@ -3,7 +3,7 @@ import type { ProductNode, ShopifySnapshot } from '../../../lib/shopify/schemas'
 import { applyOps, isNewer, type PendingOp } from '../../../lib/shopify/snapshot-ops';
 import { keys } from '../../../lib/storage/keys';
 
-const NOW = Date.parse('2031-01-10T00:00:00Z');
+const NOW = Date.parse('2031-01-06T00:00:00Z');
 const UUID = '550e8400-e29b-41d4-a716-446655440000';
 
 function product(id: number, updatedAt: string, title = `P${id}`): ProductNode {
