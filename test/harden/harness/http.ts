@@ -42,17 +42,29 @@ export function closeAgents(): void {
  * Sends one raw request to `origin` and resolves with whatever happened; never rejects. Node refuses
  * some header bytes client-side (status -1): those requests cannot reach a server either.
  */
-export function sendRaw(origin: string, request: RawRequest, options: { timeoutMs?: number; maxSockets?: number; sink?: ExchangeSink } = {}): Promise<Observed> {
+export async function sendRaw(origin: string, request: RawRequest, options: { timeoutMs?: number; maxSockets?: number; sink?: ExchangeSink } = {}): Promise<Observed> {
+  const first = await attempt(origin, request, options);
+  // A kept-alive socket the server closed while idle fails before any byte of the answer; Node's
+  // documented remedy is to send again on a fresh socket. Anything else is reported as it happened.
+  if (!first.staleSocket) return report(request, first, options.sink);
+  return report(request, await attempt(origin, request, options), options.sink);
+}
+
+function report(request: RawRequest, attempted: Observed & { staleSocket?: boolean }, sink?: ExchangeSink): Observed {
+  const { staleSocket: _stale, ...observed } = attempted;
+  sink?.(request, observed);
+  return observed;
+}
+
+function attempt(origin: string, request: RawRequest, options: { timeoutMs?: number; maxSockets?: number }): Promise<Observed & { staleSocket?: boolean }> {
   const url = new URL(origin);
   const started = performance.now();
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (observed: Omit<Observed, 'ms'>) => {
+    const finish = (observed: Omit<Observed, 'ms'> & { staleSocket?: boolean }) => {
       if (settled) return;
       settled = true;
-      const full = { ...observed, ms: performance.now() - started };
-      options.sink?.(request, full);
-      resolve(full);
+      resolve({ ...observed, ms: performance.now() - started });
     };
     let req: http.ClientRequest;
     try {
@@ -76,7 +88,10 @@ export function sendRaw(origin: string, request: RawRequest, options: { timeoutM
       res.on('end', () => finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', (err) => finish({ status: 0, headers: res.headers, body: Buffer.concat(chunks), error: err.message }));
     });
-    req.on('error', (err) => finish({ status: 0, headers: {}, body: Buffer.alloc(0), error: err.message }));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const staleSocket = req.reusedSocket && err.code === 'ECONNRESET';
+      finish({ status: 0, headers: {}, body: Buffer.alloc(0), error: err.message, ...(staleSocket ? { staleSocket } : {}) });
+    });
     req.end(request.body);
   });
 }
