@@ -31,7 +31,7 @@ const CLOCK_SCALE = 20;
 const PAGINATED_PRODUCTS = num('--paginated-products', 5000);
 const BULK_PRODUCTS = num('--bulk-products', 50_000);
 const MERCHANTS = num('--merchants', 10_000);
-const DISPATCH_SCALE = num('--dispatch-scale', 20);
+const DISPATCH_SCALE = num('--dispatch-scale', 5);
 const WORK_MS = num('--work-ms', 5000);
 const say = (line: string) => (JSON_OUT ? process.stderr : process.stdout).write(`${line}\n`);
 const silent = createLogger({ sink: () => undefined });
