@@ -43,14 +43,16 @@ export type OpResult = 'applied' | 'stale';
 
 /**
  * Applies ops to a snapshot in time order, each only when it is newer than what is stored (a product
- * older than its stored copy or its tombstone is dropped). Returns null when nothing changed.
+ * older than its stored copy or its tombstone is dropped). `snapshot` is null when nothing changed;
+ * `touched` lists the product nodes it wrote, so a caller can validate only those.
  */
 export function applyOps(
   snapshot: ShopifySnapshot,
   ops: readonly PendingOp[],
   now: number,
-): { snapshot: ShopifySnapshot | null; results: OpResult[] } {
+): { snapshot: ShopifySnapshot | null; results: OpResult[]; touched: ProductNode[] } {
   const results: OpResult[] = ops.map(() => 'stale');
+  const touched = new Set<number>();
   const edges: Array<{ node: ProductNode } | null> = [...snapshot.data.products.edges];
   const index = new Map(snapshot.data.products.edges.map((e, i) => [e.node.id, i]));
   const tombstones = pruneTombstones(snapshot.meta.tombstones, now);
@@ -59,7 +61,7 @@ export function applyOps(
   let changed = false;
   for (const { op, i } of order) {
     if (op.kind === 'inventory') {
-      if (setInventory(edges, op.item, op.available)) results[i] = 'applied';
+      if (setInventory(edges, op.item, op.available, touched)) results[i] = 'applied';
     } else if (op.kind === 'delete') {
       const at = index.get(op.id);
       if (at !== undefined || !tombstones[op.id] || isNewer(op.at, tombstones[op.id])) {
@@ -75,28 +77,32 @@ export function applyOps(
       const previous = at === undefined ? undefined : edges[at]!.node;
       if (previous && !isNewer(op.updatedAt, previous.updatedAt)) continue;
       const node = op.kind === 'node' ? op.node : productFromPayload(op.payload, previous, currency);
-      if (at === undefined) index.set(op.id, edges.push({ node }) - 1);
-      else edges[at] = { node };
+      const slot = at ?? edges.push(null) - 1;
+      edges[slot] = { node };
+      index.set(op.id, slot);
+      touched.add(slot);
       results[i] = 'applied';
     }
     changed ||= results[i] === 'applied';
   }
-  if (!changed) return { snapshot: null, results };
+  if (!changed) return { snapshot: null, results, touched: [] };
   const kept = edges.filter((e): e is { node: ProductNode } => e !== null);
   const meta = { ...snapshot.meta, productCount: kept.length, updatedAt: new Date(now).toISOString(), source: 'webhook' as const };
   delete meta.tombstones;
   return {
     snapshot: { data: { ...snapshot.data, products: { edges: kept } }, meta: Object.keys(tombstones).length ? { ...meta, tombstones } : meta },
     results,
+    touched: [...touched].map((i) => edges[i]?.node).filter((n): n is ProductNode => Boolean(n)),
   };
 }
 
 // Sets the quantity of every variant backed by the inventory item and recomputes the product's total.
-function setInventory(edges: Array<{ node: ProductNode } | null>, item: string, available: number | null): boolean {
+function setInventory(edges: Array<{ node: ProductNode } | null>, item: string, available: number | null, touched: Set<number>): boolean {
   let hit = false;
   edges.forEach((e, i) => {
     if (!e || !e.node.variants.edges.some((v) => v.node.inventoryItemId === item && v.node.inventoryQuantity !== available)) return;
     hit = true;
+    touched.add(i);
     const variants = e.node.variants.edges.map((v) => (v.node.inventoryItemId === item
         ? { node: { ...v.node, inventoryQuantity: available, availableForSale: v.node.inventoryPolicy === 'CONTINUE' || (available ?? 0) > 0 } }
         : v));

@@ -56,12 +56,14 @@ describe('applyOps', () => {
     expect(results).toEqual(['applied', 'applied']); // in time order: the update, then the deletion
     expect(next!.meta.tombstones).toEqual({ 'gid://shopify/Product/1': '2031-01-03T00:00:00Z' });
     expect(next!.meta.productCount).toBe(1);
-    expect(applyOps(next!, [upsert(product(1, '2031-01-02T12:00:00Z', 'retry'))], NOW)).toEqual({ snapshot: null, results: ['stale'] });
+    expect(applyOps(next!, [upsert(product(1, '2031-01-02T12:00:00Z', 'retry'))], NOW)).toMatchObject({ snapshot: null, results: ['stale'] });
   });
 
   it('sets inventory on the variant behind an item and recomputes the total', () => {
     const op: PendingOp = { kind: 'inventory', item: 'gid://shopify/InventoryItem/2', available: 0, updatedAt: '2031-01-02T00:00:00Z' };
-    const next = applyOps(snapshot([product(1, '2031-01-01T00:00:00Z'), product(2, '2031-01-01T00:00:00Z')]), [op], NOW).snapshot!;
+    const applied = applyOps(snapshot([product(1, '2031-01-01T00:00:00Z'), product(2, '2031-01-01T00:00:00Z')]), [op], NOW);
+    const next = applied.snapshot!;
+    expect(applied.touched.map((n) => n.id)).toEqual(['gid://shopify/Product/2']);
     const node = next.data.products.edges[1]!.node;
     expect([node.totalInventory, node.variants.edges[0]!.node.availableForSale]).toEqual([0, false]);
     expect(next.data.products.edges[0]!.node.totalInventory).toBe(5);
