@@ -39,6 +39,7 @@ export async function verifyToken<T extends Record<string, unknown>>(
   options: { secret: string; purpose: string; now: number },
 ): Promise<VerifyResult<T>> {
   if (!token) return { ok: false, reason: TokenRejection.missing };
+  if (!isCanonicalJws(token)) return { ok: false, reason: TokenRejection.invalid };
   try {
     const { payload } = await jwtVerify(token, deriveKey(options.secret, `jwt/${options.purpose}`), {
       algorithms: ['HS256'],
@@ -53,4 +54,11 @@ export async function verifyToken<T extends Record<string, unknown>>(
     if (err instanceof errors.JWTExpired) return { ok: false, reason: TokenRejection.expired };
     return { ok: false, reason: TokenRejection.invalid };
   }
+}
+
+// jose decodes base64url leniently (`=` padding, non-zero unused bits), so one signature has many spellings.
+// Only the spelling SignJWT produces is accepted: a token is then one string, never a look-alike variant.
+function isCanonicalJws(token: string): boolean {
+  const parts = token.split('.');
+  return parts.length === 3 && parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p) && Buffer.from(p, 'base64url').toString('base64url') === p);
 }

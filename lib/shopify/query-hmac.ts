@@ -7,6 +7,7 @@ export const HMAC_TIMESTAMP_PERMITTED_CLOCK_TOLERANCE_SEC = 90;
 /** Why a signed query was refused. */
 export const QueryHmacRejection = {
   missingHmac: 'Query does not contain an HMAC value.',
+  duplicateHmac: 'Query contains more than one HMAC value',
   invalidTimestamp: 'HMAC timestamp is missing or invalid',
   staleTimestamp: 'HMAC timestamp is outside of the tolerance range',
   invalidHmac: 'HMAC does not match: the query was altered, or SHOPIFY_API_SECRET is not the app\'s client secret',
@@ -41,6 +42,8 @@ export function verifyQueryHmac(
   const params = new URLSearchParams(query);
   const hmac = params.get('hmac');
   if (!hmac) return { ok: false, reason: QueryHmacRejection.missingHmac };
+  // Shopify sends one; a second value is unsigned noise that other readers might pick instead.
+  if (params.getAll('hmac').length > 1) return { ok: false, reason: QueryHmacRejection.duplicateHmac };
   const timestamp = params.get('timestamp');
   if (!timestamp || !/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: QueryHmacRejection.invalidTimestamp };
   if (Math.abs(options.now / 1000 - Number(timestamp)) > HMAC_TIMESTAMP_PERMITTED_CLOCK_TOLERANCE_SEC) {

@@ -88,5 +88,14 @@ export function callbackSignedContent(request: RawRequest): string {
   const grouped = new Map<string, string[]>();
   for (const [k, v] of params) if (k !== 'hmac' && k !== 'signature') grouped.set(k, [...(grouped.get(k) ?? []), v]);
   const message = [...grouped].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v.join(',')}`).join('&');
-  return JSON.stringify([message, params.getAll('hmac').map((v) => v.toLowerCase()), request.headers?.cookie ?? null]);
+  return JSON.stringify([message, params.getAll('hmac').map((v) => v.toLowerCase()), canonicalCookie(request.headers?.cookie)]);
+}
+
+// A JWS signature spelled with `=` padding or different unused trailing bits is the same signature: not a forgery.
+function canonicalCookie(cookie: string | undefined): string | null {
+  if (cookie === undefined) return null;
+  const [name, token = ''] = cookie.split(/=(.*)/s);
+  const parts = token.split('.');
+  if (parts.length !== 3 || !/^[A-Za-z0-9_-]*={0,2}$/.test(parts[2]!)) return cookie;
+  return `${name}=${parts[0]}.${parts[1]}.${Buffer.from(parts[2]!, 'base64url').toString('hex')}`;
 }
