@@ -67,7 +67,8 @@ function addProduct(out: GeneratedCatalog, ids: IdSequence, rng: Prng, index: nu
   const title = first ? 'The Complete Snowboard' : `${rng.pick(ADJECTIVES)} ${rng.pick(MATERIALS)} ${rng.pick(NOUNS)} ${index}`;
   const handle = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
   const status: ProductStatus = index % 11 === 0 ? 'ARCHIVED' : index % 7 === 0 ? 'DRAFT' : 'ACTIVE';
-  const createdMs = CATALOG_EPOCH + index * 3_600_000;
+  // One minute apart, so even a 50,000-product catalog stays in the past.
+  const createdMs = CATALOG_EPOCH + index * 60_000;
   const updatedMs = createdMs + rng.int(1, 90) * 86_400_000 + rng.int(0, 86_399) * 1000;
   const basePrice = first ? 699.95 : rng.int(5, 600) + 0.95;
   const description = first
