@@ -1,3 +1,6 @@
+/** How every function is bundled: one minified CommonJS file for Node 22. */
+export declare const BUNDLE_OPTIONS: Readonly<{ bundle: true; platform: 'node'; target: 'node22'; format: 'cjs'; minify: true; legalComments: 'none'; logLevel: 'silent' }>;
+
 /** Error for a project that cannot be built (undeclared or missing function sources, invalid project.yml, compile errors). */
 export declare class BuildError extends Error {}
 

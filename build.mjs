@@ -8,6 +8,9 @@ import { tsImport } from 'tsx/esm/api';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 
+/** How every function is bundled (contract §4): one minified CommonJS file for Node 22; shared with test/bench/cold.ts. */
+export const BUNDLE_OPTIONS = Object.freeze(JSON.parse(readFileSync(join(ROOT, 'lib/dev/bundle-options.json'), 'utf8')));
+
 /** Error for a project that cannot be built; the CLI prints its message and exits 1. */
 export class BuildError extends Error {
   name = 'BuildError';
@@ -101,13 +104,7 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
       const result = await esbuild.build({
         entryPoints,
         outdir: join(dir, 'packages'),
-        bundle: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'cjs',
-        minify: true,
-        legalComments: 'none',
-        logLevel: 'silent',
+        ...BUNDLE_OPTIONS,
         write: false,
       });
       for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);

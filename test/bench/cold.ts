@@ -6,7 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
+import BUNDLE_OPTIONS from '../../lib/dev/bundle-options.json';
 import { listFunctions, loadProject } from '../../lib/dev/do/project';
 
 const ROOT = resolve(__dirname, '../..');
@@ -51,13 +52,7 @@ async function buildReference(dir: string, name: string, contents: string): Prom
   await build({
     stdin: { contents, resolveDir: ROOT, loader: 'js', sourcefile: `${name}.mjs` },
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'silent',
+    ...(BUNDLE_OPTIONS as BuildOptions),
   });
   writeFileSync(join(dir, 'package.json'), '{}\n'); // keep the temp dir a CommonJS scope
   return outfile;

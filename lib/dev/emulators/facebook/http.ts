@@ -2,7 +2,6 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { request as httpsRequest } from 'node:https';
 
 /** Largest request body the emulator reads (Graph POSTs are small). */
-const MAX_REQUEST_BODY_BYTES = 1_000_000;
 /** Outgoing deliveries give up after this long (Messenger's own timeout is 20 s). */
 export const DELIVERY_TIMEOUT_MS = 20_000;
 
@@ -27,18 +26,7 @@ export interface GraphReply {
   headers?: Record<string, string>;
 }
 
-/** Reads a request body up to {@link MAX_REQUEST_BODY_BYTES}. */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_REQUEST_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
-}
+export { readBody } from '../common/read-body';
 
 /** Merges query parameters with a form-encoded or JSON body (body values win), as Graph accepts both for POST. */
 export function mergeParams(query: URLSearchParams, body: Buffer, contentType: string | undefined): URLSearchParams {

@@ -1,20 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Largest request body the emulator reads (1 MiB, more than any Admin request needs). */
-export const MAX_BODY_BYTES = 1_048_576;
-
-/** Reads a request body into a Buffer, rejecting bodies over {@link MAX_BODY_BYTES}. */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) throw new Error('Request body too large');
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
-}
+export { MAX_BODY_BYTES, readBody } from '../common/read-body';
 
 /** Parses a JSON or form-encoded body into string fields (JSON values are stringified, e.g. `expiring: 1` → "1"). */
 export function parseFields(req: IncomingMessage, body: Buffer): Record<string, string> | null {
