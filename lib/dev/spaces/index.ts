@@ -33,6 +33,8 @@ export interface LocalSpacesStats extends ProxyCounters {
   openMultipartUploads: number;
   /** One-shot faults queued with `injectFault` and not yet used. */
   pendingFaults: number;
+  /** Objects whose current ETag (or absence) the proxy knows without asking s3rver. */
+  etagIndexSize: number;
 }
 
 /** A running local Spaces: s3rver in a child process behind a conditional-write, fault-injecting proxy. */
@@ -45,7 +47,13 @@ export interface LocalSpaces {
   secretAccessKey: string;
   /** The s3rver child's process id (to prove it is gone after `close`). */
   pid: number;
-  /** s3rver's own endpoint, bypassing the proxy; for debugging only. */
+  /**
+   * s3rver's own endpoint, bypassing the proxy; for debugging only. Do not write through it while the
+   * proxy runs: the proxy keeps an index of current ETags, fed by the writes it forwards, and only
+   * asks s3rver about objects it has not seen (such as data already in `dataDir` at start). A write
+   * sent here to an object the proxy already knows goes unnoticed, and conditional writes through the
+   * proxy are then checked against the old ETag.
+   */
   upstreamEndpoint: string;
   /** Replaces the random fault settings (rate 0 turns them off). */
   setFaults(settings: FaultSettings): void;
@@ -89,7 +97,12 @@ export async function startLocalSpaces(options: LocalSpacesOptions): Promise<Loc
     setFaults: (settings) => faults.set(settings),
     injectFault: (kind, faultOptions) => faults.enqueue(kind, faultOptions?.match),
     clearFaults: () => faults.clear(),
-    stats: () => ({ ...proxy.counters(), openMultipartUploads: uploads.openCount, pendingFaults: faults.pending }),
+    stats: () => ({
+      ...proxy.counters(),
+      openMultipartUploads: uploads.openCount,
+      pendingFaults: faults.pending,
+      etagIndexSize: proxy.etagIndexSize(),
+    }),
     close: () => {
       closing ??= proxy.close().finally(() => s3rver.stop());
       return closing;

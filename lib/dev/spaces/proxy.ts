@@ -1,13 +1,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { checkConditions, readConditions } from './conditional';
+import { DEFAULT_ETAG_INDEX_LIMIT, EtagIndex, type KnownEtag } from './etag-index';
 import { FAULT_KINDS, type FaultKind, type FaultPlan } from './faults';
-import { KeyLocks } from './key-lock';
+import { KeyLocks, type Release } from './key-lock';
 import type { MultipartUploads } from './multipart';
 import { abortMultipartUpload, listMultipartUploads, listParts } from './multipart-routes';
-import { describeRequest, type S3RequestInfo } from './request-info';
-import { INTERNAL_ERROR, SLOW_DOWN, sendError } from './s3-xml';
-import { Upstream } from './upstream';
+import { describeRequest, isPathStyleHost, objectId, READ_METHODS, type S3RequestInfo } from './request-info';
+import { elementTexts, INTERNAL_ERROR, SLOW_DOWN, sendError, type S3ErrorSpec } from './s3-xml';
+import { Upstream, type ForwardHooks, type ForwardResult } from './upstream';
 
 /** Counters the proxy keeps; {@link SpacesProxy.stats} returns a copy. */
 export interface ProxyCounters {
@@ -22,6 +23,10 @@ export interface ProxyCounters {
   conditionalWrites: number;
   /** 412 PreconditionFailed answers. */
   preconditionFailed: number;
+  /** Conditional writes checked against the proxy's ETag index, without asking s3rver. */
+  etagIndexHits: number;
+  /** HEADs sent to s3rver to learn an ETag the index did not know (objects not yet seen by this proxy). */
+  etagHeadRequests: number;
   multipartCompleted: number;
   multipartAborted: number;
 }
@@ -33,17 +38,28 @@ export interface ProxyOptions {
   directory: string;
   faults: FaultPlan;
   uploads: MultipartUploads;
+  /** Bound on the ETag index; default {@link DEFAULT_ETAG_INDEX_LIMIT}. */
+  etagIndexLimit?: number;
 }
 
 /** The running proxy. */
 export interface SpacesProxy {
   port: number;
   counters(): ProxyCounters;
+  /** Objects whose ETag (or absence) the proxy currently knows. */
+  etagIndexSize(): number;
   /** Stops listening, drops every open connection (including held `timeout` faults) and resolves when closed. */
   close(): Promise<void>;
 }
 
 type ObjectRequest = S3RequestInfo & { bucket: string; key: string };
+
+/** The proxy's answer to a conditional write on a virtual-hosted request, whose object it cannot name. */
+const CONDITIONAL_NEEDS_PATH_STYLE: S3ErrorSpec = {
+  status: 501,
+  code: 'NotImplemented',
+  message: 'The local Spaces proxy checks If-Match / If-None-Match only on path-style requests (forcePathStyle: true)',
+};
 
 function drain(req: IncomingMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -52,11 +68,50 @@ function drain(req: IncomingMessage): Promise<void> {
   });
 }
 
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req
+      .on('data', (chunk: Buffer) => chunks.push(chunk))
+      .on('end', () => resolve(Buffer.concat(chunks)))
+      .on('error', reject)
+      .on('close', () => reject(new Error('request closed before its body was read')));
+  });
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const x = [...a].sort();
+  const y = [...b].sort();
+  return x.every((key, i) => key === y[i]);
+}
+
+// What a forwarded PUT, DELETE or CompleteMultipartUpload did to its object, as far as s3rver's answer shows.
+// `undefined` when it does not show it.
+function writeOutcome(info: ObjectRequest, answer: ForwardResult): KnownEtag | undefined {
+  const { status, headers, body } = answer;
+  switch (info.operation) {
+    case 'put-object': {
+      const etag = headers?.etag;
+      return status === 200 && typeof etag === 'string' && etag !== '' ? etag : undefined;
+    }
+    case 'delete-object':
+      return status === 204 || status === 200 ? null : undefined;
+    case 'complete-multipart': {
+      const etags = status === 200 && body ? elementTexts(body.toString('utf8'), 'ETag') : [];
+      return etags.length === 1 && etags[0] ? etags[0] : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** Starts the HTTP proxy on 127.0.0.1 in front of s3rver, adding conditional writes, multipart bookkeeping and faults. */
 export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
   const { faults, uploads, directory } = options;
   const upstream = new Upstream(options.upstreamPort);
   const locks = new KeyLocks();
+  const index = new EtagIndex(options.etagIndexLimit ?? DEFAULT_ETAG_INDEX_LIMIT);
   const heldFaults = new Set<NodeJS.Timeout>();
   const counters: ProxyCounters = {
     requests: 0,
@@ -65,14 +120,32 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
     faultsByKind: Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>,
     conditionalWrites: 0,
     preconditionFailed: 0,
+    etagIndexHits: 0,
+    etagHeadRequests: 0,
     multipartCompleted: 0,
     multipartAborted: 0,
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, onHeaders?: () => void, captureBody = false) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, hooks: ForwardHooks = {}) => {
     counters.forwarded += 1;
-    return upstream.forward(req, res, { onHeaders, captureBody });
+    return upstream.forward(req, res, hooks);
   };
+
+  const idOf = (info: { bucket: string; key: string }) => objectId(directory, info.bucket, info.key);
+
+  // The object's current ETag (`undefined` = no object): from the index, else from a HEAD whose answer
+  // is recorded. The caller holds the object's exclusive lock and read `generation` after taking it.
+  async function currentEtag(id: string, info: ObjectRequest, generation: number): Promise<string | undefined> {
+    const known = index.lookup(id);
+    if (known !== undefined) {
+      counters.etagIndexHits += 1;
+      return known ?? undefined;
+    }
+    counters.etagHeadRequests += 1;
+    const etag = await upstream.currentEtag(info.rawPath);
+    index.record(id, etag ?? null, generation);
+    return etag;
+  }
 
   async function injectFault(kind: FaultKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
     counters.faultsInjected += 1;
@@ -105,49 +178,121 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
   }
 
   // PUT, DELETE and CompleteMultipartUpload hold the key exclusively from the ETag check until
-  // s3rver has answered, so check-then-write is atomic with respect to every request through the proxy.
-  async function write(info: ObjectRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const release = await locks.exclusive(`${info.bucket}/${info.key}`);
+  // s3rver has answered, so check-then-write is atomic with respect to every request through the proxy,
+  // and the ETag index entry is updated before any other request on the key can read it.
+  async function writeObject(info: ObjectRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const id = idOf(info);
+    const release = await locks.exclusive(id);
+    const generation = index.generation;
+    let indexed = false;
     try {
       const conditions = readConditions(req.headers);
       if (conditions) {
         counters.conditionalWrites += 1;
-        const failure = checkConditions(conditions, await upstream.currentEtag(info.rawPath), info.key);
+        const failure = checkConditions(conditions, await currentEtag(id, info, generation), info.key);
         if (failure) {
+          indexed = true; // not forwarded: the object is unchanged
           if (failure.status === 412) counters.preconditionFailed += 1;
           await drain(req);
           return sendError(res, failure, info.rawPath);
         }
       }
-      const { status } = await forward(req, res);
-      if (info.operation === 'complete-multipart' && status === 200) {
+      const completing = info.operation === 'complete-multipart';
+      // s3rver completes an upload into the key it was created for, whatever the URL says.
+      const target = completing ? await uploads.keyOf(info.bucket, info.query.get('uploadId') ?? '') : info.key;
+      const answer = await forward(req, res, { captureBody: completing });
+      if (completing && answer.status === 200) {
         uploads.forget(info.bucket, info.query.get('uploadId') ?? '');
         counters.multipartCompleted += 1;
       }
+      if (target !== undefined && target !== info.key && idOf({ bucket: info.bucket, key: target }) !== id) {
+        index.clear(); // another object, not locked here, may have changed
+        return;
+      }
+      const copy = info.operation === 'put-object' && req.headers['x-amz-copy-source'] !== undefined;
+      const outcome = copy ? undefined : writeOutcome(info, answer);
+      if (outcome !== undefined) {
+        index.record(id, outcome, generation);
+        indexed = true;
+      }
     } finally {
+      if (!indexed) index.invalidate(id);
       release();
+    }
+  }
+
+  // Object sub-resource writes (tagging, ACLs, …) and unknown object operations: locked like a write,
+  // and the object's index entry dropped since their effect on its ETag is not modelled.
+  async function otherWrite(info: ObjectRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const id = idOf(info);
+    const release = await locks.exclusive(id);
+    try {
+      await forward(req, res);
+    } finally {
+      index.invalidate(id);
+      release();
+    }
+  }
+
+  // Writes the proxy cannot attribute to locked objects (POST form uploads, bucket operations,
+  // virtual-hosted requests): forwarded as before, then the whole index is dropped.
+  async function unattributedWrite(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await forward(req, res);
+    } finally {
+      index.clear();
+    }
+  }
+
+  // DeleteObjects names up to 1000 keys in its XML body: hold all of them (in one global order, so two
+  // batches cannot deadlock) while s3rver deletes, then record them as missing if s3rver reports
+  // exactly those keys deleted. Otherwise (an error, a key s3rver read differently: its XML parser
+  // turns `<Key>0123</Key>` into the number 123 and then fails) the whole index is dropped.
+  async function deleteObjects(
+    info: S3RequestInfo & { bucket: string },
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const body = await readBody(req);
+    const keys = elementTexts(body.toString('utf8'), 'Key');
+    const ids = [...new Set(keys.map((key) => idOf({ bucket: info.bucket, key })))].sort();
+    const releases: Release[] = [];
+    let indexed = false;
+    try {
+      for (const id of ids) releases.push(await locks.exclusive(id));
+      const generation = index.generation;
+      const answer = await forward(req, res, { body, captureBody: true });
+      const xml = answer.status === 200 ? (answer.body?.toString('utf8') ?? '') : '';
+      const deleted = /<Error>/.test(xml) ? [] : elementTexts(xml, 'Key');
+      if (keys.length > 0 && sameKeys(deleted, keys)) {
+        for (const id of ids) index.record(id, null, generation);
+        indexed = true;
+      }
+    } finally {
+      if (!indexed) index.clear();
+      for (const release of releases.reverse()) release();
     }
   }
 
   // Reads share the key until s3rver has opened the file and sent headers, so they never see a write half-done.
   async function read(info: ObjectRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const release = await locks.shared(`${info.bucket}/${info.key}`);
+    const release = await locks.shared(idOf(info));
     try {
-      await forward(req, res, release);
+      await forward(req, res, { onHeaders: release });
     } finally {
       release();
     }
   }
 
   async function createMultipart(info: ObjectRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { status, body } = await forward(req, res, undefined, true);
+    const { status, body } = await forward(req, res, { captureBody: true });
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(body?.toString('utf8') ?? '')?.[1];
     if (status === 200 && uploadId) uploads.record(info.bucket, uploadId);
   }
 
   async function abort(info: ObjectRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
     await drain(req);
-    const release = await locks.exclusive(`${info.bucket}/${info.key}`);
+    const release = await locks.exclusive(idOf(info));
     try {
       await abortMultipartUpload(info, res, uploads);
       if (res.statusCode === 204) counters.multipartAborted += 1;
@@ -161,18 +306,29 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
     const info = describeRequest(req);
     const fault = faults.pick({ method: info.method, key: info.key, isUploadPart: info.operation === 'upload-part' });
     if (fault) return injectFault(fault, req, res);
-    if (info.bucket === undefined) return void (await forward(req, res));
+    const write = !READ_METHODS.has(info.method);
+    if (!isPathStyleHost(req.headers.host)) {
+      // s3rver takes the bucket from the Host header: locks and the index would name the wrong object.
+      if (!write) return void (await forward(req, res));
+      if (readConditions(req.headers)) {
+        await drain(req);
+        return sendError(res, CONDITIONAL_NEEDS_PATH_STYLE, req.url);
+      }
+      return unattributedWrite(req, res);
+    }
+    if (info.bucket === undefined) return write ? unattributedWrite(req, res) : void (await forward(req, res));
     if (info.operation === 'list-multipart-uploads') {
       await drain(req);
       return listMultipartUploads({ ...info, bucket: info.bucket }, res, uploads, directory);
     }
-    if (info.key === undefined) return void (await forward(req, res));
+    if (info.operation === 'delete-objects') return deleteObjects({ ...info, bucket: info.bucket }, req, res);
+    if (info.key === undefined) return write ? unattributedWrite(req, res) : void (await forward(req, res));
     const object: ObjectRequest = { ...info, bucket: info.bucket, key: info.key };
     switch (info.operation) {
       case 'put-object':
       case 'delete-object':
       case 'complete-multipart':
-        return write(object, req, res);
+        return writeObject(object, req, res);
       case 'read-object':
         return read(object, req, res);
       case 'create-multipart':
@@ -182,7 +338,10 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
       case 'list-parts':
         await drain(req);
         return listParts(object, res, uploads);
+      case 'upload-part':
+        return void (await forward(req, res)); // the object itself is unchanged
       default:
+        if (write) return otherWrite(object, req, res);
         await forward(req, res);
     }
   }
@@ -202,6 +361,7 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
   return {
     port,
     counters: () => structuredClone(counters),
+    etagIndexSize: () => index.size,
     close: async () => {
       for (const timer of heldFaults) clearTimeout(timer);
       heldFaults.clear();

@@ -11,6 +11,30 @@ export function escapeXml(text: string): string {
   return text.replace(/[<>&'"]/g, (ch) => XML_ENTITIES[ch] ?? ch);
 }
 
+const NAMED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
+
+/**
+ * Undoes XML escaping in element text: the five predefined entities and numeric character
+ * references (`&#39;`, `&#x27;`); anything else (an unknown entity, a reference to an invalid
+ * code point) is left as written.
+ */
+export function unescapeXml(text: string): string {
+  return text.replace(/&(#[0-9]+|#x[0-9a-fA-F]+|[a-z]+);/g, (entity: string, name: string) => {
+    if (!name.startsWith('#')) return NAMED_ENTITIES[name] ?? entity;
+    const code = name[1] === 'x' ? Number.parseInt(name.slice(2), 16) : Number.parseInt(name.slice(1), 10);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : entity;
+  });
+}
+
+/**
+ * The unescaped text of every `<tag>…</tag>` element in `xml`, in order. A plain scan, enough for
+ * the flat documents S3 clients and s3rver write; elements with attributes or CDATA are not seen.
+ */
+export function elementTexts(xml: string, tag: string): string[] {
+  const pattern = new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g');
+  return Array.from(xml.matchAll(pattern), (match) => unescapeXml(match[1] ?? ''));
+}
+
 /** Renders `<Tag>value</Tag>` pairs in order, escaping values. */
 export function xmlFields(fields: Record<string, string | number | boolean>): string {
   return Object.entries(fields)

@@ -19,9 +19,13 @@ function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
 }
 
-/** How a forwarded exchange ended: the upstream status (502 if s3rver could not be reached) and, if asked for, the body. */
+/**
+ * How a forwarded exchange ended: the upstream status (502 if s3rver could not be reached or the
+ * answer broke off), s3rver's response headers when it answered, and, if asked for, the body.
+ */
 export interface ForwardResult {
   status: number;
+  headers?: IncomingHttpHeaders;
   body?: Buffer;
 }
 
@@ -31,6 +35,8 @@ export interface ForwardHooks {
   onHeaders?: () => void;
   /** Keep a copy of the response body (for small XML answers only). */
   captureBody?: boolean;
+  /** Send this instead of streaming `req` (whose body the caller has already read; headers still come from `req`). */
+  body?: Buffer;
 }
 
 /** A keep-alive client for the s3rver behind the proxy. */
@@ -69,7 +75,8 @@ export class Upstream {
         const chunks: Buffer[] = [];
         if (hooks.captureBody) answer.on('data', (chunk: Buffer) => chunks.push(chunk));
         answer.pipe(res);
-        answer.on('end', () => resolve(hooks.captureBody ? { status, body: Buffer.concat(chunks) } : { status }));
+        const headers = answer.headers;
+        answer.on('end', () => resolve(hooks.captureBody ? { status, headers, body: Buffer.concat(chunks) } : { status, headers }));
         answer.on('error', () => {
           res.destroy();
           resolve({ status: 502 });
@@ -85,7 +92,8 @@ export class Upstream {
       res.on('close', () => {
         if (!res.writableFinished) upstream.destroy();
       });
-      req.pipe(upstream);
+      if (hooks.body) upstream.end(hooks.body);
+      else req.pipe(upstream);
     });
   }
 
