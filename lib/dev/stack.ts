@@ -72,11 +72,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const sandbox = options.sandbox ?? (!operator.SHOPIFY_API_KEY && !operator.FACEBOOK_APP_ID);
   const started: Array<{ close(): Promise<void> }> = [];
   try {
-    const port = options.port || (await freePort());
-    const appUrl = operator.APP_URL ?? `http://${options.publicHost ?? '127.0.0.1'}:${port}`;
     let spaces: LocalSpaces | null = null;
     const defaults: Record<string, string> = {
-      APP_URL: appUrl,
       SPACES_REGION: 'us-east-1',
       SPACES_BUCKET: DEMO.SPACES_BUCKET,
     };
@@ -113,21 +110,29 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       });
     }
     const apiKey = operator.FN_API_KEY ?? `${randomUUID()}:${randomBytes(24).toString('hex')}`;
-    const env: Record<string, string> = {
-      ...defaults,
-      FN_API_HOST: `http://127.0.0.1:${port}`,
-      FN_API_KEY: apiKey,
-      ...operator,
-    };
-    const host = await startHost({
-      projectDir: resolve(options.projectDir ?? process.cwd()),
-      port,
-      env,
-      apiKey,
-      aliases: [{ pattern: /^\/shopify\/([^/]+)\/login\/?$/, to: (m) => `/shopify/login/${m[1]}` }],
-      ...(options.log ? { log: options.log } : {}),
-      ...options.host,
-    });
+    // The port is picked last, after the other servers took their ephemeral ports, and picked again if another
+    // process takes it between the probe and the listen (the functions' APP_URL must name it before the host starts).
+    let host: Host | undefined;
+    let env: Record<string, string> = {};
+    let appUrl = '';
+    for (let attempt = 0; !host; attempt++) {
+      const port = options.port || (await freePort());
+      appUrl = operator.APP_URL ?? `http://${options.publicHost ?? '127.0.0.1'}:${port}`;
+      env = { ...defaults, APP_URL: appUrl, FN_API_HOST: `http://127.0.0.1:${port}`, FN_API_KEY: apiKey, ...operator };
+      try {
+        host = await startHost({
+          projectDir: resolve(options.projectDir ?? process.cwd()),
+          port,
+          env,
+          apiKey,
+          aliases: [{ pattern: /^\/shopify\/([^/]+)\/login\/?$/, to: (m) => `/shopify/login/${m[1]}` }],
+          ...(options.log ? { log: options.log } : {}),
+          ...options.host,
+        });
+      } catch (err) {
+        if (options.port || attempt >= 4 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      }
+    }
     started.push(host);
     const close = async () => {
       for (const part of started.reverse()) await part.close().catch(() => undefined);

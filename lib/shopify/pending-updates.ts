@@ -17,7 +17,7 @@ export const LEASE_TTL_MS = 15_000;
 
 const subjectOf = (op: PendingOp) => (op.kind === 'inventory' ? op.item : op.id);
 
-/** Writes a pending record for an op and returns its key. */
+/** Writes a pending record for an op (with the topic that asked for it, for the flush's log line) and returns its key. */
 export async function recordPending(store: ObjectStore, uuid: string, op: PendingOp): Promise<string> {
   const subject = createHash('sha256').update(subjectOf(op)).digest('hex').slice(0, 16);
   const at = String(Math.max(0, Date.parse(opTime(op)) || 0)).padStart(14, '0');
@@ -38,13 +38,22 @@ export async function listPending(store: ObjectStore, uuid: string): Promise<str
  */
 export async function loadPending(store: ObjectStore, pending: readonly string[], cache: Map<string, PendingOp | null>): Promise<void> {
   const missing = pending.filter((key) => !cache.has(key));
-  const values = await Promise.all(missing.map(async (key) => (await store.getJson<PendingOp>(key))?.value ?? null));
-  missing.forEach((key, i) => cache.set(key, values[i] ?? null));
+  let next = 0;
+  const worker = async () => {
+    while (next < missing.length) {
+      const key = missing[next++]!;
+      cache.set(key, (await store.getJson<PendingOp>(key))?.value ?? null);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, missing.length) }, worker));
 }
+
+// Parallel reads of pending records; more would only queue at Spaces.
+const READ_CONCURRENCY = 16;
 
 /** Deletes records that a successful snapshot write has applied (or found stale). */
 export async function deletePending(store: ObjectStore, applied: readonly string[]): Promise<void> {
-  await Promise.all(applied.map((key) => store.delete(key)));
+  await store.deleteMany(applied);
 }
 
 /** A held flush lease. */
@@ -52,17 +61,49 @@ export interface Lease {
   release(): Promise<void>;
 }
 
+/** Who holds a flush lease: a flush job and a sync keep flushing until no record is left; a delivery only until its deadline. */
+export type LeaseHolder = 'job' | 'sync' | 'delivery';
+
 /**
  * Tries to become the one flusher of a user's snapshot by creating this time window's lease with
  * `If-None-Match: *`; null when another invocation holds it. Windows are {@link LEASE_TTL_MS} long,
  * so a lease left by a crashed invocation stops blocking when its window ends, without a read to
  * check its age. The lease only saves work: correctness rests on the snapshot's ETag.
  */
-export async function tryAcquireLease(store: ObjectStore, uuid: string, now: number): Promise<Lease | null> {
+export async function tryAcquireLease(store: ObjectStore, uuid: string, now: number, holder: LeaseHolder = 'delivery'): Promise<Lease | null> {
   const key = keys.shopifyFlushLease(uuid, Math.floor(now / LEASE_TTL_MS));
   try {
-    await store.putJson(key, { acquiredAt: new Date(now).toISOString() }, { ifNoneMatch: '*' });
+    await store.putJson(key, { acquiredAt: new Date(now).toISOString(), holder }, { ifNoneMatch: '*' });
     return { release: () => store.delete(key) };
+  } catch (err) {
+    if (err instanceof PreconditionFailedError) return null;
+    throw err;
+  }
+}
+
+/** Who holds this time window's flush lease, or null. */
+export async function leaseHolder(store: ObjectStore, uuid: string, now: number): Promise<LeaseHolder | null> {
+  const lease = await store.getJson<{ holder?: LeaseHolder }>(keys.shopifyFlushLease(uuid, Math.floor(now / LEASE_TTL_MS)));
+  return lease ? (lease.value.holder ?? 'delivery') : null;
+}
+
+/** Length of a flush flag's time window; longer than the flush function's 60 s timeout. */
+export const FLAG_TTL_MS = 90_000;
+
+/** The flush flag key a delivery at `now` raises. */
+export const flushFlagKey = (uuid: string, now: number) => keys.shopifyFlushFlag(uuid, Math.floor(now / FLAG_TTL_MS));
+
+/**
+ * Raises the user's flush flag for this time window with `If-None-Match: *`: true when this call
+ * created it (the caller must then start a flush job), false when a flush job was already asked for
+ * and has not started yet (it lists pending records after lowering the flag, so it sees ours).
+ * A flag left by a flush job that was killed before lowering it stops mattering when its window ends.
+ */
+export async function raiseFlushFlag(store: ObjectStore, uuid: string, now: number): Promise<string | null> {
+  const key = flushFlagKey(uuid, now);
+  try {
+    await store.putJson(key, { raisedAt: new Date(now).toISOString() }, { ifNoneMatch: '*' });
+    return key;
   } catch (err) {
     if (err instanceof PreconditionFailedError) return null;
     throw err;

@@ -9,11 +9,15 @@ const TOMBSTONE_TTL_MS = 7 * 24 * 3600 * 1000;
  * snapshot. `payload` products are mapped at merge time so fields the payload lacks (online store
  * URL, currency) come from the copy stored then; `node` products were read from the Admin API.
  */
-export type PendingOp =
+export type PendingOp = (
   | { kind: 'payload'; id: string; updatedAt: string; payload: ProductPayload & { admin_graphql_api_id: string } }
   | { kind: 'node'; id: string; updatedAt: string; node: ProductNode }
   | { kind: 'delete'; id: string; at: string }
-  | { kind: 'inventory'; item: string; available: number | null; updatedAt: string };
+  | { kind: 'inventory'; item: string; available: number | null; updatedAt: string }
+) & {
+  /** The webhook topic that asked for the op, for the flush's log line. */
+  topic?: string;
+};
 
 /** The instant an op describes: a product's `updated_at`, a level's `updated_at`, or a deletion time. */
 export function opTime(op: PendingOp): string {

@@ -2,7 +2,7 @@ import { PreconditionFailedError } from '../errors';
 import { backoffMs, systemClock, type Clock } from '../http/clock';
 import { keys } from '../storage/keys';
 import type { ObjectStore, Versioned } from '../storage/s3-store';
-import { deletePending, listPending, loadPending, tryAcquireLease } from './pending-updates';
+import { deletePending, listPending, loadPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
 import { ProductNodeSchema, ShopifySnapshotSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
 import { applyOps, isNewer, pruneTombstones, type OpResult, type PendingOp } from './snapshot-ops';
 
@@ -12,7 +12,7 @@ const LEASE_WAIT_MS = 10_000;
 // After releasing the lease a flusher pauses briefly, so a new arrival (which flushes anyway) can take over.
 const HANDOFF_PAUSE_MS = 10;
 // Bounds one round's reads and deletes; the rest waits for the next round.
-const MAX_RECORDS_PER_ROUND = 64;
+const DEFAULT_BATCH = 64;
 
 /** A snapshot as stored. */
 export type StoredSnapshot = ShopifySnapshot;
@@ -97,33 +97,51 @@ export interface UpdateResult {
   snapshot: StoredSnapshot | null;
   /** Per pending record this invocation applied: whether its op changed the snapshot or was older than it. */
   results: Map<string, OpResult>;
+  /** The ops of those records, by record key. */
+  ops: Map<string, PendingOp>;
   /** True when another invocation held the flush lease and took over the pending records. */
   handedOff: boolean;
+}
+
+/** How {@link updateSnapshot} runs. */
+export interface UpdateOptions {
+  /** Epoch ms to stop by (default: a minute from now). */
+  deadline?: number;
+  /**
+   * Without `mutate`: when another invocation holds the flush lease, return at once and leave the
+   * records to it (a webhook flushing inline). False waits for the lease like a sync (a flush job).
+   */
+  handOff?: boolean;
+  /** Pending records folded in per write (default 64). */
+  batch?: number;
+  /** Recorded in the lease (default: a sync with `mutate`, else a delivery). */
+  holder?: LeaseHolder;
 }
 
 /**
  * Writes a user's snapshot: folds in every pending record, then `mutate` (null = nothing to change;
  * a full sync's merge), with a conditional PUT on the ETag read, and deletes the records it applied.
- * One flusher at a time holds a lease; without `mutate`, an invocation that finds the lease taken
- * hands its records to the holder (which lists again after releasing it, see README "Concurrent
- * writers"). Where the store ignores conditions (degraded mode) the write is last-writer-wins.
+ * One flusher at a time holds a lease; with `handOff`, an invocation without `mutate` that finds the
+ * lease taken hands its records to the holder (which lists again after releasing it, see README
+ * "Concurrent writers"). Where the store ignores conditions (degraded mode) the write is last-writer-wins.
  */
 export async function updateSnapshot(
   store: ObjectStore,
   uuid: string,
   mutate: ((current: StoredSnapshot | null) => StoredSnapshot | null) | null,
   clock: Clock = systemClock,
-  options: { deadline?: number } = {},
+  options: UpdateOptions = {},
 ): Promise<UpdateResult> {
   const deadline = options.deadline ?? clock.now() + DEFAULT_BUDGET_MS;
-  const out: UpdateResult = { changed: false, snapshot: null, results: new Map(), handedOff: false };
+  const out: UpdateResult = { changed: false, snapshot: null, results: new Map(), ops: new Map(), handedOff: false };
   if (!(await store.supportsConditionalWrites())) return lastWriterWins(store, uuid, mutate, out);
-  const flusher = new Flusher(store, uuid, clock, deadline, out);
+  const flusher = new Flusher(store, uuid, clock, deadline, out, options.batch ?? DEFAULT_BATCH);
   const waitUntil = Math.min(deadline, clock.now() + LEASE_WAIT_MS);
+  const handOff = options.handOff ?? true;
   let todo = mutate;
   for (let attempt = 0; ; attempt++) {
-    const lease = await tryAcquireLease(store, uuid, clock.now());
-    if (!lease && !todo) return { ...out, handedOff: true };
+    const lease = await tryAcquireLease(store, uuid, clock.now(), options.holder ?? (mutate ? 'sync' : 'delivery'));
+    if (!lease && !todo && handOff) return { ...out, handedOff: true };
     if (!lease && clock.now() < waitUntil) {
       await clock.sleep(backoffMs(Math.min(attempt, 3), 25, 200));
       continue;
@@ -153,6 +171,7 @@ class Flusher {
     private readonly clock: Clock,
     private readonly deadline: number,
     private readonly out: UpdateResult,
+    private readonly batch: number,
   ) {}
 
   // Retries until one write succeeds; false when there is no snapshot to fold records into yet.
@@ -163,7 +182,7 @@ class Flusher {
         listPending(this.store, this.uuid),
       ]);
       this.current = current;
-      listed.splice(MAX_RECORDS_PER_ROUND);
+      listed.splice(this.batch);
       await loadPending(this.store, listed, this.cache);
       const live = listed.filter((key) => this.cache.get(key));
       const mutated = mutate ? mutate(current?.value ?? null) : null;
@@ -185,7 +204,10 @@ class Flusher {
           continue;
         }
       } else this.out.snapshot ??= current?.value ?? null;
-      live.forEach((key, i) => this.out.results.set(key, applied.results[i]!));
+      live.forEach((key, i) => {
+        this.out.results.set(key, applied.results[i]!);
+        this.out.ops.set(key, this.cache.get(key)!);
+      });
       await deletePending(this.store, live);
       return true;
     }

@@ -4,6 +4,7 @@ import { pyRepr } from '../log';
 import { parseJsonLossless } from '../json-lossless';
 import { keys } from '../storage/keys';
 import type { ShopifyDeps } from './deps';
+import { getShopRecord } from './connection';
 import { normalizeShop } from './shop-domain';
 import { verifyShopifyWebhook } from './webhook-signature';
 import { applyTopic } from './webhook-topics';
@@ -46,6 +47,9 @@ export async function handleShopifyWebhook(request: Request, deps: ShopifyDeps):
   deps.log.info(`Received ${topic} event from ${shop}: ${pyRepr(summary(payload as Record<string, unknown>))}`);
 
   const marker = keys.webhookSeen('shopify', shop, webhookId);
+  // Read alongside the dedupe claim: one round trip less before the answer.
+  const shopRecord = getShopRecord(deps.store, shop);
+  shopRecord.catch(() => undefined);
   if (!(await claimDelivery(deps, marker))) {
     deps.log.info(`Duplicate ${topic} delivery ${webhookId} from ${shop}: already processed`);
     return json({ status: 'duplicate', webhook_id: webhookId });
@@ -53,7 +57,7 @@ export async function handleShopifyWebhook(request: Request, deps: ShopifyDeps):
   try {
     const triggered = request.headers.get('x-shopify-triggered-at');
     const triggeredAt = triggered && !Number.isNaN(Date.parse(triggered)) ? new Date(Date.parse(triggered)).toISOString() : undefined;
-    const outcome = await applyTopic(topic, payload as Record<string, unknown>, { shop, deadline, ...(triggeredAt ? { triggeredAt } : {}) }, deps);
+    const outcome = await applyTopic(topic, payload as Record<string, unknown>, { shop, deadline, shopRecord, ...(triggeredAt ? { triggeredAt } : {}) }, deps);
     return json({ status: 'ok', topic, outcome });
   } catch (err) {
     // Let Shopify's retry reach us again.

@@ -1,10 +1,13 @@
-import { BadRequestError, UnauthorizedError } from '../errors';
+import { BadRequestError, UnauthorizedError, UpstreamError } from '../errors';
 import { keys } from '../storage/keys';
+import { InvocationThrottledError } from '../functions/invoke';
+import { backoffMs } from '../http/clock';
 import { fetchProduct } from './catalog';
-import { getShopRecord, markShop } from './connection';
+import { getShopRecord, markShop, type ShopRecord } from './connection';
 import type { ShopifyDeps } from './deps';
-import { recordPending } from './pending-updates';
-import { updateSnapshot } from './snapshot';
+import { FLUSH_FUNCTION } from './flush-job';
+import { leaseHolder, raiseFlushFlag, recordPending } from './pending-updates';
+import { updateSnapshot, type UpdateResult } from './snapshot';
 import { applyOps, type PendingOp } from './snapshot-ops';
 import { hasProductGid, isIncomplete, trimProductPayload, type ProductPayload } from './webhook-payload';
 
@@ -15,6 +18,8 @@ export interface DeliveryContext {
   triggeredAt?: string;
   /** Epoch ms by which the work must be done, inside Shopify's 5 s. */
   deadline: number;
+  /** The shop's record, when the caller already started reading it. */
+  shopRecord?: Promise<ShopRecord | null>;
 }
 
 const digits = (v: unknown): string | null =>
@@ -33,7 +38,7 @@ export async function applyTopic(topic: string, payload: Record<string, unknown>
     log.info(`${topic} for ${shop}: we store no customer data, nothing to do`);
     return 'no customer data stored';
   }
-  const record = await getShopRecord(store, shop);
+  const record = await (ctx.shopRecord ?? getShopRecord(store, shop));
   if (!record) {
     log.info(`Ignored ${topic} for ${shop}: the shop is not connected`);
     return 'shop not connected';
@@ -82,6 +87,7 @@ export async function applyTopic(topic: string, payload: Record<string, unknown>
       await store.deletePrefix(`users/${record.uuid}/shopify/`);
       await store.deletePrefix(keys.pendingShopifyPrefix(record.uuid));
       await store.deletePrefix(keys.shopifyFlushLeasePrefix(record.uuid));
+      await store.deletePrefix(keys.shopifyFlushFlagPrefix(record.uuid));
       await deps.vault.delete(keys.shopifyToken(shop));
       await store.deletePrefix(`private/webhooks/shopify/${shop.replace(/\./g, '_')}/`);
       // Last, so a failed redaction can still find the user on Shopify's retry.
@@ -103,29 +109,109 @@ function assertSameShop(bodyShop: unknown, headerShop: string): void {
 }
 
 /**
- * Records the op durably, then flushes pending records into the snapshot (or hands them to the
- * invocation already flushing). Once the record is written the delivery counts as accepted: a failed
- * flush leaves it for the next writer instead of failing the delivery.
+ * Records the op durably, then makes sure a flush folds it into the snapshot: with the functions API
+ * available, a `shopify/flush` job started through the flush flag (the delivery answers at once); without
+ * it, inline, waiting until the record is applied. A delivery is answered 200 only once its record is
+ * durable and a flush is certain to see it; otherwise 503, and Shopify's retry completes it.
  */
 async function commit(deps: ShopifyDeps, uuid: string, op: PendingOp, ctx: DeliveryContext, topic: string): Promise<string> {
-  const { store, clock, log } = deps;
+  const { store, clock } = deps;
   if (!(await store.supportsConditionalWrites())) {
     const { changed } = await updateSnapshot(store, uuid, (s) => (s ? applyOps(s, [op], clock.now()).snapshot : null), clock, { deadline: ctx.deadline });
     return changed ? 'updated' : 'stale';
   }
-  const key = await recordPending(store, uuid, op);
-  try {
-    // Once the record is durable, stopping a flush midway is safe (the snapshot is only written by ETag and
-    // records are deleted after that write), so the answer never waits past the deadline.
-    const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline });
-    flush.catch(() => undefined);
-    const done = await Promise.race([flush, clock.sleep(Math.max(0, ctx.deadline - clock.now())).then(() => null)]);
-    const result = done?.results.get(key);
-    if (result === 'applied') log.info(`Updated data in Spaces for ${ctx.shop} via ${topic}`);
-    else if (result === 'stale') log.info(`Skipped ${topic} for ${ctx.shop}: the stored copy is as new or newer`);
-    return result === 'applied' ? (op.kind === 'delete' ? 'deleted' : 'updated') : (result ?? 'queued');
-  } catch (err) {
-    log.warn(`Queued ${topic} for ${ctx.shop}; the flush failed and the next writer will apply it: ${err instanceof Error ? err.message : String(err)}`);
+  const key = await recordPending(store, uuid, { ...op, topic });
+  if (deps.invoker.available) return scheduleFlush(deps, uuid, key, ctx, topic, op);
+  return flushInline(deps, uuid, key, ctx, topic, op);
+}
+
+async function scheduleFlush(deps: ShopifyDeps, uuid: string, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
+  const { store, clock, log } = deps;
+  const { shop } = ctx;
+  const flag = await raiseFlushFlag(store, uuid, clock.now());
+  if (!flag) {
+    log.info(`Queued ${topic} for ${shop}: the flush job already started applies it`);
     return 'queued';
   }
+  try {
+    const activation = await startFlushJob(deps, { uuid, shop, flag }, ctx.deadline - INLINE_RESERVE_MS);
+    log.info(`Queued ${topic} for ${shop}: flush job ${activation} applies it`);
+    return 'queued';
+  } catch (err) {
+    // No job will run (e.g. DO's 429 while a burst fills the namespace): lower the flag, so the next delivery
+    // can start one, and flush here, which also covers the deliveries that saw the flag raised.
+    log.warn(`Could not start a flush job for ${shop} (${err instanceof Error ? err.message : String(err)}); flushing in this delivery`);
+    await store.delete(flag);
+  }
+  try {
+    return await flushInline(deps, uuid, key, { ...ctx, deadline: ctx.deadline - LAST_CALL_MS }, topic, op);
+  } catch (err) {
+    if (!(err instanceof UpstreamError && err.code === 'not_yet_applied')) throw err;
+    // Last chance before asking Shopify to retry: a job started now applies every pending record.
+    try {
+      const activation = await deps.invoker.invokeAsync(FLUSH_FUNCTION, { uuid, shop });
+      log.info(`Queued ${topic} for ${shop}: flush job ${activation} applies it`);
+      return 'queued';
+    } catch {
+      throw err;
+    }
+  }
 }
+
+// Time kept for flushing inline when no flush job could start, and for a last attempt to start one after that.
+const INLINE_RESERVE_MS = 1500;
+const LAST_CALL_MS = 400;
+
+// DO answers 429 while a burst fills the namespace's 120 concurrent activations; they finish within milliseconds, so retry briefly.
+async function startFlushJob(deps: ShopifyDeps, params: Record<string, unknown>, until: number): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await deps.invoker.invokeAsync(FLUSH_FUNCTION, params);
+    } catch (err) {
+      const wait = backoffMs(attempt, 50, 400);
+      if (!(err instanceof InvocationThrottledError) || deps.clock.now() + wait >= until) throw err;
+      await deps.clock.sleep(wait);
+    }
+  }
+}
+
+// Without the functions API: flush in this invocation, or wait while the lease holder does.
+async function flushInline(deps: ShopifyDeps, uuid: string, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
+  const { store, clock, log } = deps;
+  // Stopping a flush midway is safe (the snapshot is only written by ETag, records deleted after that write).
+  const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline });
+  flush.catch(() => undefined);
+  let done: UpdateResult | null;
+  try {
+    done = await Promise.race([flush, clock.sleep(Math.max(0, ctx.deadline - clock.now())).then(() => null)]);
+  } catch (err) {
+    throw notYetApplied(`the flush failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const result = done?.results.get(key);
+  if (result === 'applied') {
+    log.info(`Updated data in Spaces for ${ctx.shop} via ${topic}`);
+    return op.kind === 'delete' ? 'deleted' : 'updated';
+  }
+  if (result === 'stale') {
+    log.info(`Skipped ${topic} for ${ctx.shop}: the stored copy is as new or newer`);
+    return 'stale';
+  }
+  // Handed to the lease holder. A flush job or a sync lists again before it stops, so it applies the record;
+  // a delivery flushing inline may run out of time, so wait until the record is applied.
+  const holder = await leaseHolder(store, uuid, clock.now());
+  if (holder === 'job' || holder === 'sync') {
+    log.info(`Queued ${topic} for ${ctx.shop}: the running flush ${holder} applies it`);
+    return 'queued';
+  }
+  while (clock.now() < ctx.deadline) {
+    if (!(await store.exists(key))) {
+      log.info(`Updated data in Spaces for ${ctx.shop} via ${topic} (flushed by another delivery)`);
+      return 'flushed';
+    }
+    await clock.sleep(100);
+  }
+  throw notYetApplied('the flush did not finish in time');
+}
+
+const notYetApplied = (why: string) =>
+  new UpstreamError(`The update is recorded but not yet in shopify_data.json (${why}); Shopify retries the delivery.`, { status: 503, code: 'not_yet_applied' });

@@ -55,7 +55,6 @@ export const keys = {
     `private/webhooks/${platform}/${assertOpaqueId(scope.replace(/\./g, '_'), 'scope')}/${assertOpaqueId(id, 'webhook id')}`,
   productOverlay: (uuid: string) => `private/overlays/shopify/${assertUuid(uuid)}.json`,
   deletion: (code: string) => `private/deletions/${assertOpaqueId(code, 'confirmation code')}.json`,
-  probe: () => 'private/probe/conditional-writes',
   pendingShopifyUpdate: (uuid: string, name: string) =>
     `private/pending/shopify/${assertUuid(uuid)}/${assertOpaqueId(name, 'pending update name')}.json`,
   pendingShopifyPrefix: (uuid: string) => `private/pending/shopify/${assertUuid(uuid)}/`,
@@ -64,4 +63,9 @@ export const keys = {
     return `private/leases/shopify/${assertUuid(uuid)}/${epoch}.json`;
   },
   shopifyFlushLeasePrefix: (uuid: string) => `private/leases/shopify/${assertUuid(uuid)}/`,
+  shopifyFlushFlag: (uuid: string, window: number) => {
+    if (!Number.isSafeInteger(window) || window < 0) throw new BadRequestError('Invalid flush window.', { code: 'invalid_id' });
+    return `private/flush/shopify/${assertUuid(uuid)}/${window}.json`;
+  },
+  shopifyFlushFlagPrefix: (uuid: string) => `private/flush/shopify/${assertUuid(uuid)}/`,
 };

@@ -8,6 +8,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { PreconditionFailedError, StorageError } from '../errors';
 
@@ -43,6 +44,8 @@ export interface ObjectStore {
   getStream(key: string): Promise<Readable | null>;
   exists(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /** Deletes up to any number of keys with batched DeleteObjects requests (1,000 keys each). */
+  deleteMany(keys: readonly string[]): Promise<void>;
   deletePrefix(prefix: string): Promise<number>;
   list(prefix: string): Promise<string[]>;
   /** Whether the store really honours `If-Match` / `If-None-Match` (probed once, then remembered). */
@@ -195,16 +198,29 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
       }
     },
 
-    async deletePrefix(prefix) {
-      const all = await store.list(prefix);
-      for (let i = 0; i < all.length; i += 1000) {
-        const batch = all.slice(i, i + 1000);
+    async deleteMany(keys) {
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000);
+        let res;
         try {
-          await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+          res = await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
         } catch (err) {
-          throw storageError('delete', prefix, err);
+          throw storageError('delete', batch[0] ?? '', err);
+        }
+        // DeleteObjects answers 200 even when single keys failed; a missing key is not a failure.
+        const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+        if (failed.length > 0) {
+          const first = failed[0]!;
+          throw new StorageError(`Spaces delete failed for ${failed.length} of ${batch.length} keys (first: ${first.Key}, ${first.Code}): check that Spaces is reachable.`, {
+            code: 'storage_error',
+          });
         }
       }
+    },
+
+    async deletePrefix(prefix) {
+      const all = await store.list(prefix);
+      await store.deleteMany(all);
       return all.length;
     },
 
@@ -236,15 +252,23 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
   return store;
 }
 
-// A store that ignores If-None-Match overwrites an existing key instead of answering 412.
+/**
+ * One request on a key of its own, so cold starts never queue on a shared key: `If-Match` on a key that
+ * does not exist is answered 404 (or 412) by a store that honours conditions, and creates the object on
+ * one that ignores them (which is then deleted). A store that refuses the header (501) has none.
+ */
 async function probeConditionalWrites(store: ObjectStore): Promise<boolean> {
-  const key = 'private/probe/conditional-writes';
-  await store.putJson(key, { probe: true });
+  const key = `${PROBE_PREFIX}${randomUUID()}.json`;
   try {
-    await store.putJson(key, { probe: true }, { ifNoneMatch: '*' });
-    return false;
+    await store.putJson(key, { probe: true }, { ifMatch: '"00000000000000000000000000000000"' });
   } catch (err) {
     if (err instanceof PreconditionFailedError) return true;
+    if (err instanceof StorageError && err.details.upstream_status === 501) return false;
     throw err;
   }
+  await store.delete(key);
+  return false;
 }
+
+/** Where the conditional-write probe writes (only on a store without conditions, and deletes again). */
+export const PROBE_PREFIX = 'private/probe/';

@@ -1,8 +1,14 @@
+import { createHmac, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toShopifyJson } from '../../lib/dev/emulators/shopify';
+import { keys } from '../../lib/storage/keys';
+import { flushed } from '../helpers/stack';
 import { signToken, verifyToken } from '../../lib/crypto/signed-token';
 import { route } from '../../lib/dev/host/router';
 import { startHarness, type Harness } from './harness/context';
+import { connectShopify } from './harness/flows';
 import { jsonOf } from './harness/http';
+import { readObject } from './harness/objects';
 import { checkAnswer } from './harness/properties';
 import { callbackSignedContent, freshCallback } from './harness/signed-callback';
 
@@ -64,5 +70,32 @@ describe('regressions found by the hardening harness', () => {
     // Act / Assess
     expect((await verifyToken(token, options)).ok).toBe(true);
     for (const variant of [`${token}=`, twin, ` ${token}`]) expect(await verifyToken(variant, options)).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('never acknowledges a products/update that does not become visible: Spaces failing the snapshot write makes the flush retry, not lose it', async () => {
+    // Prepare: a connected shop; the next 6 snapshot writes fail with 503 SlowDown (the SDK makes 4 attempts per write).
+    const domain = 'queued-ack.myshopify.com';
+    h.stack.shopify!.seedShop(domain, { products: 3 });
+    const { body } = await connectShopify(h, 'queued-ack');
+    await flushed(h.stack.store, body.user_uuid);
+    const gid = h.stack.shopify!.getProducts(domain)[0]!.id;
+    const payload = Buffer.from(toShopifyJson({ ...(h.stack.shopify!.productPayload(domain, gid) as object), title: 'Acknowledged title', updated_at: '2032-01-01T00:00:00Z' }));
+    for (let i = 0; i < 6; i++) h.stack.spaces!.injectFault('503-slowdown', { match: { method: 'PUT', keyPrefix: 'users/' } });
+
+    // Act
+    const res = await h.send({
+      method: 'POST', path: '/shopify/webhook', body: payload,
+      headers: {
+        'content-type': 'application/json', 'x-shopify-topic': 'products/update', 'x-shopify-shop-domain': domain, 'x-shopify-api-version': '2026-07',
+        'x-shopify-webhook-id': randomUUID(), 'x-shopify-hmac-sha256': createHmac('sha256', h.stack.env.SHOPIFY_API_SECRET!).update(payload).digest('base64'),
+      },
+    });
+
+    // Assess: a 2xx tells Shopify never to redeliver, so the flush must get the new title into the bot's file despite the faults.
+    expect(res.status).toBe(200);
+    await flushed(h.stack.store, body.user_uuid);
+    const stored = JSON.parse((await readObject(h.s3, h.bucket, keys.shopifySnapshot(body.user_uuid)))!.toString('utf8'));
+    expect(stored.data.products.edges.find((e: { node: { id: string } }) => e.node.id === gid).node.title).toBe('Acknowledged title');
+    expect(h.stack.spaces!.stats().pendingFaults).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { keys } from '../../lib/storage/keys';
 import { createS3Store, type ObjectStore } from '../../lib/storage/s3-store';
 import { startStack, type Stack, type StackOptions } from '../../lib/dev/stack';
 import { testEnv } from './test-config';
@@ -36,7 +37,7 @@ export async function startTestStack(options: Partial<StackOptions> & { env?: Re
     sandbox: true,
     ...options,
     env,
-    log: (line) => logs.push(line),
+    log: (line) => logs.push(process.env.TEST_LOG_TIMES ? `${Date.now() % 100000} ${line}` : line),
   });
   const store = createS3Store({
     SPACES_ENDPOINT: stack.env.SPACES_ENDPOINT!,
@@ -101,4 +102,18 @@ export async function connectShopify(stack: Stack, shopName: string, jar = new C
     body = text;
   }
   return { res, body, jar, callbackUrl };
+}
+
+/**
+ * Waits until every acknowledged Shopify delivery of a user is in `shopify_data.json`: deliveries answer once their
+ * pending record is durable and a `shopify/flush` job is due, and the job deletes each record after writing it.
+ */
+export async function flushed(store: ObjectStore, uuid: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const left = await store.list(keys.pendingShopifyPrefix(uuid));
+    if (left.length === 0) return;
+    if (Date.now() > until) throw new Error(`${left.length} pending Shopify updates were not flushed within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

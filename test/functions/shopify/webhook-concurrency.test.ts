@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { signWebhookBody, toShopifyJson } from '../../../lib/dev/emulators/shopify';
 import { keys } from '../../../lib/storage/keys';
 import { validatorFor } from '../../helpers/schema';
-import { connectShopify, startTestStack, type TestStack } from '../../helpers/stack';
+import { connectShopify, flushed, startTestStack, type TestStack } from '../../helpers/stack';
 
 const validate = validatorFor('shopify_data.schema.json');
 const SHOP = 'burst-shop.myshopify.com';
@@ -24,26 +24,34 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
 
   // Signed exactly like the emulator's sender, but without its 5 s abort: on a loaded 2-core machine a queued delivery
   // may take longer, and a Shopify-style retry storm would only measure the machine. Answer time is the benchmark's job.
+  // Like Shopify, a non-2xx answer is retried with the same Webhook-Id (a 503 says the update is recorded but not yet applied).
+  let retried = 0;
   async function deliver(payload: unknown, topic = 'products/update'): Promise<string> {
     const body = Buffer.from(toShopifyJson(payload), 'utf8');
-    const res = await fetch(`${stack.appUrl}/shopify/webhook`, {
-      method: 'POST',
-      body,
-      headers: {
-        'Content-Type': 'application/json',
-        'X-Shopify-Topic': topic,
-        'X-Shopify-Hmac-Sha256': signWebhookBody(body, stack.env.SHOPIFY_API_SECRET!),
-        'X-Shopify-Shop-Domain': SHOP,
-        'X-Shopify-API-Version': '2026-07',
-        'X-Shopify-Webhook-Id': randomUUID(),
-        'X-Shopify-Triggered-At': new Date().toISOString(),
-      },
-    });
-    const text = await res.text();
-    if (res.status !== 200) throw new Error(`delivery answered ${res.status}: ${text}`);
-    return JSON.parse(text).status;
+    const webhookId = randomUUID();
+    for (let attempt = 1; ; attempt++) {
+      const res = await fetch(`${stack.appUrl}/shopify/webhook`, {
+        method: 'POST',
+        body,
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Shopify-Topic': topic,
+          'X-Shopify-Hmac-Sha256': signWebhookBody(body, stack.env.SHOPIFY_API_SECRET!),
+          'X-Shopify-Shop-Domain': SHOP,
+          'X-Shopify-API-Version': '2026-07',
+          'X-Shopify-Webhook-Id': webhookId,
+          'X-Shopify-Triggered-At': new Date().toISOString(),
+        },
+      });
+      const text = await res.text();
+      if (res.status === 200) return JSON.parse(text).status;
+      if (res.status !== 503 || attempt === 5) throw new Error(`delivery answered ${res.status}: ${text}`);
+      retried++;
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
   const stored = async () => {
+    await flushed(stack.store, uuid);
     const snap = (await stack.store.getJson<any>(keys.shopifySnapshot(uuid)))!.value;
     return { snap, byId: new Map<string, any>(snap.data.products.edges.map((e: any) => [e.node.id, e.node])) };
   };
@@ -63,6 +71,9 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
     expect(missing).toEqual([]);
     expect(snap.meta.productCount).toBe(220);
     expect(validate(snap)).toEqual({ valid: true, errors: 'No errors' });
+    // 200 deliveries at once exceed DO's 120 concurrent activations, so starting a flush job may be refused; a delivery then
+    // flushes itself, and only answers 503 (Shopify retries) if that did not finish in time. Most are answered at once.
+    expect(retried).toBeLessThan(20);
     expect(await stack.store.list(keys.pendingShopifyPrefix(uuid))).toEqual([]);
   }, 120_000);
 
@@ -81,6 +92,7 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
 
     // Assess
     const { byId } = await stored();
+    require('node:fs').writeFileSync('/tmp/wh-logs2.txt', stack.logs.join('\n'));
     for (const gid of gids) {
       expect(byId.get(gid).title).toBe('Version 6');
       expect(Date.parse(byId.get(gid).updatedAt)).toBe(at + 6 * 60_000);

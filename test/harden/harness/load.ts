@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { toShopifyJson } from '../../../lib/dev/emulators/shopify';
+import { flushed } from '../../helpers/stack';
 import { keys } from '../../../lib/storage/keys';
 import type { Harness } from './context';
 import { connectShopify } from './flows';
@@ -101,6 +102,8 @@ export async function webhookBurst(h: Harness, options: { shop: string; products
     return { ms: first.ms, status: first.status };
   });
   const seconds = (performance.now() - started) / 1000;
+  // Deliveries are answered once recorded; the flush jobs write them. Whatever is still pending after a minute counts as lost.
+  await flushed(h.stack.store, connected.body.user_uuid).catch(() => undefined);
   const stored = (await h.stack.store.getJson<any>(keys.shopifySnapshot(connected.body.user_uuid)))?.value;
   const titles = new Map<string, string>((stored?.data.products.edges ?? []).map((e: any) => [e.node.id, e.node.title]));
   const lostUpdates = [...latest].filter(([gid, title]) => titles.get(gid) !== title).length;

@@ -30,11 +30,11 @@ export function diffListings(before: ObjectListing, after: ObjectListing): { cre
 }
 
 /**
- * Bookkeeping an accepted delivery may legitimately write: webhook dedupe markers and the store's
- * conditional-write probe (written once per warm container on its first conditional write).
+ * Bookkeeping an accepted delivery may legitimately write: webhook dedupe markers, flush flags and the
+ * store's conditional-write probe (only on a store that ignores conditions, and deleted again).
  */
 export function isDeliveryBookkeeping(key: string): boolean {
-  return key.startsWith('private/webhooks/') || key === 'private/probe/conditional-writes';
+  return key.startsWith('private/webhooks/') || key.startsWith('private/flush/') || key.startsWith('private/probe/');
 }
 
 /** Reads one object's raw bytes, or null when it does not exist. */

@@ -37,6 +37,7 @@ function memoryStore(): ObjectStore & { objects: Map<string, string> } {
     getStream: async (key) => (objects.has(key) ? Readable.from(objects.get(key)!.match(/[\s\S]{1,7}/g)!.map((s) => Buffer.from(s))) : null),
     exists: async (key) => objects.has(key),
     delete: fail,
+    deleteMany: fail,
     deletePrefix: fail,
     list: fail,
     supportsConditionalWrites: async () => true,

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { BadRequestError, PreconditionFailedError, StorageError } from '../errors';
+import { backoffMs } from '../http/clock';
+import { assertUuid, keys } from '../storage/keys';
+import type { ShopifyDeps } from './deps';
+import { listPending } from './pending-updates';
+import { normalizeShop, SHOP_HELP } from './shop-domain';
+import { updateSnapshot, type UpdateResult } from './snapshot';
+
+/** The function a webhook delivery starts to fold pending records into the snapshot. */
+export const FLUSH_FUNCTION = 'shopify/flush';
+/** Work budget inside the flush function's 60 s timeout. */
+export const FLUSH_BUDGET_MS = 45_000;
+/** Records folded in per snapshot write; one write per burst instead of one per delivery. */
+const FLUSH_BATCH = 500;
+/** A job that runs out of time with records left starts a successor, at most this many times in a row. */
+const MAX_GENERATIONS = 5;
+
+const ParamsSchema = z.object({
+  uuid: z.string(),
+  shop: z.string(),
+  flag: z.string().optional(),
+  generation: z.number().int().min(0).max(MAX_GENERATIONS).optional(),
+});
+
+/** What a flush job did. */
+export interface FlushJobResult {
+  shop: string;
+  applied: number;
+  stale: number;
+  pending_left: number;
+}
+
+/**
+ * The `shopify/flush` job: lowers the flush flag that started it, then folds every pending record of
+ * the user into `shopify_data.json` (waiting for the flush lease, retrying Spaces failures with
+ * backoff) and logs each delivery's line. Records left when its budget ends go to a successor job.
+ */
+export async function runFlushJob(params: Record<string, unknown>, deps: ShopifyDeps): Promise<FlushJobResult> {
+  const parsed = ParamsSchema.safeParse(params);
+  if (!parsed.success) {
+    throw new BadRequestError('shopify/flush needs {"uuid": "<user uuid>", "shop": "<name>.myshopify.com"}.', { code: 'invalid_params' });
+  }
+  const uuid = assertUuid(parsed.data.uuid);
+  const shop = normalizeShop(parsed.data.shop);
+  if (!shop) throw new BadRequestError(`"${parsed.data.shop.slice(0, 100)}" is not a Shopify shop. ${SHOP_HELP}`, { code: 'invalid_shop' });
+  const { flag, generation = 0 } = parsed.data;
+  if (flag !== undefined && !flag.startsWith(keys.shopifyFlushFlagPrefix(uuid))) {
+    throw new BadRequestError('shopify/flush: the flag is not one of this user\'s flush flags.', { code: 'invalid_params' });
+  }
+  const { store, clock, log } = deps;
+  const deadline = clock.now() + FLUSH_BUDGET_MS;
+  // Lowered before listing: a delivery recorded after this raises it again and starts another job.
+  if (flag) await store.delete(flag);
+
+  const totals = { applied: 0, stale: 0 };
+  for (let attempt = 0; clock.now() < deadline; attempt++) {
+    try {
+      const result = await updateSnapshot(store, uuid, null, clock, { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job' });
+      report(result, shop, deps, totals);
+      if (!result.changed && result.snapshot === null && result.results.size === 0) {
+        log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
+      }
+      break;
+    } catch (err) {
+      if (!(err instanceof StorageError || err instanceof PreconditionFailedError)) throw err;
+      log.warn(`Flushing pending updates for ${shop} failed, retrying: ${err.message}`);
+      await clock.sleep(Math.min(backoffMs(attempt, 250, 4000), Math.max(0, deadline - clock.now())));
+    }
+  }
+  const left = (await listPending(store, uuid)).length;
+  if (left > 0 && (await store.getJson(keys.shopifySnapshot(uuid))) !== null) await handOver(deps, uuid, shop, generation, left);
+  return { shop, ...totals, pending_left: left };
+}
+
+function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: { applied: number; stale: number }): void {
+  for (const [key, outcome] of result.results) {
+    const topic = result.ops.get(key)?.topic ?? 'webhook';
+    if (outcome === 'applied') {
+      totals.applied++;
+      log.info(`Updated data in Spaces for ${shop} via ${topic}`);
+    } else {
+      totals.stale++;
+      log.info(`Skipped ${topic} for ${shop}: the stored copy is as new or newer`);
+    }
+  }
+}
+
+// Out of time (or Spaces kept failing) with records left: start a successor, or leave them to the next delivery and the daily poll.
+async function handOver(deps: ShopifyDeps, uuid: string, shop: string, generation: number, left: number): Promise<void> {
+  const { log, invoker } = deps;
+  if (generation + 1 >= MAX_GENERATIONS || !invoker.available) {
+    log.error(`${left} pending updates for ${shop} stay queued: the next delivery or the daily poll applies them`);
+    return;
+  }
+  log.warn(`${left} pending updates for ${shop} left at the end of this flush; starting another flush job`);
+  try {
+    await invoker.invokeAsync(FLUSH_FUNCTION, { uuid, shop, generation: generation + 1 });
+  } catch (err) {
+    log.error(`Could not start another flush job for ${shop} (${err instanceof Error ? err.message : String(err)}): the next delivery or the daily poll applies the ${left} pending updates`);
+  }
+}
