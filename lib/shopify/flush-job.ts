@@ -3,7 +3,7 @@ import { BadRequestError, PreconditionFailedError, StorageError } from '../error
 import { backoffMs } from '../http/clock';
 import { assertUuid, keys } from '../storage/keys';
 import type { ShopifyDeps } from './deps';
-import { listPending } from './pending-updates';
+import { listPending, raiseFlag } from './pending-updates';
 import { normalizeShop, SHOP_HELP } from './shop-domain';
 import { updateSnapshot, type UpdateResult } from './snapshot';
 
@@ -32,9 +32,10 @@ export interface FlushJobResult {
 }
 
 /**
- * The `shopify/flush` job: lowers the flush flag that started it, then folds every pending record of
- * the user into `shopify_data.json` (waiting for the flush lease, retrying Spaces failures with
- * backoff) and logs each delivery's line. Records left when its budget ends go to a successor job.
+ * The `shopify/flush` job: folds every pending record of the user into `shopify_data.json` (waiting for
+ * the flush lease, retrying Spaces failures with backoff) and logs each delivery's line, for as long as
+ * records keep coming: the flush flag that started it stays up meanwhile, so a burst runs one job, not one
+ * per delivery. Records left when its budget ends go to a successor job.
  */
 export async function runFlushJob(params: Record<string, unknown>, deps: ShopifyDeps): Promise<FlushJobResult> {
   const parsed = ParamsSchema.safeParse(params);
@@ -48,29 +49,45 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   if (flag !== undefined && !flag.startsWith(keys.shopifyFlushFlagPrefix(uuid))) {
     throw new BadRequestError('shopify/flush: the flag is not one of this user\'s flush flags.', { code: 'invalid_params' });
   }
-  const { store, clock, log } = deps;
+  const { store, clock } = deps;
   const deadline = clock.now() + FLUSH_BUDGET_MS;
-  // Lowered before listing: a delivery recorded after this raises it again and starts another job.
-  if (flag) await store.delete(flag);
-
   const totals = { applied: 0, stale: 0 };
+  // While the flag is up, deliveries leave their records to this job instead of starting another one.
+  let raised = flag !== undefined;
+  let hasSnapshot = true;
+  for (;;) {
+    hasSnapshot = await flushAll(deps, uuid, shop, deadline, totals);
+    if (!hasSnapshot || clock.now() >= deadline || !flag || !raised) break;
+    // Lower the flag, then look once more: a delivery recorded before that saw the flag up and counts on this job.
+    await store.delete(flag);
+    raised = false;
+    if ((await listPending(store, uuid)).length === 0) break;
+    // Go on with the flag up again, unless a delivery raised it first and started the next job.
+    raised = await raiseFlag(store, flag, clock.now());
+    if (!raised) break;
+  }
+  if (raised && flag) await store.delete(flag);
+  if (!hasSnapshot) deps.log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
+  const left = (await listPending(store, uuid)).length;
+  if (left > 0 && hasSnapshot && clock.now() >= deadline) await handOver(deps, uuid, shop, generation, left);
+  return { shop, ...totals, pending_left: left };
+}
+
+// Folds every pending record in, retrying Spaces failures until the deadline; false when there is no snapshot yet.
+async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: { applied: number; stale: number }): Promise<boolean> {
+  const { store, clock, log } = deps;
   for (let attempt = 0; clock.now() < deadline; attempt++) {
     try {
       const result = await updateSnapshot(store, uuid, null, clock, { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job' });
       report(result, shop, deps, totals);
-      if (!result.changed && result.snapshot === null && result.results.size === 0) {
-        log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
-      }
-      break;
+      return result.snapshot !== null || result.changed;
     } catch (err) {
       if (!(err instanceof StorageError || err instanceof PreconditionFailedError)) throw err;
       log.warn(`Flushing pending updates for ${shop} failed, retrying: ${err.message}`);
       await clock.sleep(Math.min(backoffMs(attempt, 250, 4000), Math.max(0, deadline - clock.now())));
     }
   }
-  const left = (await listPending(store, uuid)).length;
-  if (left > 0 && (await store.getJson(keys.shopifySnapshot(uuid))) !== null) await handOver(deps, uuid, shop, generation, left);
-  return { shop, ...totals, pending_left: left };
+  return true;
 }
 
 function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: { applied: number; stale: number }): void {

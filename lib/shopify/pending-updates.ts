@@ -94,18 +94,23 @@ export const FLAG_TTL_MS = 90_000;
 export const flushFlagKey = (uuid: string, now: number) => keys.shopifyFlushFlag(uuid, Math.floor(now / FLAG_TTL_MS));
 
 /**
- * Raises the user's flush flag for this time window with `If-None-Match: *`: true when this call
- * created it (the caller must then start a flush job), false when a flush job was already asked for
- * and has not started yet (it lists pending records after lowering the flag, so it sees ours).
- * A flag left by a flush job that was killed before lowering it stops mattering when its window ends.
+ * Raises the user's flush flag for this time window with `If-None-Match: *` and returns its key when this
+ * call raised it (the caller must then start a flush job), or null when it is up already: a job is due or
+ * running, and it looks for pending records once more after lowering the flag, so it sees ours.
+ * A flag left by a job that was killed stops mattering when its window ends.
  */
 export async function raiseFlushFlag(store: ObjectStore, uuid: string, now: number): Promise<string | null> {
   const key = flushFlagKey(uuid, now);
+  return (await raiseFlag(store, key, now)) ? key : null;
+}
+
+/** Raises a given flush flag again (a job going on); false when someone else raised it first. */
+export async function raiseFlag(store: ObjectStore, key: string, now: number): Promise<boolean> {
   try {
     await store.putJson(key, { raisedAt: new Date(now).toISOString() }, { ifNoneMatch: '*' });
-    return key;
+    return true;
   } catch (err) {
-    if (err instanceof PreconditionFailedError) return null;
+    if (err instanceof PreconditionFailedError) return false;
     throw err;
   }
 }

@@ -3,7 +3,7 @@
 // last) and checks the final snapshot: every product must hold its newest delivered version (lost_updates = 0).
 // Usage: npm run bench:webhooks [-- --json]   (the npm script builds the bundles first)
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,6 +23,33 @@ const POOL_CAP = 64;
 /** Shopify writes timestamps in the shop's offset; the benchmark does too, so ordering is compared as instants. */
 function shopTime(ms: number): string {
   return new Date(ms - 5 * 3600_000).toISOString().replace(/\.\d{3}Z$/, '-05:00');
+}
+
+/** CPU time (ms) of this process tree's Node processes by role: the function processes by function, s3rver, and this process (client, DO host, Spaces proxy, emulators). */
+function cpuByRole(): Map<string, { role: string; ms: number }> {
+  const out = new Map<string, { role: string; ms: number }>();
+  if (!existsSync('/proc/self/stat')) return out;
+  const tick = 10; // USER_HZ is 100 on Linux
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(fields[11]) + Number(fields[12])) * tick;
+      const runner = argv.findIndex((a) => a.endsWith('host/runner.cjs'));
+      const role = runner >= 0 ? (argv[runner + 1] ?? 'function').replace('/', '_') : argv.some((a) => a.endsWith('s3rver-runner.cjs')) ? 's3rver' : Number(pid) === process.pid ? 'host' : null;
+      if (role) out.set(pid, { role, ms });
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return out;
+}
+
+function cpuDelta(before: Map<string, { role: string; ms: number }>, after: Map<string, { role: string; ms: number }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [pid, { role, ms }] of after) out[role] = (out[role] ?? 0) + ms - (before.get(pid)?.ms ?? 0);
+  return out;
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
@@ -111,6 +138,7 @@ async function main(): Promise<void> {
 
     const figures: Record<string, number> = {};
     const rows: string[] = [];
+    const cpuRows: string[] = [];
     for (const c of LEVELS) {
       process.stderr.write(`level ${c}…\n`);
       // Warm-up, not measured: grows the pool to c warm processes in steps, since every cold process first probes the store
@@ -120,7 +148,9 @@ async function main(): Promise<void> {
       over5s = 0;
       errors = 0;
       failed = 0;
+      const cpuBefore = cpuByRole();
       const { latencies, seconds } = await run(c, DELIVERIES, c);
+      const cpu = cpuDelta(cpuBefore, cpuByRole());
       Object.assign(figures, {
         [`p50_ms_c${c}`]: Math.round(percentile(latencies, 50)),
         [`p99_ms_c${c}`]: Math.round(percentile(latencies, 99)),
@@ -129,7 +159,10 @@ async function main(): Promise<void> {
         [`over_5s_c${c}`]: over5s,
         [`errors_c${c}`]: errors,
         [`failed_c${c}`]: failed,
+        // CPU spent per delivery, by process (Linux /proc only): where the 2 cores go at this concurrency.
+        ...Object.fromEntries(Object.entries(cpu).map(([role, ms]) => [`cpu_ms_per_delivery_${role}_c${c}`, Math.round((ms / DELIVERIES) * 10) / 10])),
       });
+      if (Object.keys(cpu).length > 0) cpuRows.push(`${String(c).padStart(11)}  ${Object.entries(cpu).map(([role, ms]) => `${role} ${(ms / DELIVERIES).toFixed(1)}`).join(', ')}`);
       rows.push(`${String(c).padStart(11)} ${String(DELIVERIES).padStart(10)} ${String(figures[`p50_ms_c${c}`]).padStart(7)} ${String(figures[`p99_ms_c${c}`]).padStart(7)} ${String(figures[`max_ms_c${c}`]).padStart(7)} ${String(figures[`rps_c${c}`]).padStart(6)} ${String(over5s).padStart(7)} ${String(errors).padStart(6)} ${String(failed).padStart(6)}`);
       process.stderr.write(`${rows.at(-1)}\n`);
     }
@@ -154,6 +187,10 @@ async function main(): Promise<void> {
     console.log(`Webhook bench: ${DELIVERIES} signed products/update per level over ${PRODUCTS} of 1,000 products, through the local DO host (poolCap ${POOL_CAP})`);
     console.log('concurrency deliveries  p50 ms  p99 ms  max ms  req/s  over 5s  errors  failed');
     for (const row of rows) console.log(row);
+    if (cpuRows.length > 0) {
+      console.log('CPU ms per delivery, by process (the machine has 2 cores):');
+      for (const row of cpuRows) console.log(row);
+    }
     console.log(`lost_updates ${lost}, pending records left ${pendingLeft} (after ${figures.settle_ms} ms settling), products stored ${stored.size}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     if (asJson) console.log(JSON.stringify(figures));
     if (lost > 0) process.exitCode = 1;

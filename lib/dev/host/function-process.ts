@@ -52,7 +52,8 @@ export class FunctionProcess {
     /** Receives lines printed between activations (timers left running, late callbacks). */
     private readonly idleSink: LineSink,
   ) {
-    this.child = fork(RUNNER_PATH, [], {
+    // The function's name in argv only labels the process (ps, top); the runner ignores it.
+    this.child = fork(RUNNER_PATH, [`${spec.pkg}/${spec.name}`], {
       cwd: tmpdir(),
       env,
       // Never inherit the host's loaders (tsx, vitest): DO's runtime is plain node.

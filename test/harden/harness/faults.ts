@@ -1,6 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHmac, randomUUID } from 'node:crypto';
 import { toShopifyJson } from '../../../lib/dev/emulators/shopify';
+import { flushed } from '../../helpers/stack';
 import { keys } from '../../../lib/storage/keys';
 import type { Harness } from './context';
 import { armFaults, isComplete, normalized, type FaultIntensity } from './fault-plan';
@@ -136,10 +137,14 @@ export async function burstUnderFaults(h: Harness, intensity: FaultIntensity, ru
     const bodies = deliveries(h, domain, size, Date.parse('2031-01-01T00:00:00Z') + run * 86_400_000);
     const disarm = armFaults(h, { ...intensity, seed: intensity.seed * 100 + run }, { shopify: 20, spaces: true });
     const bad = await deliver(h, domain, bodies);
+    // Accepted deliveries are merged by flush jobs, which run under the same faults until nothing is pending.
+    const drained = await flushed(h.stack.store, body.user_uuid).then(() => true, () => false);
     const faults = disarm();
+    if (!drained) bad.push('pending updates were not merged within 60 s');
     const faulty = await readObject(h.s3, h.bucket, key);
     await h.s3.send(new PutObjectCommand({ Bucket: h.bucket, Key: key, Body: start!, ContentType: 'application/json' }));
     await deliver(h, domain, bodies);
+    await flushed(h.stack.store, body.user_uuid);
     const reference = normalized(await readObject(h.s3, h.bucket, key));
     let verdict: Verdict;
     if (bad.length > 0) verdict = { outcome: 'violation', detail: `unclear answers: ${bad.slice(0, 3).join(' | ')}` };
