@@ -88,6 +88,28 @@ export async function recordSyncOutcome(
   throw new PreconditionFailedError(`The status record of ${uuid} kept changing; the next poll will record it.`);
 }
 
+/** Removes a shop's entry (shop/redact); the record goes when nothing is left in it. */
+export async function forgetShopStatus(store: ObjectStore, uuid: string, shop: string, clock: Clock = systemClock): Promise<void> {
+  const key = keys.status(uuid);
+  const conditional = await store.supportsConditionalWrites();
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await store.getJson<MerchantStatus>(key);
+    if (!current || !(shop in current.value.shops)) return;
+    const next = { ...current.value, shops: { ...current.value.shops } };
+    delete next.shops[shop];
+    next.reauthRequired = needsReauth(next);
+    try {
+      if (Object.keys(next.shops).length === 0 && Object.keys(next.pages).length === 0) await store.delete(key);
+      else await store.putJson(key, next, conditional ? { ifMatch: current.etag } : {});
+      return;
+    } catch (err) {
+      if (!(err instanceof PreconditionFailedError)) throw err;
+      await clock.sleep(backoffMs(Math.min(attempt, 4), 10, 200));
+    }
+  }
+  throw new PreconditionFailedError(`The status record of ${uuid} kept changing; Shopify's retry of shop/redact will clear it.`);
+}
+
 function withLastSuccess<T extends { lastResult: SyncOutcome; lastSyncAt: string; lastSuccessAt?: string }>(value: T, previous?: string): T {
   const lastSuccessAt = value.lastResult === 'success' ? value.lastSyncAt : previous;
   const out = { ...value };

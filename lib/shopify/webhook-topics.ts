@@ -1,5 +1,6 @@
 import { BadRequestError, UnauthorizedError, UpstreamError } from '../errors';
 import { keys } from '../storage/keys';
+import { forgetShopStatus } from '../account/status';
 import { InvocationThrottledError } from '../functions/invoke';
 import { backoffMs } from '../http/clock';
 import { fetchProduct } from './catalog';
@@ -90,9 +91,10 @@ export async function applyTopic(topic: string, payload: Record<string, unknown>
       await store.deletePrefix(keys.shopifyFlushFlagPrefix(record.uuid));
       await deps.vault.delete(keys.shopifyToken(shop));
       await store.deletePrefix(`private/webhooks/shopify/${shop.replace(/\./g, '_')}/`);
+      await forgetShopStatus(store, record.uuid, shop, clock);
       // Last, so a failed redaction can still find the user on Shopify's retry.
       await store.delete(keys.shopRecord(shop));
-      log.info(`shop/redact for ${shop}: deleted its snapshot, pending updates, tokens and records`);
+      log.info(`shop/redact for ${shop}: deleted its snapshot, pending updates, tokens, status and records`);
       return 'redacted';
     }
     default:

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordSyncOutcome } from '../../../lib/account/status';
 import { createTokenBox } from '../../../lib/crypto/token-box';
 import { signWebhookBody, toShopifyJson } from '../../../lib/dev/emulators/shopify';
 import { keys } from '../../../lib/storage/keys';
@@ -174,6 +175,8 @@ describe('shopify/webhook through the local DO host', () => {
   it('shop/redact deletes everything of that shop and nothing of another; a body naming another shop is refused', async () => {
     const shop = 'redact-shop.myshopify.com';
     const mine = (k: string) => k.includes(uuids[shop]!) || k.includes(shop) || k.includes(shop.replace(/\./g, '_'));
+    // The daily poll's status entry for this shop (the status record is per user; a redact removes the shop's entry).
+    await recordSyncOutcome(stack.store, uuids[shop]!, { kind: 'shop', value: { shop, state: 'connected', lastSyncAt: new Date().toISOString(), lastResult: 'success' } });
     const before = await stack.store.list('');
     // Leases and flush flags of other shops come and go with their flush jobs.
     const transient = (k: string) => ['private/webhooks/', 'private/leases/', 'private/flush/'].some((p) => k.startsWith(p));
