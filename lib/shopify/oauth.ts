@@ -1,4 +1,4 @@
-import ky from 'ky';
+import ky, { HTTPError } from 'ky';
 import { randomBytes } from 'node:crypto';
 import { appPath } from '../config';
 import { signToken, verifyToken } from '../crypto/signed-token';
@@ -108,10 +108,12 @@ async function postToken(shop: string, config: ShopifyOAuthConfig, body: Record<
       headers: { Accept: 'application/json' },
       retry: { limit: 2, methods: ['post'], statusCodes: [500, 502, 503, 504] },
       timeout: 10_000,
-      throwHttpErrors: false,
+      // ky retries only what it would throw: 5xx are retried, then handed back as the answer; 4xx come back at once.
+      throwHttpErrors: (status) => status >= 500,
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
     });
   } catch (err) {
+    if (err instanceof HTTPError) return err.response;
     throw new ShopifyApiError(`Shopify's token endpoint for ${shop} did not answer.`, { cause: err, code: 'shopify_unreachable' });
   }
 }
@@ -127,10 +129,10 @@ export async function exchangeCode(shop: string, code: string, config: ShopifyOA
     );
   }
   if (!res.ok) {
-    throw new ShopifyApiError(
-      `Shopify's token endpoint answered ${res.status}: check SHOPIFY_API_KEY and SHOPIFY_API_SECRET.`,
-      { code: 'shopify_token_error', upstreamStatus: res.status },
-    );
+    const hint = res.status >= 500
+      ? `Shopify is failing, not your settings; start again at /shopify/${shop.replace('.myshopify.com', '')}/login in a minute`
+      : 'check SHOPIFY_API_KEY and SHOPIFY_API_SECRET';
+    throw new ShopifyApiError(`Shopify's token endpoint answered ${res.status}: ${hint}.`, { code: 'shopify_token_error', upstreamStatus: res.status });
   }
   return toStoredToken(body, now);
 }
@@ -158,7 +160,13 @@ export async function getAccessToken(
     if ((fresh && !options.force) || !token.refreshToken) return token.accessToken;
     const res = await postToken(shop, deps.config, { grant_type: 'refresh_token', refresh_token: token.refreshToken }, deps.fetch);
     if (!res.ok) {
-      await res.body?.cancel();
+      await res.body?.cancel().catch(() => undefined);
+      if (res.status >= 500) {
+        throw new ShopifyApiError(`Shopify's token endpoint answered ${res.status} while refreshing the token of ${shop}; the next request or poll tries again.`, {
+          code: 'shopify_token_error',
+          upstreamStatus: res.status,
+        });
+      }
       throw new UnauthorizedError(`Shopify refused to refresh the token of ${shop} (${res.status}): reconnect at /shopify/<shop>/login.`, {
         code: 'shopify_refresh_failed',
       });

@@ -154,6 +154,23 @@ describe('Shopify callback failure paths', () => {
     expect(body.upload_status).toEqual({ status: 'success' });
   });
 
+  it('retries a token endpoint 5xx, and after three answers it with a 502 that says Shopify is failing', async () => {
+    // One 503: ky retries the exchange and the connection succeeds.
+    stack.shopify!.injectFaults({ token: [{ status: 503 }] });
+    const recovered = await connectShopify(stack, 'token-blip');
+    expect(recovered.res.status).toBe(200);
+    expect(recovered.body.upload_status).toEqual({ status: 'success' });
+
+    // Three in a row: a clear 502, no token, nothing for the bot.
+    stack.shopify!.injectFaults({ token: [{ status: 503 }], count: 3 });
+    const { res, body } = await connectShopify(stack, 'token-down');
+    expect(stack.shopify!.pendingFaults()).toBe(0);
+    expect(res.status).toBe(502);
+    expect(body.message).toMatch(/token endpoint answered 503: Shopify is failing, not your settings; start again at \/shopify\/token-down\/login/);
+    expect(await stack.store.list('private/tokens/shopify/token-down')).toEqual([]);
+    expect(await stack.store.getJson(keys.shopRecord('token-down.myshopify.com'))).toBeNull();
+  });
+
   it('reports a 401 from the Admin API clearly and writes nothing', async () => {
     stack.shopify!.injectFaults({ graphql: [{ status: 401 }], count: 40 });
     const { res, body } = await connectShopify(stack, 'revoked');

@@ -20,6 +20,8 @@ export interface EmulatorCore {
   shops: ShopRegistry;
   tokens: TokenStore;
   faults: FaultQueue;
+  /** One-shot faults for `/admin/oauth/access_token`. */
+  tokenFaults: FaultQueue;
   buckets: Map<string, LeakyBucket>;
   stats: Map<string, ShopStats>;
   /** Timers to clear on close. */
@@ -29,9 +31,9 @@ export interface EmulatorCore {
 }
 
 /** Creates the shared state. */
-export function createCore(settings: Omit<EmulatorCore, 'shops' | 'tokens' | 'faults' | 'buckets' | 'stats' | 'timers' | 'origin' | 'files'>): EmulatorCore {
+export function createCore(settings: Omit<EmulatorCore, 'shops' | 'tokens' | 'faults' | 'tokenFaults' | 'buckets' | 'stats' | 'timers' | 'origin' | 'files'>): EmulatorCore {
   return {
-    ...settings, origin: '', shops: new ShopRegistry(), tokens: new TokenStore(settings.now), faults: new FaultQueue(),
+    ...settings, origin: '', shops: new ShopRegistry(), tokens: new TokenStore(settings.now), faults: new FaultQueue(), tokenFaults: new FaultQueue(),
     buckets: new Map(), stats: new Map(), timers: new Set(), files: new Map(),
   };
 }

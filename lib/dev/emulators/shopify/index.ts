@@ -70,9 +70,9 @@ export interface ShopifyEmulator {
   deleteProduct(shop: string, productGid: string): boolean;
   /** Sets the available quantity behind an inventory item. */
   setInventory(shop: string, inventoryItemGid: string, quantity: number): VariantRecord;
-  /** Queues one-shot faults for the next GraphQL requests (the list repeated `count` times). */
-  injectFaults(faults: { graphql?: GraphqlFault[]; count?: number }): void;
-  /** GraphQL faults queued and not yet consumed. */
+  /** Queues one-shot faults for the next GraphQL and token-endpoint requests (each list repeated `count` times). */
+  injectFaults(faults: { graphql?: GraphqlFault[]; token?: GraphqlFault[]; count?: number }): void;
+  /** Faults queued and not yet consumed. */
   pendingFaults(): number;
   /** Drops every queued fault. */
   clearFaults(): void;
@@ -145,9 +145,15 @@ function buildFacade(core: EmulatorCore, port: number, close: () => Promise<void
     updateProduct: (domain, productGid, patch) => shop(domain).updateProduct(productGid, patch, core.now()),
     deleteProduct: (domain, productGid) => shop(domain).deleteProduct(productGid),
     setInventory: (domain, itemGid, quantity) => shop(domain).setInventory(itemGid, quantity, core.now()),
-    injectFaults: ({ graphql = [], count = 1 }) => core.faults.push(graphql, count),
-    pendingFaults: () => core.faults.pending,
-    clearFaults: () => core.faults.clear(),
+    injectFaults: ({ graphql = [], token = [], count = 1 }) => {
+      core.faults.push(graphql, count);
+      core.tokenFaults.push(token, count);
+    },
+    pendingFaults: () => core.faults.pending + core.tokenFaults.pending,
+    clearFaults: () => {
+      core.faults.clear();
+      core.tokenFaults.clear();
+    },
     revokeToken: (domain) => core.tokens.revokeShop(domain),
     expireAccessTokens: (domain) => core.tokens.expireAccessTokens(domain),
     setBucketLevel: (domain, points) => bucketOf(core, domain).set(points),

@@ -39,7 +39,14 @@ async function route(core: EmulatorCore, bulkRunner: BulkRunnerHooks | undefined
   if (!SHOP_DOMAIN.test(shop) || parts[1] !== 'admin') return sendJson(res, 404, { errors: 'Not Found' });
   const rest = parts.slice(2).join('/');
   if (rest === 'oauth/authorize' && method === 'GET') return handleAuthorize(core, shop, url, req, res);
-  if (rest === 'oauth/access_token' && method === 'POST') return handleAccessToken(core, shop, req, res);
+  if (rest === 'oauth/access_token' && method === 'POST') {
+    const fault = core.tokenFaults.next();
+    if (fault && 'delayMs' in fault) await sleep(fault.delayMs);
+    else if (fault && 'reset' in fault) return void req.socket.destroy();
+    else if (fault && 'malformed' in fault) return send(res, 200, MALFORMED_BODIES[fault.malformed], { 'Content-Type': 'application/json' });
+    else if (fault && 'status' in fault) return sendFault(res, fault, {});
+    return handleAccessToken(core, shop, req, res);
+  }
   if (rest === 'apps' && method === 'GET') return sendHtml(res, 200, '<!doctype html><title>Apps</title><h1>Installation cancelled</h1>');
   const graphql = /^api\/([^/]+)\/graphql\.json$/.exec(rest);
   if (graphql && method === 'POST') return handleGraphql(core, bulkRunner, shop, graphql[1] ?? '', req, res);
