@@ -88,10 +88,7 @@ export async function leaseHolder(store: ObjectStore, uuid: string, now: number)
 }
 
 /** Length of a flush flag's time window; longer than the flush function's 60 s timeout. */
-export const FLAG_TTL_MS = 90_000;
-
-/** The flush flag key a delivery at `now` raises. */
-export const flushFlagKey = (uuid: string, now: number) => keys.shopifyFlushFlag(uuid, Math.floor(now / FLAG_TTL_MS));
+const FLAG_TTL_MS = 90_000;
 
 /**
  * Raises the user's flush flag for this time window with `If-None-Match: *` and returns its key when this
@@ -100,7 +97,7 @@ export const flushFlagKey = (uuid: string, now: number) => keys.shopifyFlushFlag
  * A flag left by a job that was killed stops mattering when its window ends.
  */
 export async function raiseFlushFlag(store: ObjectStore, uuid: string, now: number): Promise<string | null> {
-  const key = flushFlagKey(uuid, now);
+  const key = keys.shopifyFlushFlag(uuid, Math.floor(now / FLAG_TTL_MS));
   return (await raiseFlag(store, key, now)) ? key : null;
 }
 

@@ -99,8 +99,6 @@ export interface UpdateResult {
   results: Map<string, OpResult>;
   /** The ops of those records, by record key. */
   ops: Map<string, PendingOp>;
-  /** True when another invocation held the flush lease and took over the pending records. */
-  handedOff: boolean;
 }
 
 /** How {@link updateSnapshot} runs. */
@@ -133,7 +131,7 @@ export async function updateSnapshot(
   options: UpdateOptions = {},
 ): Promise<UpdateResult> {
   const deadline = options.deadline ?? clock.now() + DEFAULT_BUDGET_MS;
-  const out: UpdateResult = { changed: false, snapshot: null, results: new Map(), ops: new Map(), handedOff: false };
+  const out: UpdateResult = { changed: false, snapshot: null, results: new Map(), ops: new Map() };
   if (!(await store.supportsConditionalWrites())) return lastWriterWins(store, uuid, mutate, out);
   const flusher = new Flusher(store, uuid, clock, deadline, out, options.batch ?? DEFAULT_BATCH);
   const waitUntil = Math.min(deadline, clock.now() + LEASE_WAIT_MS);
@@ -141,7 +139,7 @@ export async function updateSnapshot(
   let todo = mutate;
   for (let attempt = 0; ; attempt++) {
     const lease = await tryAcquireLease(store, uuid, clock.now(), options.holder ?? (mutate ? 'sync' : 'delivery'));
-    if (!lease && !todo && handOff) return { ...out, handedOff: true };
+    if (!lease && !todo && handOff) return out;
     if (!lease && clock.now() < waitUntil) {
       await clock.sleep(backoffMs(Math.min(attempt, 3), 25, 200));
       continue;

@@ -135,10 +135,12 @@ async function scheduleFlush(deps: ShopifyDeps, uuid: string, key: string, ctx: 
     log.info(`Queued ${topic} for ${shop}: the flush job already started applies it`);
     return 'queued';
   }
-  try {
-    const activation = await startFlushJob(deps, { uuid, shop, flag }, ctx.deadline - INLINE_RESERVE_MS);
+  const queued = (activation: string) => {
     log.info(`Queued ${topic} for ${shop}: flush job ${activation} applies it`);
     return 'queued';
+  };
+  try {
+    return queued(await startFlushJob(deps, { uuid, shop, flag }, ctx.deadline - INLINE_RESERVE_MS));
   } catch (err) {
     // No job will run (e.g. DO's 429 while a burst fills the namespace): lower the flag, so the next delivery
     // can start one, and flush here, which also covers the deliveries that saw the flag raised.
@@ -151,9 +153,7 @@ async function scheduleFlush(deps: ShopifyDeps, uuid: string, key: string, ctx: 
     if (!(err instanceof UpstreamError && err.code === 'not_yet_applied')) throw err;
     // Last chance before asking Shopify to retry: a job started now applies every pending record.
     try {
-      const activation = await deps.invoker.invokeAsync(FLUSH_FUNCTION, { uuid, shop });
-      log.info(`Queued ${topic} for ${shop}: flush job ${activation} applies it`);
-      return 'queued';
+      return queued(await deps.invoker.invokeAsync(FLUSH_FUNCTION, { uuid, shop }));
     } catch {
       throw err;
     }

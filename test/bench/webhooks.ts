@@ -9,9 +9,10 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startStack } from '../../lib/dev/stack';
 import { signWebhookBody, toShopifyJson } from '../../lib/dev/emulators/shopify';
+import { loadConfig } from '../../lib/config';
 import { keys } from '../../lib/storage/keys';
 import { createS3Store } from '../../lib/storage/s3-store';
-import { connectShopify } from '../helpers/stack';
+import { connectShopify, flushed } from '../helpers/stack';
 
 const SHOP = 'bench-burst.myshopify.com';
 const PRODUCTS = 200;
@@ -72,10 +73,7 @@ async function main(): Promise<void> {
     const shopify = stack.shopify!;
     shopify.seedShop(SHOP, { products: 1000, variantsPerProduct: 3 });
     const { body } = await connectShopify(stack, SHOP.replace('.myshopify.com', ''));
-    const store = createS3Store({
-      SPACES_ENDPOINT: stack.env.SPACES_ENDPOINT!, SPACES_REGION: stack.env.SPACES_REGION!, SPACES_BUCKET: stack.env.SPACES_BUCKET!,
-      SPACES_KEY: stack.env.SPACES_KEY!, SPACES_SECRET: stack.env.SPACES_SECRET!,
-    });
+    const store = createS3Store(loadConfig(stack.env, ['spaces']));
     const snapshotKey = keys.shopifySnapshot(body.user_uuid);
     const initial = await store.getJson<{ meta: { productCount: number } }>(snapshotKey);
     if (initial?.value.meta.productCount !== 1000) throw new Error(`connect did not store 1,000 products: ${JSON.stringify(body.upload_status)}`);
@@ -169,9 +167,7 @@ async function main(): Promise<void> {
 
     // A delivery may answer at its deadline while its flush finishes in the background: let the last flushes land.
     const settleStarted = performance.now();
-    while ((await store.list(keys.pendingShopifyPrefix(body.user_uuid))).length > 0 && performance.now() - settleStarted < 60_000) {
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await flushed(store, body.user_uuid).catch(() => undefined);
     figures.settle_ms = Math.round(performance.now() - settleStarted);
     const final = await store.getJson<{ data: { products: { edges: Array<{ node: { id: string; updatedAt: string; title: string } }> } } }>(snapshotKey);
     const stored = new Map(final!.value.data.products.edges.map((e) => [e.node.id, e.node]));

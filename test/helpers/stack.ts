@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../../lib/config';
 import { keys } from '../../lib/storage/keys';
 import { createS3Store, type ObjectStore } from '../../lib/storage/s3-store';
 import { startStack, type Stack, type StackOptions } from '../../lib/dev/stack';
@@ -37,15 +38,9 @@ export async function startTestStack(options: Partial<StackOptions> & { env?: Re
     sandbox: true,
     ...options,
     env,
-    log: (line) => logs.push(process.env.TEST_LOG_TIMES ? `${Date.now() % 100000} ${line}` : line),
+    log: (line) => logs.push(line),
   });
-  const store = createS3Store({
-    SPACES_ENDPOINT: stack.env.SPACES_ENDPOINT!,
-    SPACES_REGION: stack.env.SPACES_REGION!,
-    SPACES_BUCKET: stack.env.SPACES_BUCKET!,
-    SPACES_KEY: stack.env.SPACES_KEY!,
-    SPACES_SECRET: stack.env.SPACES_SECRET!,
-  });
+  const store = createS3Store(loadConfig(stack.env, ['spaces']));
   return {
     ...stack,
     logs,

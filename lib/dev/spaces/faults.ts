@@ -36,8 +36,8 @@ interface QueuedFault {
   match: FaultMatch;
 }
 
-// mulberry32: tiny, seedable and good enough to spread faults over requests.
-function seededRandom(seed: number): () => number {
+/** mulberry32: tiny and seedable, so a fault schedule can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

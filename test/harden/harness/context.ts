@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { issueSessionCookie } from '../../../lib/crypto/session';
+import { loadConfig } from '../../../lib/config';
 import { createS3Client } from '../../../lib/storage/s3-store';
 import type { StackOptions } from '../../../lib/dev/stack';
 import { startTestStack, type TestStack } from '../../helpers/stack';
@@ -42,13 +43,7 @@ export function webTargets(stack: TestStack): WebTarget[] {
 /** Starts the stack the harness runs against (fast emulator clock) and wires recording and crash watching. */
 export async function startHarness(options: Partial<StackOptions> & { env?: Record<string, string | undefined> } = {}): Promise<Harness> {
   const stack = await startTestStack({ ...options, shopify: { clockScale: 50, ...options.shopify } });
-  const s3 = createS3Client({
-    SPACES_ENDPOINT: stack.env.SPACES_ENDPOINT!,
-    SPACES_REGION: stack.env.SPACES_REGION!,
-    SPACES_BUCKET: stack.env.SPACES_BUCKET!,
-    SPACES_KEY: stack.env.SPACES_KEY!,
-    SPACES_SECRET: stack.env.SPACES_SECRET!,
-  });
+  const s3 = createS3Client(loadConfig(stack.env, ['spaces']));
   const exchanges: Harness['exchanges'] = [];
   const harness: Harness = {
     stack,

@@ -1,19 +1,8 @@
 import type { FacebookFault } from '../../../lib/dev/emulators/facebook';
 import type { GraphqlFault } from '../../../lib/dev/emulators/shopify';
 import type { FaultKind } from '../../../lib/dev/spaces';
+import { seededRandom } from '../../../lib/dev/spaces/faults';
 import type { Harness } from './context';
-
-/** mulberry32: a small seeded generator, so a failing fault schedule can be replayed from its seed. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** How hard to hit: the rate, and whether to include slow timeouts (each costs a client's full per-attempt timeout). */
 export interface FaultIntensity {
@@ -31,7 +20,7 @@ export function shopifySchedule(length: number, intensity: FaultIntensity): Grap
     { reset: true }, { malformed: 'truncated' }, { malformed: 'garbage' },
     ...(intensity.timeouts ? [{ delayMs: 10_500 }] : []),
   ];
-  const random = seeded(intensity.seed);
+  const random = seededRandom(intensity.seed);
   return Array.from({ length }, () => (random() < intensity.rate ? kinds[Math.floor(random() * kinds.length)]! : NO_FAULT));
 }
 
@@ -42,7 +31,7 @@ export function facebookSchedule(length: number, intensity: FaultIntensity): Fac
     { status: 500 }, { status: 503 }, { reset: true }, { malformed: 'truncated' }, { malformed: 'garbage' },
     ...(intensity.timeouts ? [{ delayMs: 12_000 }] : []),
   ];
-  const random = seeded(intensity.seed);
+  const random = seededRandom(intensity.seed);
   return Array.from({ length }, () => (random() < intensity.rate ? kinds[Math.floor(random() * kinds.length)]! : NO_FAULT));
 }
 

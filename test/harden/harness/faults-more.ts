@@ -1,4 +1,3 @@
-import { createS3Store } from '../../../lib/storage/s3-store';
 import type { Harness } from './context';
 import { armFaults, normalized, type FaultIntensity } from './fault-plan';
 import type { FaultRun } from './faults';
@@ -14,10 +13,7 @@ const bigObject = (fill: number) => Buffer.alloc(12 * 1024 * 1024, fill);
  * object stays intact, and leave no multipart upload open.
  */
 export async function multipartUnderFaults(h: Harness, intensity: FaultIntensity, runs: number): Promise<FaultRun[]> {
-  const store = createS3Store({
-    SPACES_ENDPOINT: h.stack.env.SPACES_ENDPOINT!, SPACES_REGION: h.stack.env.SPACES_REGION!, SPACES_BUCKET: h.bucket,
-    SPACES_KEY: h.stack.env.SPACES_KEY!, SPACES_SECRET: h.stack.env.SPACES_SECRET!,
-  });
+  const { store } = h.stack;
   const key = `users/00000000-0000-4000-8000-00000000f417/shopify/multipart-probe.json`;
   await store.putStream(key, bigObject(0x41));
   const out: FaultRun[] = [];

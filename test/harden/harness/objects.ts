@@ -1,4 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { PROBE_PREFIX } from '../../../lib/storage/s3-store';
 
 /** Every object of the bucket: key → ETag (content changes show as a new ETag). */
 export type ObjectListing = Map<string, string>;
@@ -34,7 +35,7 @@ export function diffListings(before: ObjectListing, after: ObjectListing): { cre
  * store's conditional-write probe (only on a store that ignores conditions, and deleted again).
  */
 export function isDeliveryBookkeeping(key: string): boolean {
-  return key.startsWith('private/webhooks/') || key.startsWith('private/flush/') || key.startsWith('private/probe/');
+  return key.startsWith('private/webhooks/') || key.startsWith('private/flush/') || key.startsWith(PROBE_PREFIX);
 }
 
 /** Reads one object's raw bytes, or null when it does not exist. */

@@ -94,6 +94,8 @@ describe('Shopify product deliveries without the functions API (inline flush)', 
   it('answers every concurrent delivery either after its update is visible or with 503', async () => {
     const versions = Array.from({ length: 12 }, (_, i) => update(2 + i, `Concurrent ${i}`, '2031-03-01T00:00:00Z'));
     const outcomes = await Promise.all(versions.map((v) => deliver(v.payload).catch((err: unknown) => err)));
+    // Without faults most are answered 200 (one flushes, the others wait for it); all 503 would mean the hand-off never works.
+    expect(outcomes.filter((o) => typeof o === 'string').length).toBeGreaterThan(outcomes.length / 2);
     for (const [i, outcome] of outcomes.entries()) {
       if (outcome instanceof UpstreamError) expect(outcome.status).toBe(503);
       else expect([outcome, await titleOf(versions[i]!.gid)]).toEqual([expect.stringMatching(/^(updated|flushed)$/), `Concurrent ${i}`]);
