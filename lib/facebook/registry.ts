@@ -1,3 +1,4 @@
+import { forEachLimit } from '../concurrency';
 import { keys } from '../storage/keys';
 import type { ObjectStore } from '../storage/s3-store';
 
@@ -69,14 +70,3 @@ export async function listPageRecords(store: ObjectStore, filter: { uuid?: strin
   return records.sort((a, b) => a.pageId.localeCompare(b.pageId));
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight; resolves when all have settled. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await fn(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}

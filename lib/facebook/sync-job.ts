@@ -3,7 +3,8 @@ import { BadRequestError } from '../errors';
 import { assertPageId, assertUuid } from '../storage/keys';
 import type { FacebookDeps } from './deps';
 import { failureMessage, refreshPage, type StepStatus } from './page-sync';
-import { forEachLimit, getPageRecord, listPageRecords } from './registry';
+import { forEachLimit } from '../concurrency';
+import { getPageRecord, listPageRecords } from './registry';
 
 /** The job may run 15 minutes; leave a margin for the answer. */
 const JOB_BUDGET_MS = 840_000;

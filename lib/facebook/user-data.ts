@@ -2,7 +2,8 @@ import type { Logger } from '../log';
 import { keys } from '../storage/keys';
 import type { ObjectStore } from '../storage/s3-store';
 import type { TokenVault } from '../vault/token-vault';
-import { forEachLimit, listPageRecords, markPage, type FacebookUserRecord } from './registry';
+import { forEachLimit } from '../concurrency';
+import { listPageRecords, markPage, type FacebookUserRecord } from './registry';
 import { StoredPageTokenSchema, StoredUserTokenSchema } from './schemas';
 
 /** What deleting or revoking a Facebook user's data needs. */

@@ -5,7 +5,8 @@ import { failureMessage } from '../shopify/sync';
 import type { PollDeps } from './deps';
 import { createActivationReader, StartPacer, type ActivationReader } from './fanout';
 import { tally, type BatchResult, type MerchantBatch, type MerchantResult } from './merchant-result';
-import { forEachLimit, runMerchantBatch } from './worker';
+import { forEachLimit } from '../concurrency';
+import { runMerchantBatch } from './worker';
 
 /** The worker function the dispatcher fans out to. */
 export const WORKER_FUNCTION = 'poll/merchants';

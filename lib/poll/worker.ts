@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forEachLimit } from '../concurrency';
 import { BadRequestError } from '../errors';
 import { assertPageId, assertShop } from '../storage/keys';
 import { failureMessage } from '../shopify/sync';
@@ -15,18 +16,6 @@ const BatchSchema = z.object({
   pages: z.array(z.string()).max(500).default([]),
   source: z.enum(['poll', 'manual']).optional(),
 });
-
-/** Runs `fn` over `items` with at most `limit` at once. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await fn(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-}
 
 /**
  * The `poll/merchants` job: syncs a batch `{shops, pages}` with bounded concurrency and returns

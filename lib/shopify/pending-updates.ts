@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { forEachLimit } from '../concurrency';
 import { PreconditionFailedError } from '../errors';
 import { keys } from '../storage/keys';
 import type { ObjectStore } from '../storage/s3-store';
@@ -38,14 +39,9 @@ export async function listPending(store: ObjectStore, uuid: string): Promise<str
  */
 export async function loadPending(store: ObjectStore, pending: readonly string[], cache: Map<string, PendingOp | null>): Promise<void> {
   const missing = pending.filter((key) => !cache.has(key));
-  let next = 0;
-  const worker = async () => {
-    while (next < missing.length) {
-      const key = missing[next++]!;
-      cache.set(key, (await store.getJson<PendingOp>(key))?.value ?? null);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, missing.length) }, worker));
+  await forEachLimit(missing, READ_CONCURRENCY, async (key) => {
+    cache.set(key, (await store.getJson<PendingOp>(key))?.value ?? null);
+  });
 }
 
 // Parallel reads of pending records; more would only queue at Spaces.

@@ -104,7 +104,7 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
     import('../../poll/deps'),
     import('../../poll/dispatcher'),
     import('../../poll/page-merchant'),
-    import('../../poll/worker'),
+    import('../../concurrency'),
     import('../../shopify/shop-domain'),
   ]);
   const deps = await createPollDeps(env);
