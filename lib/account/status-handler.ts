@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import { requireSession } from '../crypto/session';
 import { MethodNotAllowedError } from '../errors';
+import { prefersHtml } from '../http/negotiate';
 import { json } from '../http/responses';
 import { getShopRecord } from '../shopify/connection';
 import type { ObjectStore } from '../storage/s3-store';
@@ -21,7 +22,11 @@ function withFixes(status: MerchantStatus) {
     s.state === 'connected' ? s : { ...s, fix: `Reconnect the store: open ${shopLogin(s.shop)} and approve the app again.` },
   );
   const pages = Object.values(status.pages).map((p) =>
-    p.state === 'connected' ? p : { ...p, fix: 'Reconnect the Page: open /facebook/login and grant access to it again.' },
+    p.state === 'connected'
+      ? p
+      : p.state === 'moved'
+        ? { ...p, fix: 'Another account connected this Page. If that was not you, open /facebook/login and connect it again.' }
+        : { ...p, fix: 'Reconnect the Page: open /facebook/login and grant access to it again.' },
   );
   return { shops, pages };
 }
@@ -42,15 +47,22 @@ export async function handleAccountStatus(request: Request, deps: AccountStatusD
     const entry = status.shops[shop];
     status.shops[shop] = entry
       ? { ...entry, state: record.state }
-      : { shop, state: record.state, lastSyncAt: record.updatedAt, lastResult: 'skipped', message: 'Not polled yet: the daily poll runs at 06:00 UTC.' };
+      : { shop, state: record.state, lastSyncAt: record.updatedAt, lastResult: 'skipped', message: 'Not synced yet: the daily poll runs at 06:00 UTC.' };
   }
   const { shops, pages } = withFixes(status);
-  const reauthRequired = shops.some((s) => s.state !== 'connected') || pages.some((p) => p.state !== 'connected');
-  return json({
+  const needsAction = (state: string) => state === 'reauth_required' || state === 'disconnected';
+  const reauthRequired = shops.some((s) => needsAction(s.state)) || pages.some((p) => needsAction(p.state));
+  const body = {
     user_uuid: session.sub,
     reauth_required: reauthRequired,
     updated_at: status.updatedAt,
     shops,
     pages,
-  });
+    daily: status.daily ?? [],
+  };
+  if (prefersHtml(request)) {
+    const { statusPage } = await import('../pages/status-page');
+    return statusPage({ appUrl: deps.config.APP_URL, body, now: deps.now() });
+  }
+  return json(body, 200, { vary: 'Accept' });
 }

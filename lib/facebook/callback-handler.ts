@@ -1,5 +1,7 @@
 import { requireSession } from '../crypto/session';
 import { BadRequestError, ForbiddenError, MethodNotAllowedError } from '../errors';
+import { recordSyncOutcome, type StatusEntry } from '../account/status';
+import { prefersHtml } from '../http/negotiate';
 import { json } from '../http/responses';
 import { pyRepr } from '../log';
 import { keys } from '../storage/keys';
@@ -71,12 +73,48 @@ export function handleFacebookCallback(request: Request, deps: FacebookDeps): Pr
       listed[i] = outcome.listed;
     });
     const webhookTest = await webhookSelfTest(deps);
-    return json(
-      { user_uuid: uuid, pages: { data: listed }, webhook_test: webhookTest, polling_test: polling, upload_status: upload },
-      200,
-      [['set-cookie', clearFacebookStateCookie(config.APP_URL)]],
-    );
+    await recordConnectStatus(uuid, listed, polling, upload, deps);
+    const body = { user_uuid: uuid, pages: { data: listed }, webhook_test: webhookTest, polling_test: polling, upload_status: upload };
+    const headers: Array<[string, string]> = [['set-cookie', clearFacebookStateCookie(config.APP_URL)], ['vary', 'Accept']];
+    if (prefersHtml(request)) {
+      const { facebookConnectedPage } = await import('../pages/connected');
+      return facebookConnectedPage({ appUrl: config.APP_URL, body, headers });
+    }
+    return json(body, 200, headers);
   });
+}
+
+/** Records every Page this login connected (one status write), so `account/status` lists them right away. */
+async function recordConnectStatus(
+  uuid: string,
+  listed: ReadonlyArray<Record<string, unknown>>,
+  polling: readonly PageResult[],
+  upload: readonly PageResult[],
+  deps: FacebookDeps,
+): Promise<void> {
+  const at = new Date(deps.clock.now()).toISOString();
+  const entries: StatusEntry[] = upload.map(({ page_id, result }, i) => {
+    const failed = result.status === 'failed' ? result : polling[i]?.result.status === 'failed' ? polling[i]!.result : null;
+    const name = listed[i]?.name;
+    return {
+      kind: 'page',
+      value: {
+        pageId: page_id,
+        state: 'connected',
+        lastSyncAt: at,
+        lastResult: failed ? 'failed' : 'success',
+        source: 'oauth',
+        ...(failed && 'message' in failed ? { message: failed.message } : {}),
+        ...(typeof name === 'string' ? { name } : {}),
+      },
+    };
+  });
+  if (entries.length === 0) return;
+  try {
+    await recordSyncOutcome(deps.store, uuid, entries, deps.clock);
+  } catch (err) {
+    deps.log.warn(`Could not record the status of the Pages of ${uuid}: ${failureMessage(err)}`);
+  }
 }
 
 /** Every Page of `/me/accounts`, following `paging.next` to the end. */
@@ -163,6 +201,8 @@ async function webhookSelfTest(deps: FacebookDeps): Promise<StepStatus> {
       result = { status: 'failed', message: `${url} answered ${forged} to a wrongly signed delivery instead of 401: it does not verify signatures.` };
     } else {
       result = { status: 'success' };
+      // The webhook cannot tell this forgery from a real one (and must not trust the request to say so): it warned.
+      deps.log.info('The rejected Facebook webhook above was this self-test\'s wrongly signed delivery, as expected: the webhook self-test passed.');
     }
   } catch (err) {
     result = { status: 'failed', message: `${url} is not reachable (${failureMessage(err)}): check APP_URL.` };

@@ -1,5 +1,7 @@
 import { BadRequestError, ForbiddenError, MethodNotAllowedError, UnauthorizedError } from '../errors';
 import { issueSessionCookie } from '../crypto/session';
+import { recordSyncOutcome, type SyncOutcome } from '../account/status';
+import { prefersHtml } from '../http/negotiate';
 import { json } from '../http/responses';
 import { pyRepr } from '../log';
 import { keys } from '../storage/keys';
@@ -32,9 +34,16 @@ export async function handleShopifyCallback(request: Request, deps: ShopifyDeps)
       code: 'oauth_denied',
     });
   }
+  const wantsHtml = prefersHtml(request);
   const shop = normalizeShop(params.get('shop'));
   if (!shop || params.get('shop') !== shop) throw new BadRequestError(`The callback's shop parameter is invalid. ${SHOP_HELP}`, { code: 'invalid_shop' });
-  const hmac = verifyQueryHmac(query, { secret: config.SHOPIFY_API_SECRET, now: started });
+  // `format=json` (our own switch, never sent by Shopify) is not part of what Shopify signed.
+  let hmac = verifyQueryHmac(query, { secret: config.SHOPIFY_API_SECRET, now: started });
+  if (!hmac.ok && params.has('format')) {
+    const unsigned = new URLSearchParams(query);
+    unsigned.delete('format');
+    hmac = verifyQueryHmac(unsigned.toString(), { secret: config.SHOPIFY_API_SECRET, now: started });
+  }
   if (!hmac.ok) {
     const Err = hmac.reason.startsWith('HMAC does not match') ? UnauthorizedError : BadRequestError;
     throw new Err(`${hmac.reason}. Start the install again at /shopify/${shop.replace('.myshopify.com', '')}/login.`, { code: 'invalid_hmac' });
@@ -68,20 +77,63 @@ export async function handleShopifyCallback(request: Request, deps: ShopifyDeps)
   const pollingTest = await pollingSelfTest(shop, deps);
   log.info(`Polling test result for ${shop}: ${pyRepr(pollingTest)}`);
 
-  return json(
-    {
-      user_uuid: record.uuid,
-      token_data: { scope: token.scope },
-      shopify_data: sync.shopInfo
-        ? { data: { shop: sync.shopInfo, products: { edges: (sync.firstPage ?? []).map((node) => ({ node })) } } }
-        : null,
-      webhook_test: webhookTest,
-      polling_test: pollingTest,
-      upload_status: upload,
-    },
-    200,
-    cookies.map((c) => ['set-cookie', c] as [string, string]),
-  );
+  const productCount = sync.productCount ?? 0;
+  await recordConnectStatus(shop, record.uuid, sync, upload, deps);
+  const body = {
+    user_uuid: record.uuid,
+    token_data: { scope: token.scope },
+    shopify_data: sync.shopInfo
+      ? { data: { shop: sync.shopInfo, products: { edges: (sync.firstPage ?? []).map((node) => ({ node })) } } }
+      : null,
+    // Added beside the seed's fields: shopify_data above is a preview (the first page); this many are stored.
+    product_count: productCount,
+    webhook_test: webhookTest,
+    polling_test: pollingTest,
+    upload_status: upload,
+  };
+  const headers = [...cookies.map((c) => ['set-cookie', c] as [string, string]), ['vary', 'Accept'] as [string, string]];
+  if (wantsHtml) {
+    const { shopifyConnectedPage } = await import('../pages/connected');
+    return shopifyConnectedPage({
+      appUrl: config.APP_URL,
+      shop,
+      ...(sync.shopInfo?.name ? { shopName: sync.shopInfo.name } : {}),
+      productCount,
+      previewCount: sync.firstPage?.length ?? 0,
+      body,
+      headers,
+    });
+  }
+  return json(body, 200, headers);
+}
+
+/** Records what connecting did, so `account/status` shows it right away instead of "not synced yet". */
+async function recordConnectStatus(shop: string, uuid: string, sync: ShopSyncResult, upload: StepStatus, deps: ShopifyDeps): Promise<void> {
+  const lastResult: SyncOutcome = upload.status === 'queued' ? 'queued' : sync.status === 'incomplete' ? 'failed' : sync.status;
+  const message = upload.status === 'success' ? undefined : upload.message;
+  try {
+    await recordSyncOutcome(
+      deps.store,
+      uuid,
+      {
+        kind: 'shop',
+        value: {
+          shop,
+          state: sync.status === 'reauth_required' ? 'reauth_required' : 'connected',
+          lastSyncAt: new Date(deps.clock.now()).toISOString(),
+          lastResult,
+          source: 'oauth',
+          ...(message ? { message } : {}),
+          // A queued sync has stored nothing yet: its count is not the catalog's.
+          ...(sync.productCount !== undefined && lastResult === 'success' ? { productCount: sync.productCount } : {}),
+          ...(sync.mode ? { mode: sync.mode } : {}),
+        },
+      },
+      deps.clock,
+    );
+  } catch (err) {
+    deps.log.warn(`Could not record the status of ${shop}: ${failureMessage(err)}`);
+  }
 }
 
 async function uploadStatus(sync: ShopSyncResult, shop: string, deps: ShopifyDeps): Promise<StepStatus> {
@@ -138,6 +190,8 @@ async function webhookSelfTest(shop: string, deps: ShopifyDeps): Promise<StepSta
     }
     const forged = await send(signShopifyWebhook(body, 'wrong-secret-for-self-test'));
     if (forged !== 401) return { status: 'failed', message: `${url} answered ${forged} to a forged delivery instead of 401.` };
+    // The webhook cannot tell this forgery from a real one (and must not trust the request to say so): it warned.
+    deps.log.info(`The rejected Shopify webhook above was this self-test's forged delivery, as expected: the webhook self-test passed for ${shop}.`);
     return { status: 'success' };
   } catch (err) {
     return { status: 'failed', message: `${url} is not reachable (${failureMessage(err)}): check APP_URL.` };

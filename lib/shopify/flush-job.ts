@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countWebhookUpdates } from '../account/status';
 import { BadRequestError, PreconditionFailedError, StorageError } from '../errors';
 import { backoffMs } from '../http/clock';
 import { assertUuid, keys } from '../storage/keys';
@@ -68,6 +69,7 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   }
   if (raised && flag) await store.delete(flag);
   if (!hasSnapshot) deps.log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
+  if (totals.applied > 0) await countWebhookUpdates(deps, uuid, totals.applied);
   const left = (await listPending(store, uuid)).length;
   if (left > 0 && hasSnapshot && clock.now() >= deadline) await handOver(deps, uuid, shop, generation, left);
   return { shop, ...totals, pending_left: left };
