@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readEnvFile } from './do/templating';
+import { LOCAL_ENV_FILE, writeLocalEnv } from './local-env';
 import { DEMO, startStack } from './stack';
 
 /**
@@ -41,6 +42,12 @@ async function main(): Promise<void> {
     // Scheduled triggers run on their cron (UTC), as on DO.
     host: { schedule: true },
   });
+  writeLocalEnv(root, stack.env, {
+    LOCAL_HOST_URL: stack.host.url,
+    LOCAL_PID: String(process.pid),
+    LOCAL_STARTED_AT: new Date().toISOString(),
+    ...(stack.spaces ? { LOCAL_SPACES_DIR: join(dataDir, 'spaces') } : {}),
+  });
   const lines = [
     '',
     `Local DigitalOcean Functions host on ${stack.host.url} (namespace ${stack.host.namespace})`,
@@ -64,7 +71,12 @@ async function main(): Promise<void> {
     'Start here:',
     `  1. ${stack.appUrl}/shopify/acme-7cu19ngr/login`,
     `  2. ${stack.appUrl}/facebook/login`,
-    `Triggers: POST ${stack.host.url}/__host/triggers/<name> (Basic auth with FN_API_KEY)`,
+    `  3. ${stack.appUrl}/account/status`,
+    '',
+    `Local tools read ${LOCAL_ENV_FILE} (this run's store, platforms and keys; mode 0600, git-ignored):`,
+    '  npm run sync -- --all            sync every shop and Page now',
+    '  npm run spaces -- ls users/      list stored objects; npm run spaces -- get <key> prints one',
+    '  npm run trigger -- daily-poll    fire the daily poll trigger now (POSTs /__host/triggers/<name> with FN_API_KEY)',
     '',
   );
   console.log(lines.join('\n'));

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEnvFile } from '../do/templating';
+import { LOCAL_ENV_FILE, readLocalEnv } from '../local-env';
 import type { PollDeps } from '../../poll/deps';
 import type { MerchantResult } from '../../poll/merchant-result';
 
@@ -14,7 +15,8 @@ const USAGE = `Usage: npm run sync -- [--platform shopify|facebook] (--shop <nam
   --shop <shop>   sync one Shopify store's whole catalog (paginated, or bulk past SHOPIFY_BULK_THRESHOLD)
   --page <id>     sync one connected Facebook Page
   --all           every connected shop and page in the registry (filter with --platform)
-Reads .env and the environment (SPACES_*, SHOPIFY_*, FACEBOOK_*, TOKEN_ENCRYPTION_KEY, …).`;
+Reads .env and the environment (SPACES_*, SHOPIFY_*, FACEBOOK_*, TOKEN_ENCRYPTION_KEY, …); when they name no
+store (SPACES_ENDPOINT unset), the settings of the running \`npm start\` from ${LOCAL_ENV_FILE}.`;
 
 /** Parsed command line. */
 export interface SyncArgs {
@@ -54,14 +56,39 @@ export function loadCliEnv(cwd: string, processEnv: Record<string, string | unde
   return { ...devKeys, ...fileVars, ...processEnv };
 }
 
-/** A one-line progress bar on a TTY, a line every 10% elsewhere. */
-export function progressBar(write: (s: string) => void, isTty: boolean, label: string, total: number) {
+/**
+ * {@link loadCliEnv}, and when that names no store (`SPACES_ENDPOINT` unset) the running `npm start`'s
+ * `.data/local.env` underneath it; `note` is the one line saying so (null when the file was not used).
+ */
+export function resolveCliEnv(cwd: string, processEnv: Record<string, string | undefined>): { env: Record<string, string | undefined>; note: string | null } {
+  const own = loadCliEnv(cwd, processEnv);
+  if (own.SPACES_ENDPOINT) return { env: own, note: null };
+  const local = readLocalEnv(cwd);
+  if (!local) return { env: own, note: null };
+  const defined = Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined && v !== ''));
+  return {
+    env: { ...local, ...defined },
+    note: `SPACES_* not set: using the settings of npm start (PID ${local.LOCAL_PID ?? '?'}, ${local.LOCAL_HOST_URL ?? 'host'}) from ${LOCAL_ENV_FILE}.`,
+  };
+}
+
+/** Seconds as `1m05s` / `12s`. */
+const duration = (ms: number) => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+};
+
+/** A one-line progress bar with counts and an ETA on a TTY, a plain line every 10% elsewhere. */
+export function progressBar(write: (s: string) => void, isTty: boolean, label: string, total: number, now: () => number = Date.now) {
   let lastDecile = -1;
+  const started = now();
   return (done: number) => {
     const ratio = total > 0 ? Math.min(1, done / total) : 0;
     if (isTty) {
       const filled = Math.round(ratio * 30);
-      write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${done}/${total || '?'}`);
+      const elapsed = now() - started;
+      const eta = done > 0 && done < total ? ` ETA ${duration((elapsed / done) * (total - done))}` : done >= total && total > 0 ? ` in ${duration(elapsed)}` : '';
+      write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${done}/${total || '?'} ${Math.round(ratio * 100)}%${eta}\x1b[K`);
       if (done >= total && total > 0) write('\n');
     } else if (Math.floor(ratio * 10) > lastDecile) {
       lastDecile = Math.floor(ratio * 10);
@@ -109,19 +136,43 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
   ]);
   const deps = await createPollDeps(env);
   const results: MerchantResult[] = [];
+  // Without Facebook settings a Page sync would only record "not configured" in the merchant's status: skip it.
+  const noFacebook = deps.facebook ? null : `${deps.facebookProblem ?? 'Facebook is not configured'}. Set FACEBOOK_APP_ID, FACEBOOK_APP_SECRET and FACEBOOK_VERIFY_TOKEN (or run npm start, which writes them to ${LOCAL_ENV_FILE}); the Pages' status was left untouched.`;
+  let skippedPages = 0;
   if (args.shop) {
     const shop = normalizeShop(args.shop);
     if (!shop) {
       out.log(`"${args.shop}" is not a Shopify shop domain.`);
       return 2;
     }
+    const { getShopRecord } = await import('../../shopify/connection');
+    if (!(await getShopRecord(deps.store, shop))) {
+      const { shops } = await listMerchants(deps);
+      out.log(`${shop} is not connected. ${shops.length ? `Connected shops: ${shops.join(', ')}.` : 'No shop is connected yet: connect one at <APP_URL>/shopify/<name>/login.'}`);
+      return 1;
+    }
     results.push(await syncOneShop(shop, deps, out));
   } else if (args.page) {
+    const { getPageRecord } = await import('../../facebook/registry');
+    if (!(await getPageRecord(deps.store, args.page))) {
+      const { pages } = await listMerchants(deps);
+      out.log(`Page ${args.page} is not connected. ${pages.length ? `Connected Pages: ${pages.join(', ')}.` : 'No Page is connected yet: connect one at <APP_URL>/facebook/login.'}`);
+      return 1;
+    }
+    if (noFacebook) {
+      out.log(`Page ${args.page} was not synced: ${noFacebook}`);
+      return 2;
+    }
     results.push(await pollPage(args.page, deps, 'manual'));
   } else {
     const all = await listMerchants(deps);
     const shops = args.platform === 'facebook' ? [] : all.shops;
-    const pages = args.platform === 'shopify' ? [] : all.pages;
+    let pages = args.platform === 'shopify' ? [] : all.pages;
+    if (noFacebook && pages.length > 0) {
+      out.log(`${pages.length} Facebook Page(s) not synced: ${noFacebook}`);
+      skippedPages = pages.length;
+      pages = [];
+    }
     const bar = progressBar(out.progress, out.isTty, 'merchants', shops.length + pages.length);
     bar(0);
     const work = [...shops.map((id) => ['shop', id] as const), ...pages.map((id) => ['page', id] as const)];
@@ -132,16 +183,30 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
   }
   out.log(`\n${summaryTable(results)}`);
   const failed = results.filter((r) => r.status === 'failed' || r.status === 'reauth_required').length;
-  out.log(`\n${results.length - failed} of ${results.length} synced${failed ? `, ${failed} need attention` : ''}.`);
-  return failed > 0 ? 1 : 0;
+  const skipped = skippedPages ? `; ${skippedPages} Page(s) skipped: Facebook settings missing` : '';
+  out.log(`\n${results.length - failed} of ${results.length} synced${failed ? `, ${failed} need attention` : ''}${skipped}.`);
+  return failed > 0 || skippedPages > 0 ? 1 : 0;
 }
 
-if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
-  runSyncCli(process.argv.slice(2), loadCliEnv(process.cwd(), process.env), {
+async function main(): Promise<number> {
+  const { env, note } = resolveCliEnv(process.cwd(), process.env);
+  if (note) {
+    console.error(note);
+    const { localStackRunning } = await import('../local-env');
+    if (!(await localStackRunning(env as Record<string, string>))) {
+      console.error('That npm start is not running: start it again (its ports change each time), or set SPACES_* and the platform settings.');
+      return 2;
+    }
+  }
+  return runSyncCli(process.argv.slice(2), env, {
     log: (line) => console.log(line),
     progress: (chunk) => process.stderr.write(chunk),
     isTty: Boolean(process.stderr.isTTY),
-  })
+  });
+}
+
+if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
+  main()
     .then((code) => process.exit(code))
     .catch((err: unknown) => {
       console.error(err instanceof Error ? err.message : String(err));
