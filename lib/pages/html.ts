@@ -67,7 +67,7 @@ a{color:var(--accent)}
 details{margin-top:2rem;border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem;background:var(--panel)}
 summary{cursor:pointer;font-weight:600}
 pre{overflow:auto;font-size:.8rem;line-height:1.4;max-height:32rem;margin:.6rem 0 0}
-svg.chart{width:100%;height:auto;max-width:40rem;display:block}
+svg.chart{width:100%;height:auto;max-width:40rem;display:block;margin-bottom:1.2rem}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `.trim();
 
