@@ -100,7 +100,9 @@ async function recordConnectStatus(
       kind: 'page',
       value: {
         pageId: page_id,
-        state: 'connected',
+        // A Page that failed here may not even be registered (no Page token): show it as needing a new login,
+        // with the reason; the daily poll sets a registered one back to connected once it syncs.
+        state: failed ? 'disconnected' : 'connected',
         lastSyncAt: at,
         lastResult: failed ? 'failed' : 'success',
         source: 'oauth',
