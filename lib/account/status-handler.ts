@@ -25,7 +25,10 @@ function withFixes(status: MerchantStatus) {
     p.state === 'connected'
       ? p
       : p.state === 'moved'
-        ? { ...p, fix: 'Another account connected this Page. If that was not you, open /facebook/login and connect it again.' }
+        ? {
+            ...p,
+            fix: 'Another account connected this Page. If that was not you, open /facebook/login and connect it again.',
+          }
         : { ...p, fix: 'Reconnect the Page: open /facebook/login and grant access to it again.' },
   );
   return { shops, pages };
@@ -47,7 +50,13 @@ export async function handleAccountStatus(request: Request, deps: AccountStatusD
     const entry = status.shops[shop];
     status.shops[shop] = entry
       ? { ...entry, state: record.state }
-      : { shop, state: record.state, lastSyncAt: record.updatedAt, lastResult: 'skipped', message: 'Not synced yet: the daily poll runs at 06:00 UTC.' };
+      : {
+          shop,
+          state: record.state,
+          lastSyncAt: record.updatedAt,
+          lastResult: 'skipped',
+          message: 'Not synced yet: the daily poll runs at 06:00 UTC.',
+        };
   }
   const { shops, pages } = withFixes(status);
   const needsAction = (state: string) => state === 'reauth_required' || state === 'disconnected';

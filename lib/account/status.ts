@@ -203,6 +203,7 @@ export async function countWebhookUpdates(
   try {
     await addDailyCounts(deps.store, uuid, { webhookUpdates: applied }, deps.clock);
   } catch (err) {
-    deps.log.warn(`Could not add ${applied} webhook updates to the history of ${uuid}: ${err instanceof Error ? err.message : String(err)}`);
+    const reason = err instanceof Error ? err.message : String(err);
+    deps.log.warn(`Could not add ${applied} webhook updates to the history of ${uuid}: ${reason}`);
   }
 }

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     `Local tools read ${LOCAL_ENV_FILE} (this run's store, platforms and keys; mode 0600, git-ignored):`,
     '  npm run sync -- --all            sync every shop and Page now',
     '  npm run spaces -- ls users/      list stored objects; npm run spaces -- get <key> prints one',
-    '  npm run trigger -- daily-poll    fire the daily poll trigger now (POSTs /__host/triggers/<name> with FN_API_KEY)',
+    '  npm run trigger -- daily-poll    fire the daily poll now (POSTs /__host/triggers/daily-poll with FN_API_KEY)',
     '',
   );
   console.log(lines.join('\n'));

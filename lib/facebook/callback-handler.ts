@@ -74,8 +74,17 @@ export function handleFacebookCallback(request: Request, deps: FacebookDeps): Pr
     });
     const webhookTest = await webhookSelfTest(deps);
     await recordConnectStatus(uuid, listed, polling, upload, deps);
-    const body = { user_uuid: uuid, pages: { data: listed }, webhook_test: webhookTest, polling_test: polling, upload_status: upload };
-    const headers: Array<[string, string]> = [['set-cookie', clearFacebookStateCookie(config.APP_URL)], ['vary', 'Accept']];
+    const body = {
+      user_uuid: uuid,
+      pages: { data: listed },
+      webhook_test: webhookTest,
+      polling_test: polling,
+      upload_status: upload,
+    };
+    const headers: Array<[string, string]> = [
+      ['set-cookie', clearFacebookStateCookie(config.APP_URL)],
+      ['vary', 'Accept'],
+    ];
     if (prefersHtml(request)) {
       const { facebookConnectedPage } = await import('../pages/connected');
       return facebookConnectedPage({ appUrl: config.APP_URL, body, headers });
@@ -94,7 +103,8 @@ async function recordConnectStatus(
 ): Promise<void> {
   const at = new Date(deps.clock.now()).toISOString();
   const entries: StatusEntry[] = upload.map(({ page_id, result }, i) => {
-    const failed = result.status === 'failed' ? result : polling[i]?.result.status === 'failed' ? polling[i]!.result : null;
+    const poll = polling[i]?.result;
+    const failed = result.status === 'failed' ? result : poll?.status === 'failed' ? poll : null;
     const name = listed[i]?.name;
     return {
       kind: 'page',
@@ -204,7 +214,10 @@ async function webhookSelfTest(deps: FacebookDeps): Promise<StepStatus> {
     } else {
       result = { status: 'success' };
       // The webhook cannot tell this forgery from a real one (and must not trust the request to say so): it warned.
-      deps.log.info('The rejected Facebook webhook above was this self-test\'s wrongly signed delivery, as expected: the webhook self-test passed.');
+      deps.log.info(
+        "The rejected Facebook webhook above was this self-test's wrongly signed delivery, as expected: " +
+          'the webhook self-test passed.',
+      );
     }
   } catch (err) {
     result = { status: 'failed', message: `${url} is not reachable (${failureMessage(err)}): check APP_URL.` };

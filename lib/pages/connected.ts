@@ -22,12 +22,15 @@ export interface ShopifyConnectedView {
 /** The page a merchant sees after approving the app in Shopify. */
 export function shopifyConnectedPage(view: ShopifyConnectedView): Response {
   const { body } = view;
-  const ok = [body.webhook_test, body.polling_test, body.upload_status].every((s) => s.status === 'success' || s.status === 'queued');
+  const ok = [body.webhook_test, body.polling_test, body.upload_status].every(
+    (s) => s.status === 'success' || s.status === 'queued',
+  );
   const products =
     body.upload_status.status === 'queued'
       ? html`${view.productCount ?? 0} so far; a background sync is storing the rest`
       : html`${view.productCount ?? 0}`;
-  const main = html`<h1>${ok ? 'Your Shopify store is connected' : 'Your Shopify store is connected, with problems'}</h1>
+  const title = ok ? 'Your Shopify store is connected' : 'Your Shopify store is connected, with problems';
+  const main = html`<h1>${title}</h1>
 <p class="lead">The sales bot now keeps this store's catalog current.</p>
 <dl>
 <dt>Store</dt><dd>${view.shopName ? html`${view.shopName} (${view.shop})` : view.shop}</dd>
@@ -77,8 +80,12 @@ function subscription(value: unknown): SafeHtml {
   if (value && typeof value === 'object') {
     const v = value as { status?: unknown; fields?: unknown; subscribed_fields?: unknown; message?: unknown };
     const fields = Array.isArray(v.fields) ? v.fields : Array.isArray(v.subscribed_fields) ? v.subscribed_fields : null;
-    if (typeof v.status === 'string') return stepBadge({ status: v.status, ...(typeof v.message === 'string' ? { message: v.message } : {}) });
-    if (fields) return html`<span class="ok">✓ Subscribed</span> <span class="note">${fields.map(String).join(', ')}</span>`;
+    if (typeof v.status === 'string') {
+      return stepBadge({ status: v.status, ...(typeof v.message === 'string' ? { message: v.message } : {}) });
+    }
+    if (fields) {
+      return html`<span class="ok">✓ Subscribed</span> <span class="note">${fields.map(String).join(', ')}</span>`;
+    }
     return html`<span class="ok">✓ Subscribed</span>`;
   }
   return html`<span class="warn">Not confirmed</span>`;
@@ -95,23 +102,26 @@ export function facebookConnectedPage(view: FacebookConnectedView): Response {
 <td>${subscription(page.webhook_subscription)}</td><td>${stepBadge(poll)}</td><td>${stepBadge(upload)}</td></tr>`;
   });
   const allOk =
-    body.webhook_test.status === 'success' && [...body.polling_test, ...body.upload_status].every((p) => p.result.status === 'success');
+    body.webhook_test.status === 'success' &&
+    [...body.polling_test, ...body.upload_status].every((p) => p.result.status === 'success');
   const main = html`<h1>${allOk ? 'Your Facebook Pages are connected' : 'Facebook connected, with problems'}</h1>
 <p class="lead">${body.pages.data.length === 1 ? '1 Page' : `${body.pages.data.length} Pages`} connected to account
 <code>${body.user_uuid}</code>.</p>
 ${
   body.pages.data.length === 0
-    ? html`<p class="banner">Facebook listed no Pages for this login. Make sure you manage a Page and granted access to it,
-then <a href="${safeHref(`${view.appUrl}/facebook/login`)}">connect again</a>.</p>`
+    ? html`<p class="banner">Facebook listed no Pages for this login. Make sure you manage a Page and granted
+access to it, then <a href="${safeHref(`${view.appUrl}/facebook/login`)}">connect again</a>.</p>`
     : html`<table><caption class="visually-hidden">Connected Pages</caption>
-<thead><tr><th scope="col">Page</th><th scope="col">Subscription</th><th scope="col">Polling</th><th scope="col">Upload</th></tr></thead>
+<thead><tr><th scope="col">Page</th><th scope="col">Subscription</th><th scope="col">Polling</th>
+<th scope="col">Upload</th></tr></thead>
 <tbody>${rows}</tbody></table>`
 }
 <h2>Self-test</h2>
 <ul class="checks"><li>Webhook test: ${stepBadge(body.webhook_test)}</li></ul>
 <div class="actions">
 <a class="button" id="view-status" href="${safeHref(`${view.appUrl}/account/status`)}">View account status</a>
-<a class="button secondary" id="connect-more" href="${safeHref(`${view.appUrl}/facebook/login`)}">Connect other Pages</a>
+<a class="button secondary" id="connect-more" href="${safeHref(`${view.appUrl}/facebook/login`)}">
+Connect other Pages</a>
 </div>
 ${jsonDetails(body)}`;
   return htmlResponse('Facebook connected', main, 200, view.headers);

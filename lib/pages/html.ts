@@ -52,12 +52,14 @@ main{max-width:52rem;margin:0 auto;padding:1.5rem 1rem 3rem}
 h1{font-size:1.6rem;margin:.2rem 0 1rem}h2{font-size:1.2rem;margin:2rem 0 .6rem}
 p.lead{color:var(--muted);margin-top:0}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);
-vertical-align:top}th{font-weight:600;color:var(--muted);font-size:.9rem}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-weight:600;color:var(--muted);font-size:.9rem}
 ul.checks{list-style:none;padding:0;margin:0}ul.checks li{padding:.35rem 0;border-bottom:1px solid var(--line)}
 .ok{color:var(--ok);font-weight:600}.bad{color:var(--bad);font-weight:600}.warn{color:var(--warn);font-weight:600}
 .note{color:var(--muted);font-size:.9rem}
-.banner{border:1px solid var(--line);border-left:4px solid var(--warn);background:var(--panel);padding:.7rem 1rem;margin:1rem 0}
+.banner{border:1px solid var(--line);border-left:4px solid var(--warn);background:var(--panel);
+padding:.7rem 1rem;margin:1rem 0}
 .actions{margin:1.5rem 0;display:flex;flex-wrap:wrap;gap:.8rem;align-items:center}
 a.button{display:inline-block;background:var(--accent);color:#fff;text-decoration:none;padding:.55rem 1rem;
 border-radius:6px;font-weight:600}
@@ -108,7 +110,10 @@ export function htmlResponse(title: string, body: SafeHtml, status = 200, header
 export function stepBadge(step: { status: string; message?: string } | null | undefined): SafeHtml {
   if (!step) return html`<span class="warn">Not run</span>`;
   if (step.status === 'success') return html`<span class="ok">✓ Passed</span>`;
-  if (step.status === 'queued') return html`<span class="warn">⏳ Queued</span>${step.message ? html` <span class="note">${step.message}</span>` : ''}`;
+  if (step.status === 'queued') {
+    const note = step.message ? html` <span class="note">${step.message}</span>` : '';
+    return html`<span class="warn">⏳ Queued</span>${note}`;
+  }
   return html`<span class="bad">✗ Failed</span>${step.message ? html`: ${step.message}` : ''}`;
 }
 

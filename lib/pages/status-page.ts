@@ -27,7 +27,11 @@ export interface StatusView {
   now: number;
 }
 
-const SOURCES: Record<string, string> = { oauth: 'when you connected', poll: 'by the daily poll', manual: 'by a manual sync' };
+const SOURCES: Record<string, string> = {
+  oauth: 'when you connected',
+  poll: 'by the daily poll',
+  manual: 'by a manual sync',
+};
 
 function stateBadge(state: string): SafeHtml {
   if (state === 'connected') return html`<span class="ok">✓ Connected</span>`;
@@ -52,7 +56,8 @@ function resultBadge(c: ConnectionView): SafeHtml {
 
 function lastSync(c: ConnectionView): SafeHtml {
   if (c.lastResult === 'skipped' && !c.lastSuccessAt) return html`—`;
-  return html`${formatTime(c.lastSyncAt)}${c.source && SOURCES[c.source] ? html`<br><span class="note">${SOURCES[c.source]}</span>` : ''}`;
+  const by = c.source && SOURCES[c.source] ? html`<br><span class="note">${SOURCES[c.source]}</span>` : '';
+  return html`${formatTime(c.lastSyncAt)}${by}`;
 }
 
 /** The last 30 UTC days ending today, with zeros on quiet days. */
@@ -67,7 +72,13 @@ export function last30Days(daily: readonly DailyCount[], now: number): DailyCoun
 }
 
 /** A bar chart as inline SVG; the numbers are also in the table beside it for screen readers. */
-function barChart(id: string, title: string, days: readonly DailyCount[], pick: (d: DailyCount) => number, colour: string): SafeHtml {
+function barChart(
+  id: string,
+  title: string,
+  days: readonly DailyCount[],
+  pick: (d: DailyCount) => number,
+  colour: string,
+): SafeHtml {
   const W = 600;
   const H = 120;
   const top = 18;
@@ -78,10 +89,11 @@ function barChart(id: string, title: string, days: readonly DailyCount[], pick: 
   const bars = days.map((d, i) => {
     const v = pick(d);
     const h = Math.round(((H - top - bottom) * v) / max);
-    return html`<rect x="${(i * bw + 1).toFixed(1)}" y="${H - bottom - h}" width="${(bw - 2).toFixed(1)}" height="${h}" fill="${colour}"><title>${d.date}: ${v}</title></rect>`;
+    return html`<rect x="${(i * bw + 1).toFixed(1)}" y="${H - bottom - h}" width="${(bw - 2).toFixed(1)}"
+height="${h}" fill="${colour}"><title>${d.date}: ${v}</title></rect>`;
   });
   return html`<svg class="chart" id="${id}" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${id}-title">
-<title id="${id}-title">${title}: ${total} in the last 30 days, at most ${max === 1 && total === 0 ? 0 : max} a day</title>
+<title id="${id}-title">${title}: ${total} in the last 30 days, at most ${total === 0 ? 0 : max} a day</title>
 <text x="0" y="12" font-size="12" fill="#57606a">${title} (max ${total === 0 ? 0 : max}/day)</text>
 <line x1="0" y1="${H - bottom}" x2="${W}" y2="${H - bottom}" stroke="#d0d7de"/>
 ${bars}
@@ -98,47 +110,60 @@ export function statusPage(view: StatusView): Response {
   const shopRows = body.shops.map(
     (s) => html`<tr><th scope="row">${s.shop}</th><td>${stateBadge(s.state)}</td><td>${lastSync(s)}</td>
 <td>${resultBadge(s)}</td><td>${s.productCount ?? '—'}</td>
-<td>${s.state === 'connected' ? '' : html`<a class="button" href="${safeHref(shopLogin(s.shop))}">Reconnect store</a>`}</td></tr>`,
+<td>${
+      s.state === 'connected' ? '' : html`<a class="button" href="${safeHref(shopLogin(s.shop))}">Reconnect store</a>`
+    }</td>
+</tr>`,
   );
   const pageRows = body.pages.map(
     (p) => html`<tr><th scope="row">${p.name ?? p.pageId}<br><span class="note">${p.pageId}</span></th>
-<td>${stateBadge(p.state)}${p.state === 'moved' && p.movedAt ? html`<br><span class="note">since ${formatTime(p.movedAt)}</span>` : ''}</td>
+<td>${stateBadge(p.state)}${
+      p.state === 'moved' && p.movedAt ? html`<br><span class="note">since ${formatTime(p.movedAt)}</span>` : ''
+    }</td>
 <td>${lastSync(p)}</td><td>${resultBadge(p)}</td>
 <td>${p.state === 'connected' ? '' : html`<a class="button" href="${safeHref(fbLogin)}">Reconnect Page</a>`}</td></tr>`,
   );
   const days = last30Days(body.daily, view.now);
-  const needs = [...body.shops, ...body.pages].filter((c) => c.state === 'reauth_required' || c.state === 'disconnected');
+  const needs = [...body.shops, ...body.pages].filter(
+    (c) => c.state === 'reauth_required' || c.state === 'disconnected',
+  );
+  const needCount = needs.length === 1 ? '1 connection needs' : `${needs.length} connections need`;
   const main = html`<h1>Account status</h1>
 <p class="lead">Account <code>${body.user_uuid}</code> · updated ${formatTime(body.updated_at)}</p>
 ${
   needs.length > 0
-    ? html`<div class="banner" role="alert"><strong>${needs.length === 1 ? '1 connection needs' : `${needs.length} connections need`} your
-attention.</strong> Use its <em>Reconnect</em> button below and approve the app again.</div>`
+    ? html`<div class="banner" role="alert"><strong>${needCount} your attention.</strong>
+Use its <em>Reconnect</em> button below and approve the app again.</div>`
     : ''
 }
 <h2>Shopify</h2>
 ${
   shopRows.length === 0
     ? html`<p>No store connected.</p>`
-    : html`<table id="shops"><thead><tr><th scope="col">Store</th><th scope="col">State</th><th scope="col">Last sync</th>
-<th scope="col">Result</th><th scope="col">Products</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
+    : html`<table id="shops"><thead><tr><th scope="col">Store</th><th scope="col">State</th>
+<th scope="col">Last sync</th><th scope="col">Result</th><th scope="col">Products</th>
+<th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
 <tbody>${shopRows}</tbody></table>`
 }
 <h2>Facebook Pages</h2>
 ${
   pageRows.length === 0
-    ? html`<p>No Page connected yet.</p><div class="actions"><a class="button" id="connect-facebook" href="${safeHref(fbLogin)}">Connect Facebook</a></div>`
-    : html`<table id="pages"><thead><tr><th scope="col">Page</th><th scope="col">State</th><th scope="col">Last sync</th>
+    ? html`<p>No Page connected yet.</p><div class="actions">
+<a class="button" id="connect-facebook" href="${safeHref(fbLogin)}">Connect Facebook</a></div>`
+    : html`<table id="pages"><thead><tr><th scope="col">Page</th><th scope="col">State</th>
+<th scope="col">Last sync</th>
 <th scope="col">Result</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
 <tbody>${pageRows}</tbody></table>`
 }
 <h2>Last 30 days</h2>
 ${barChart('chart-products', 'Products synced', days, (d) => d.productsSynced, '#0550ae')}
 ${barChart('chart-webhooks', 'Webhook updates applied', days, (d) => d.webhookUpdates, '#9a6700')}
-<details><summary>Daily numbers</summary><table><thead><tr><th scope="col">Day (UTC)</th><th scope="col">Products synced</th>
+<details><summary>Daily numbers</summary><table><thead><tr><th scope="col">Day (UTC)</th>
+<th scope="col">Products synced</th>
 <th scope="col">Webhook updates</th></tr></thead><tbody>${days
     .filter((d) => d.productsSynced + d.webhookUpdates > 0)
-    .map((d) => html`<tr><td>${d.date}</td><td>${d.productsSynced}</td><td>${d.webhookUpdates}</td></tr>`)}</tbody></table></details>
+    .map((d) => html`<tr><td>${d.date}</td><td>${d.productsSynced}</td><td>${d.webhookUpdates}</td></tr>`)}</tbody>
+</table></details>
 ${jsonDetails(body)}`;
   return htmlResponse('Account status', main);
 }

@@ -91,7 +91,8 @@ export async function handleShopifyCallback(request: Request, deps: ShopifyDeps)
     polling_test: pollingTest,
     upload_status: upload,
   };
-  const headers = [...cookies.map((c) => ['set-cookie', c] as [string, string]), ['vary', 'Accept'] as [string, string]];
+  const headers: Array<[string, string]> = cookies.map((c) => ['set-cookie', c]);
+  headers.push(['vary', 'Accept']);
   if (wantsHtml) {
     const { shopifyConnectedPage } = await import('../pages/connected');
     return shopifyConnectedPage({
@@ -108,8 +109,15 @@ export async function handleShopifyCallback(request: Request, deps: ShopifyDeps)
 }
 
 /** Records what connecting did, so `account/status` shows it right away instead of "not synced yet". */
-async function recordConnectStatus(shop: string, uuid: string, sync: ShopSyncResult, upload: StepStatus, deps: ShopifyDeps): Promise<void> {
-  const lastResult: SyncOutcome = upload.status === 'queued' ? 'queued' : sync.status === 'incomplete' ? 'failed' : sync.status;
+async function recordConnectStatus(
+  shop: string,
+  uuid: string,
+  sync: ShopSyncResult,
+  upload: StepStatus,
+  deps: ShopifyDeps,
+): Promise<void> {
+  const lastResult: SyncOutcome =
+    upload.status === 'queued' ? 'queued' : sync.status === 'incomplete' ? 'failed' : sync.status;
   const message = upload.status === 'success' ? undefined : upload.message;
   try {
     await recordSyncOutcome(
@@ -191,7 +199,10 @@ async function webhookSelfTest(shop: string, deps: ShopifyDeps): Promise<StepSta
     const forged = await send(signShopifyWebhook(body, 'wrong-secret-for-self-test'));
     if (forged !== 401) return { status: 'failed', message: `${url} answered ${forged} to a forged delivery instead of 401.` };
     // The webhook cannot tell this forgery from a real one (and must not trust the request to say so): it warned.
-    deps.log.info(`The rejected Shopify webhook above was this self-test's forged delivery, as expected: the webhook self-test passed for ${shop}.`);
+    deps.log.info(
+      `The rejected Shopify webhook above was this self-test's forged delivery, as expected: ` +
+        `the webhook self-test passed for ${shop}.`,
+    );
     return { status: 'success' };
   } catch (err) {
     return { status: 'failed', message: `${url} is not reachable (${failureMessage(err)}): check APP_URL.` };

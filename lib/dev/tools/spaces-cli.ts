@@ -23,7 +23,11 @@ export interface SpacesCliOutput {
 }
 
 /** Runs one command against a store; resolves with the exit code. */
-export async function runSpacesCommand(argv: readonly string[], store: ObjectStore, io: SpacesCliOutput): Promise<number> {
+export async function runSpacesCommand(
+  argv: readonly string[],
+  store: ObjectStore,
+  io: SpacesCliOutput,
+): Promise<number> {
   const [command, arg, ...rest] = argv;
   if (command === 'ls' && rest.length === 0) {
     const keys = await store.list(arg ?? '');
@@ -36,7 +40,10 @@ export async function runSpacesCommand(argv: readonly string[], store: ObjectSto
     if (!stream) {
       const parent = arg.includes('/') ? arg.slice(0, arg.lastIndexOf('/') + 1) : '';
       const near = (await store.list(parent)).slice(0, 20);
-      io.err(`No object ${arg}.${near.length ? ` Under ${parent || 'the bucket root'}: ${near.join(', ')}` : ` Try npm run spaces -- ls ${parent}`}`);
+      const hint = near.length
+        ? ` Under ${parent || 'the bucket root'}: ${near.join(', ')}`
+        : ` Try npm run spaces -- ls ${parent}`;
+      io.err(`No object ${arg}.${hint}`);
       return 1;
     }
     const chunks: Buffer[] = [];
@@ -53,14 +60,23 @@ export async function runSpacesCommand(argv: readonly string[], store: ObjectSto
   return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
 }
 
-/** Picks the store (configured, running `npm start`, or `.data/spaces` served for this command) and runs the command. */
-export async function runSpacesCli(argv: readonly string[], cwd: string, processEnv: Record<string, string | undefined>, io: SpacesCliOutput): Promise<number> {
+/** Picks the store (configured, running `npm start`, or `.data/spaces` served for this command), runs the command. */
+export async function runSpacesCli(
+  argv: readonly string[],
+  cwd: string,
+  processEnv: Record<string, string | undefined>,
+  io: SpacesCliOutput,
+): Promise<number> {
   if (argv[0] !== 'ls' && argv[0] !== 'get') return runSpacesCommand(argv, null as unknown as ObjectStore, io);
   const { env } = resolveCliEnv(cwd, processEnv);
   const local = readLocalEnv(cwd);
   const fromLocal = local !== null && env.SPACES_ENDPOINT === local.SPACES_ENDPOINT && !processEnv.SPACES_ENDPOINT;
   if (env.SPACES_ENDPOINT && !(fromLocal && !(await localStackRunning(local)))) {
-    io.err(fromLocal ? `Reading the running npm start's store (${env.SPACES_ENDPOINT}, from ${LOCAL_ENV_FILE}).` : `Reading ${env.SPACES_ENDPOINT}.`);
+    io.err(
+      fromLocal
+        ? `Reading the running npm start's store (${env.SPACES_ENDPOINT}, from ${LOCAL_ENV_FILE}).`
+        : `Reading ${env.SPACES_ENDPOINT}.`,
+    );
     const client = createS3Client(loadConfig(env, ['spaces']));
     try {
       return await runSpacesCommand(argv, createS3Store(loadConfig(env, ['spaces']), client), io);
@@ -74,7 +90,13 @@ export async function runSpacesCli(argv: readonly string[], cwd: string, process
   io.err(`npm start is not running: serving ${dataDir} (bucket ${bucket}) for this command.`);
   const spaces = await startLocalSpaces({ dataDir, bucket, silent: true });
   const config = loadConfig(
-    { SPACES_ENDPOINT: spaces.endpoint, SPACES_REGION: spaces.region, SPACES_BUCKET: spaces.bucket, SPACES_KEY: spaces.accessKeyId, SPACES_SECRET: spaces.secretAccessKey },
+    {
+      SPACES_ENDPOINT: spaces.endpoint,
+      SPACES_REGION: spaces.region,
+      SPACES_BUCKET: spaces.bucket,
+      SPACES_KEY: spaces.accessKeyId,
+      SPACES_SECRET: spaces.secretAccessKey,
+    },
     ['spaces'],
   );
   const client = createS3Client(config);
@@ -87,7 +109,10 @@ export async function runSpacesCli(argv: readonly string[], cwd: string, process
 }
 
 if (typeof require !== 'undefined' && typeof module !== 'undefined' && require.main === module) {
-  runSpacesCli(process.argv.slice(2), process.cwd(), process.env, { out: (t) => process.stdout.write(t), err: (l) => console.error(l) })
+  runSpacesCli(process.argv.slice(2), process.cwd(), process.env, {
+    out: (t) => process.stdout.write(t),
+    err: (l) => console.error(l),
+  })
     .then((code) => process.exit(code))
     .catch((err: unknown) => {
       console.error(err instanceof Error ? err.message : String(err));

@@ -60,7 +60,10 @@ export function loadCliEnv(cwd: string, processEnv: Record<string, string | unde
  * {@link loadCliEnv}, and when that names no store (`SPACES_ENDPOINT` unset) the running `npm start`'s
  * `.data/local.env` underneath it; `note` is the one line saying so (null when the file was not used).
  */
-export function resolveCliEnv(cwd: string, processEnv: Record<string, string | undefined>): { env: Record<string, string | undefined>; note: string | null } {
+export function resolveCliEnv(
+  cwd: string,
+  processEnv: Record<string, string | undefined>,
+): { env: Record<string, string | undefined>; note: string | null } {
   const own = loadCliEnv(cwd, processEnv);
   if (own.SPACES_ENDPOINT) return { env: own, note: null };
   const local = readLocalEnv(cwd);
@@ -68,7 +71,9 @@ export function resolveCliEnv(cwd: string, processEnv: Record<string, string | u
   const defined = Object.fromEntries(Object.entries(own).filter(([, v]) => v !== undefined && v !== ''));
   return {
     env: { ...local, ...defined },
-    note: `SPACES_* not set: using the settings of npm start (PID ${local.LOCAL_PID ?? '?'}, ${local.LOCAL_HOST_URL ?? 'host'}) from ${LOCAL_ENV_FILE}.`,
+    note:
+      `SPACES_* not set: using the settings of npm start (PID ${local.LOCAL_PID ?? '?'}, ` +
+      `${local.LOCAL_HOST_URL ?? 'host'}) from ${LOCAL_ENV_FILE}.`,
   };
 }
 
@@ -79,7 +84,13 @@ const duration = (ms: number) => {
 };
 
 /** A one-line progress bar with counts and an ETA on a TTY, a plain line every 10% elsewhere. */
-export function progressBar(write: (s: string) => void, isTty: boolean, label: string, total: number, now: () => number = Date.now) {
+export function progressBar(
+  write: (s: string) => void,
+  isTty: boolean,
+  label: string,
+  total: number,
+  now: () => number = Date.now,
+) {
   let lastDecile = -1;
   const started = now();
   return (done: number) => {
@@ -87,8 +98,14 @@ export function progressBar(write: (s: string) => void, isTty: boolean, label: s
     if (isTty) {
       const filled = Math.round(ratio * 30);
       const elapsed = now() - started;
-      const eta = done > 0 && done < total ? ` ETA ${duration((elapsed / done) * (total - done))}` : done >= total && total > 0 ? ` in ${duration(elapsed)}` : '';
-      write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${done}/${total || '?'} ${Math.round(ratio * 100)}%${eta}\x1b[K`);
+      const eta =
+        done > 0 && done < total
+          ? ` ETA ${duration((elapsed / done) * (total - done))}`
+          : done >= total && total > 0
+            ? ` in ${duration(elapsed)}`
+            : '';
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}]`;
+      write(`\r${label} ${bar} ${done}/${total || '?'} ${Math.round(ratio * 100)}%${eta}\x1b[K`);
       if (done >= total && total > 0) write('\n');
     } else if (Math.floor(ratio * 10) > lastDecile) {
       lastDecile = Math.floor(ratio * 10);
@@ -137,7 +154,11 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
   const deps = await createPollDeps(env);
   const results: MerchantResult[] = [];
   // Without Facebook settings a Page sync would only record "not configured" in the merchant's status: skip it.
-  const noFacebook = deps.facebook ? null : `${deps.facebookProblem ?? 'Facebook is not configured'}. Set FACEBOOK_APP_ID, FACEBOOK_APP_SECRET and FACEBOOK_VERIFY_TOKEN (or run npm start, which writes them to ${LOCAL_ENV_FILE}); the Pages' status was left untouched.`;
+  const noFacebook = deps.facebook
+    ? null
+    : `${deps.facebookProblem ?? 'Facebook is not configured'}. Set FACEBOOK_APP_ID, FACEBOOK_APP_SECRET and ` +
+      `FACEBOOK_VERIFY_TOKEN (or run npm start, which writes them to ${LOCAL_ENV_FILE}); ` +
+      `the Pages' status was left untouched.`;
   let skippedPages = 0;
   if (args.shop) {
     const shop = normalizeShop(args.shop);
@@ -148,7 +169,10 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
     const { getShopRecord } = await import('../../shopify/connection');
     if (!(await getShopRecord(deps.store, shop))) {
       const { shops } = await listMerchants(deps);
-      out.log(`${shop} is not connected. ${shops.length ? `Connected shops: ${shops.join(', ')}.` : 'No shop is connected yet: connect one at <APP_URL>/shopify/<name>/login.'}`);
+      const known = shops.length
+        ? `Connected shops: ${shops.join(', ')}.`
+        : 'No shop is connected yet: connect one at <APP_URL>/shopify/<name>/login.';
+      out.log(`${shop} is not connected. ${known}`);
       return 1;
     }
     results.push(await syncOneShop(shop, deps, out));
@@ -156,7 +180,10 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
     const { getPageRecord } = await import('../../facebook/registry');
     if (!(await getPageRecord(deps.store, args.page))) {
       const { pages } = await listMerchants(deps);
-      out.log(`Page ${args.page} is not connected. ${pages.length ? `Connected Pages: ${pages.join(', ')}.` : 'No Page is connected yet: connect one at <APP_URL>/facebook/login.'}`);
+      const known = pages.length
+        ? `Connected Pages: ${pages.join(', ')}.`
+        : 'No Page is connected yet: connect one at <APP_URL>/facebook/login.';
+      out.log(`Page ${args.page} is not connected. ${known}`);
       return 1;
     }
     if (noFacebook) {
@@ -184,7 +211,8 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
   out.log(`\n${summaryTable(results)}`);
   const failed = results.filter((r) => r.status === 'failed' || r.status === 'reauth_required').length;
   const skipped = skippedPages ? `; ${skippedPages} Page(s) skipped: Facebook settings missing` : '';
-  out.log(`\n${results.length - failed} of ${results.length} synced${failed ? `, ${failed} need attention` : ''}${skipped}.`);
+  const attention = failed ? `, ${failed} need attention` : '';
+  out.log(`\n${results.length - failed} of ${results.length} synced${attention}${skipped}.`);
   return failed > 0 || skippedPages > 0 ? 1 : 0;
 }
 
@@ -194,7 +222,10 @@ async function main(): Promise<number> {
     console.error(note);
     const { localStackRunning } = await import('../local-env');
     if (!(await localStackRunning(env as Record<string, string>))) {
-      console.error('That npm start is not running: start it again (its ports change each time), or set SPACES_* and the platform settings.');
+      console.error(
+        'That npm start is not running: start it again (its ports change each time), ' +
+          'or set SPACES_* and the platform settings.',
+      );
       return 2;
     }
   }

@@ -16,7 +16,7 @@ export async function runTrigger(argv: readonly string[], root: string, log: (li
     return 2;
   }
   if (!(await localStackRunning(vars))) {
-    log(`The npm start that wrote ${LOCAL_ENV_FILE} (PID ${vars.LOCAL_PID}) is not running: start it with \`npm start\`.`);
+    log(`The npm start that wrote ${LOCAL_ENV_FILE} (PID ${vars.LOCAL_PID}) is not running: run \`npm start\`.`);
     return 2;
   }
   const res = await fetch(`${vars.LOCAL_HOST_URL}/__host/triggers/${encodeURIComponent(name)}`, {

@@ -18,7 +18,13 @@ async function fetchAs(url: string, jar: CookieJar, accept?: string): Promise<Re
 }
 
 /** Shopify login → emulator approval → the callback, asking for `accept`. */
-async function connectShop(stack: TestStack, name: string, accept: string | undefined, jar = new CookieJar(), suffix = '') {
+async function connectShop(
+  stack: TestStack,
+  name: string,
+  accept: string | undefined,
+  jar = new CookieJar(),
+  suffix = '',
+) {
   const login = await get(`${stack.appUrl}/shopify/${name}/login`, jar);
   const authorize = await get(login.headers.get('location')!);
   const res = await fetchAs(`${authorize.headers.get('location')!}${suffix}`, jar, accept);
@@ -40,18 +46,30 @@ describe('pages for people, JSON for programs', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ shopify: { clockScale: 50 } });
-    for (const shop of ['json-star', 'json-none', 'html-shop', 'json-forced']) stack.shopify!.seedShop(`${shop}.myshopify.com`, { products: 60 });
+    for (const shop of ['json-star', 'json-none', 'html-shop', 'json-forced']) {
+      stack.shopify!.seedShop(`${shop}.myshopify.com`, { products: 60 });
+    }
     stack.shopify!.seedShop('evil-shop.myshopify.com', { products: 3, name: `${EVIL} & Co` });
   });
   afterAll(async () => stack?.shutdown());
 
   it('keeps the seed\'s JSON for */* and for no Accept, with product_count beside the preview', async () => {
-    for (const [name, accept] of [['json-star', '*/*'], ['json-none', undefined], ['json-forced', BROWSER_ACCEPT]] as const) {
-      const { res, text } = await connectShop(stack, name, accept, new CookieJar(), name === 'json-forced' ? '&format=json' : '');
+    const cases = [['json-star', '*/*'], ['json-none', undefined], ['json-forced', BROWSER_ACCEPT]] as const;
+    for (const [name, accept] of cases) {
+      const suffix = name === 'json-forced' ? '&format=json' : '';
+      const { res, text } = await connectShop(stack, name, accept, new CookieJar(), suffix);
       expect(res.status, text).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       const body = JSON.parse(text);
-      expect(Object.keys(body)).toEqual(['user_uuid', 'token_data', 'shopify_data', 'product_count', 'webhook_test', 'polling_test', 'upload_status']);
+      expect(Object.keys(body)).toEqual([
+        'user_uuid',
+        'token_data',
+        'shopify_data',
+        'product_count',
+        'webhook_test',
+        'polling_test',
+        'upload_status',
+      ]);
       expect(body.product_count).toBe(60);
       expect(body.shopify_data.data.products.edges.length).toBeLessThanOrEqual(60);
       expect(body.upload_status).toEqual({ status: 'success' });
@@ -83,7 +101,8 @@ describe('pages for people, JSON for programs', () => {
     const fb = await connectFacebook(stack, shop.jar, BROWSER_ACCEPT);
     const page = await fetchAs(`${stack.appUrl}/account/status`, shop.jar, BROWSER_ACCEPT);
     const statusHtml = await page.text();
-    const statusJson = await (await fetchAs(`${stack.appUrl}/account/status?format=json`, shop.jar, BROWSER_ACCEPT)).json();
+    const forced = await fetchAs(`${stack.appUrl}/account/status?format=json`, shop.jar, BROWSER_ACCEPT);
+    const statusJson = await forced.json();
 
     // Assess: the Page name is text, never markup, on both pages.
     expect(fb.res.status, fb.text).toBe(200);
@@ -98,9 +117,17 @@ describe('pages for people, JSON for programs', () => {
 
     // Assess: the status says what connecting did, with no "not synced yet".
     expect(statusJson.shops).toHaveLength(1);
-    expect(statusJson.shops[0]).toMatchObject({ shop: 'html-shop.myshopify.com', state: 'connected', lastResult: 'success', productCount: 60, source: 'oauth' });
+    expect(statusJson.shops[0]).toMatchObject({
+      shop: 'html-shop.myshopify.com',
+      state: 'connected',
+      lastResult: 'success',
+      productCount: 60,
+      source: 'oauth',
+    });
     expect(statusJson.pages.map((p: any) => p.pageId).sort()).toEqual([...user.pageIds].sort());
-    for (const p of statusJson.pages) expect(p).toMatchObject({ state: 'connected', lastResult: 'success', source: 'oauth' });
+    for (const p of statusJson.pages) {
+      expect(p).toMatchObject({ state: 'connected', lastResult: 'success', source: 'oauth' });
+    }
     expect(statusJson.pages.find((p: any) => p.pageId === user.pageIds[0]).name).toBe(EVIL);
     expect(JSON.stringify(statusJson)).not.toMatch(/Not synced yet|Not polled yet/);
     const today = new Date().toISOString().slice(0, 10);
@@ -124,10 +151,22 @@ describe('pages for people, JSON for programs', () => {
     const uuid = JSON.parse(text).user_uuid as string;
     const at = new Date().toISOString();
     await recordSyncOutcome(stack.store, uuid, [
-      { kind: 'page', value: { pageId: '999', state: 'moved', movedAt: at, lastSyncAt: at, lastResult: 'skipped', name: `"><img src=x onerror=alert(1)>`, message: 'The Page moved to another account.' } },
+      {
+        kind: 'page',
+        value: {
+          pageId: '999',
+          state: 'moved',
+          movedAt: at,
+          lastSyncAt: at,
+          lastResult: 'skipped',
+          name: `"><img src=x onerror=alert(1)>`,
+          message: 'The Page moved to another account.',
+        },
+      },
     ]);
     const log = createLogger({ sink: () => undefined });
-    await countWebhookUpdates({ store: stack.store, clock: { now: Date.now, sleep: async () => undefined }, log }, uuid, 7);
+    const clock = { now: Date.now, sleep: async () => undefined };
+    await countWebhookUpdates({ store: stack.store, clock, log }, uuid, 7);
 
     // Act
     const page = await fetchAs(`${stack.appUrl}/account/status`, jar, 'text/html');

@@ -31,7 +31,9 @@ describe('facebook/callback records what it did in the status record', () => {
       const entry = record.pages[id]!;
       expect(entry.source).toBe('oauth');
       expect(entry.name).toBe(h.emu.getPage(id)!.name);
-      if (id === failing) expect(entry).toMatchObject({ state: 'disconnected', lastResult: 'failed', message: failed.message });
+      if (id === failing) {
+        expect(entry).toMatchObject({ state: 'disconnected', lastResult: 'failed', message: failed.message });
+      }
       else expect(entry).toMatchObject({ state: 'connected', lastResult: 'success' });
     }
   });

@@ -19,7 +19,12 @@ import { connectShopify, startTestStack, type TestStack } from '../../helpers/st
 const ROOT = resolve(__dirname, '../../..');
 const SHOP = 'tools-one.myshopify.com';
 
-function run(tool: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  tool: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, tool), ...args], {
       cwd,
@@ -67,7 +72,10 @@ describe('local tools: .data/local.env, npm run sync, npm run spaces', () => {
     const file = join(cwd, '.data', 'local.env');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const vars = readLocalEnv(cwd)!;
-    for (const name of ['SPACES_ENDPOINT', 'SPACES_KEY', 'SPACES_SECRET', 'SPACES_BUCKET', 'SHOPIFY_ADMIN_ORIGIN', 'SHOPIFY_API_SECRET', 'FACEBOOK_GRAPH_ORIGIN', 'FACEBOOK_APP_SECRET', 'FN_API_KEY', 'TOKEN_ENCRYPTION_KEY', 'LOCAL_HOST_URL']) {
+    const names = ['SPACES_ENDPOINT', 'SPACES_KEY', 'SPACES_SECRET', 'SPACES_BUCKET', 'SHOPIFY_ADMIN_ORIGIN'];
+    names.push('SHOPIFY_API_SECRET', 'FACEBOOK_GRAPH_ORIGIN', 'FACEBOOK_APP_SECRET', 'FN_API_KEY');
+    names.push('TOKEN_ENCRYPTION_KEY');
+    for (const name of [...names, 'LOCAL_HOST_URL']) {
       expect(vars[name], name).toBe(name === 'LOCAL_HOST_URL' ? stack.host.url : stack.env[name]);
     }
     expect(vars.PATH).toBeUndefined();
@@ -96,7 +104,10 @@ describe('local tools: .data/local.env, npm run sync, npm run spaces', () => {
     // Prepare: a connected Page with a recorded status.
     const at = new Date(Date.now() - 60_000).toISOString();
     await connectPage(stack.store, { pageId: '4242', uuid, asid: '77', name: 'Tools Page' }, Date.now());
-    await recordSyncOutcome(stack.store, uuid, { kind: 'page', value: { pageId: '4242', state: 'connected', lastSyncAt: at, lastResult: 'success' } });
+    await recordSyncOutcome(stack.store, uuid, {
+      kind: 'page',
+      value: { pageId: '4242', state: 'connected', lastSyncAt: at, lastResult: 'success' },
+    });
     const env = Object.fromEntries(Object.entries(stack.env).filter(([k]) => !k.startsWith('FACEBOOK_')));
     const before = await stack.store.getJson(keys.status(uuid));
 
@@ -108,7 +119,9 @@ describe('local tools: .data/local.env, npm run sync, npm run spaces', () => {
 
     // Assess
     expect(allCode).toBe(1);
-    expect(all.lines.join('\n')).toMatch(/1 Facebook Page\(s\) not synced: Facebook is not configured .*FACEBOOK_APP_SECRET/);
+    expect(all.lines.join('\n')).toMatch(
+      /1 Facebook Page\(s\) not synced: Facebook is not configured .*FACEBOOK_APP_SECRET/,
+    );
     expect(all.lines.join('\n')).toContain('1 Page(s) skipped: Facebook settings missing');
     expect(oneCode).toBe(2);
     expect(one.lines.join('\n')).toContain('the Pages\' status was left untouched');
@@ -130,7 +143,9 @@ describe('local tools: .data/local.env, npm run sync, npm run spaces', () => {
     expect(text).toMatch(/^\{\n {2}"/);
     expect(JSON.parse(text).meta.productCount).toBe(8);
     expect(await runSpacesCli(['get', `users/${uuid}/nothing.json`], cwd, {}, io)).toBe(1);
-    expect(err.join('\n')).toContain(`No object users/${uuid}/nothing.json. Under users/${uuid}/: users/${uuid}/shopify/shopify_data.json`);
+    expect(err.join('\n')).toContain(
+      `No object users/${uuid}/nothing.json. Under users/${uuid}/: users/${uuid}/shopify/shopify_data.json`,
+    );
     expect(await runSpacesCli(['cat'], cwd, {}, io)).toBe(2);
   });
 
@@ -148,15 +163,27 @@ describe('local tools: .data/local.env, npm run sync, npm run spaces', () => {
     // Prepare: a data directory with one object, and no local.env (npm start never ran here).
     const dir = await mkdtemp(join(tmpdir(), 'spaces-cli-'));
     try {
-      const spaces = await startLocalSpaces({ dataDir: join(dir, '.data', 'spaces'), bucket: 'gpt-sales-bot', silent: true });
-      const config = loadConfig({ SPACES_ENDPOINT: spaces.endpoint, SPACES_REGION: spaces.region, SPACES_BUCKET: spaces.bucket, SPACES_KEY: spaces.accessKeyId, SPACES_SECRET: spaces.secretAccessKey }, ['spaces']);
+      const dataDir = join(dir, '.data', 'spaces');
+      const spaces = await startLocalSpaces({ dataDir, bucket: 'gpt-sales-bot', silent: true });
+      const config = loadConfig(
+        {
+          SPACES_ENDPOINT: spaces.endpoint,
+          SPACES_REGION: spaces.region,
+          SPACES_BUCKET: spaces.bucket,
+          SPACES_KEY: spaces.accessKeyId,
+          SPACES_SECRET: spaces.secretAccessKey,
+        },
+        ['spaces'],
+      );
       const client = createS3Client(config);
-      await createS3Store(config, client).putJson('users/u1/shopify/shopify_data.json', { data: { shop: { name: 'Offline' } } });
+      const stored = { data: { shop: { name: 'Offline' } } };
+      await createS3Store(config, client).putJson('users/u1/shopify/shopify_data.json', stored);
       client.destroy();
       await spaces.close();
 
       // Act
-      const { code, stdout, stderr } = await run('lib/dev/tools/spaces-cli.ts', ['get', 'users/u1/shopify/shopify_data.json'], dir);
+      const get = ['get', 'users/u1/shopify/shopify_data.json'];
+      const { code, stdout, stderr } = await run('lib/dev/tools/spaces-cli.ts', get, dir);
       const ls = await run('lib/dev/tools/spaces-cli.ts', ['ls'], dir);
 
       // Assess

@@ -16,11 +16,15 @@ describe('page markup', () => {
 
   it('fills 30 days ending today and shows no token-shaped text it was not given', async () => {
     const now = Date.parse('2026-12-04T12:00:00Z');
-    const days = last30Days([{ date: '2026-12-01', productsSynced: 5, webhookUpdates: 2 }, { date: '2026-10-01', productsSynced: 9, webhookUpdates: 9 }], now);
+    const recorded = [
+      { date: '2026-12-01', productsSynced: 5, webhookUpdates: 2 },
+      { date: '2026-10-01', productsSynced: 9, webhookUpdates: 9 },
+    ];
+    const days = last30Days(recorded, now);
     expect(days).toHaveLength(30);
     expect(days[0]!.date).toBe('2026-11-05');
     expect(days.at(-1)!.date).toBe('2026-12-04');
-    expect(days.find((d) => d.date === '2026-12-01')).toEqual({ date: '2026-12-01', productsSynced: 5, webhookUpdates: 2 });
+    expect(days.find((d) => d.date === '2026-12-01')).toEqual(recorded[0]);
     const res = statusPage({
       appUrl: 'http://localhost:5000',
       now,
@@ -28,7 +32,15 @@ describe('page markup', () => {
         user_uuid: 'u',
         reauth_required: true,
         updated_at: '2026-12-04T11:00:00Z',
-        shops: [{ shop: 'a.myshopify.com', state: 'reauth_required', lastSyncAt: '2026-12-04T11:00:00Z', lastResult: 'reauth_required', fix: 'x' }],
+        shops: [
+          {
+            shop: 'a.myshopify.com',
+            state: 'reauth_required',
+            lastSyncAt: '2026-12-04T11:00:00Z',
+            lastResult: 'reauth_required',
+            fix: 'x',
+          },
+        ],
         pages: [],
         daily: days,
       },
