@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { appPath } from '../config';
 import { signToken, verifyToken } from '../crypto/signed-token';
 import { safeCompare } from '../crypto/safe-compare';
-import { BadRequestError, PreconditionFailedError, ShopifyApiError, UnauthorizedError, UpstreamShapeError } from '../errors';
+import {
+  BadRequestError,
+  PreconditionFailedError,
+  ShopifyApiError,
+  UnauthorizedError,
+  UpstreamShapeError,
+} from '../errors';
 import { parseCookies, serializeCookie } from '../http/cookies';
 import { keys } from '../storage/keys';
 import type { TokenVault } from '../vault/token-vault';

@@ -46,7 +46,10 @@ export const PRODUCT_VARIANTS_QUERY = /* GraphQL */ `query ProductVariants($id: 
 export const INVENTORY_ITEM_QUERY = /* GraphQL */ `query InventoryItem($id: ID!, $first: Int = 50, $after: String) {
   inventoryItem(id: $id) {
     id
-    variants(first: $first, after: $after) { pageInfo { hasNextPage endCursor } nodes { id inventoryQuantity product { id } } }
+    variants(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { id inventoryQuantity product { id } }
+    }
   }
 }`;
 

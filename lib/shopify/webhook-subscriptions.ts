@@ -51,7 +51,8 @@ export async function ensureWebhooks(
     }>(WEBHOOK_CREATE_MUTATION, { topic, uri });
     const errors = data.webhookSubscriptionCreate.userErrors;
     if (errors.length > 0 && !errors.every((e) => e.message.includes(ALREADY_TAKEN))) {
-      throw new ShopifyApiError(`Shopify refused the ${name} webhook for ${shop}: ${errors.map((e) => e.message).join('; ')}`, {
+      const reasons = errors.map((e) => e.message).join('; ');
+      throw new ShopifyApiError(`Shopify refused the ${name} webhook for ${shop}: ${reasons}`, {
         code: 'shopify_webhook_refused',
       });
     }

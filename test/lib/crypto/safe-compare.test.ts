@@ -3,7 +3,9 @@ import { safeCompare } from '../../../lib/crypto/safe-compare';
 
 describe('safeCompare', () => {
   it('returns true for equal strings and for equal buffers', () => {
-    expect(safeCompare('dzJZAsrKgS3CWXM6rNBGtzgXNyx3e42VtAJkdHRRbhM=', 'dzJZAsrKgS3CWXM6rNBGtzgXNyx3e42VtAJkdHRRbhM=')).toBe(true);
+    expect(
+      safeCompare('dzJZAsrKgS3CWXM6rNBGtzgXNyx3e42VtAJkdHRRbhM=', 'dzJZAsrKgS3CWXM6rNBGtzgXNyx3e42VtAJkdHRRbhM='),
+    ).toBe(true);
     expect(safeCompare(Buffer.from([1, 2, 3]), Buffer.from([1, 2, 3]))).toBe(true);
     expect(safeCompare('', '')).toBe(true);
   });

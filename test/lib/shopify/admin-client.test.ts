@@ -38,7 +38,9 @@ describe('admin client: upstream failure versus an answer of the wrong shape', (
     emulator.injectFaults({ graphql: [{ malformed: 'truncated' }], count: 7 });
 
     // Act
-    const err = await client().query(SHOP_QUERY).catch((e: unknown) => e);
+    const err = await client()
+      .query(SHOP_QUERY)
+      .catch((e: unknown) => e);
 
     // Assess
     expect(emulator.pendingFaults()).toBe(0);
@@ -57,7 +59,9 @@ describe('admin client: upstream failure versus an answer of the wrong shape', (
 
   it('reports a shop that refuses (403) as a ShopifyApiError', async () => {
     emulator.injectFaults({ graphql: [{ status: 403 }] });
-    const err = await client().query(SHOP_QUERY).catch((e: unknown) => e);
+    const err = await client()
+      .query(SHOP_QUERY)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ShopifyApiError);
     expect(err).not.toBeInstanceOf(UpstreamShapeError);
     expect((err as ShopifyApiError).toJSON()).toMatchObject({ error: 'shopify_error', upstream_status: 403 });

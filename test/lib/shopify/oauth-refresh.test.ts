@@ -26,7 +26,10 @@ describe('getAccessToken refresh against a failing token endpoint', () => {
     t = await startTestSpaces();
     emulator = await startEmulator({ expiringTokens: true });
     const env = testEnv({ SPACES_ENDPOINT: t.spaces.endpoint, SPACES_BUCKET: t.spaces.bucket });
-    vault = createTokenVault(createS3Store(loadConfig(env, ['spaces'])), createTokenBox(randomBytes(32).toString('base64')));
+    vault = createTokenVault(
+      createS3Store(loadConfig(env, ['spaces'])),
+      createTokenBox(randomBytes(32).toString('base64')),
+    );
     config = {
       APP_URL: 'https://app.example.com',
       SESSION_SECRET: 'test-session-secret-that-is-long-enough-123',
@@ -69,7 +72,7 @@ describe('getAccessToken refresh against a failing token endpoint', () => {
     expect((await gql(emulator, access, '{ shop { name } }', {}, { shop })).status).toBe(200);
   });
 
-  it('answers 5xx on every try with a ShopifyApiError that says Shopify is failing, and keeps the stored pair', async () => {
+  it('answers 5xx on every try with a ShopifyApiError saying Shopify is failing, keeping the pair', async () => {
     // Prepare
     const shop = 'refresh-down.myshopify.com';
     const before = await connect(shop);
@@ -86,7 +89,9 @@ describe('getAccessToken refresh against a failing token endpoint', () => {
     expect(apiError.code).toBe('shopify_token_error');
     expect(apiError.status).toBe(502);
     expect(apiError.toJSON()).toMatchObject({ upstream_status: 503 });
-    expect(apiError.message).toMatch(/answered 503 while refreshing the token of refresh-down\.myshopify\.com; the next request or poll tries again/);
+    expect(apiError.message).toMatch(
+      /answered 503 while refreshing the token of refresh-down\.myshopify\.com; the next request or poll tries again/,
+    );
     expect(apiError.message).not.toMatch(/reconnect/);
     expect(await stored(shop)).toEqual(before);
     const access = await getAccessToken(shop, deps(), { force: true });
@@ -105,7 +110,7 @@ describe('getAccessToken refresh against a failing token endpoint', () => {
     expect((err as UnauthorizedError).message).toMatch(/reconnect/);
   });
 
-  it('reports a refresh answer that is not JSON as an UpstreamShapeError, not an upstream failure or a crash', async () => {
+  it('reports a refresh answer that is not JSON as an UpstreamShapeError, not a failure or a crash', async () => {
     const shop = 'refresh-garbage.myshopify.com';
     const before = await connect(shop);
     emulator.injectFaults({ token: [{ malformed: 'garbage' }] });

@@ -1,14 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { REQUIRED_WEBHOOK_HEADERS, signShopifyWebhook, verifyShopifyWebhook } from '../../../lib/shopify/webhook-signature';
+import {
+  REQUIRED_WEBHOOK_HEADERS,
+  signShopifyWebhook,
+  verifyShopifyWebhook,
+} from '../../../lib/shopify/webhook-signature';
 import { signFacebookBody } from '../../../lib/facebook/webhook-signature';
 
 const SECRET = 'test-shopify-secret-0123456789';
 const PREVIOUS = 'previous-shopify-secret-9876543210';
 // As Shopify sends it: `/` escaped, non-ASCII as \uXXXX, big ids unquoted.
-const BODY = Buffer.from('{"id":7986302271613,"title":"K\\u00e4se \\/ Caf\\u00e9","updated_at":"2026-11-20T06:00:00-05:00"}', 'utf8');
+const BODY = Buffer.from(
+  '{"id":7986302271613,"title":"K\\u00e4se \\/ Caf\\u00e9","updated_at":"2026-11-20T06:00:00-05:00"}',
+  'utf8',
+);
 
-/** Headers of a real delivery, signed with `secret` over `body`; `overrides` replace or (with undefined) drop headers. */
-function shopifyWebhookHeaders(body: Uint8Array, secret = SECRET, overrides: Record<string, string | undefined> = {}): Headers {
+/** Headers of a real delivery signed with `secret` over `body`; `overrides` replace, or (undefined) drop, headers. */
+function shopifyWebhookHeaders(
+  body: Uint8Array,
+  secret = SECRET,
+  overrides: Record<string, string | undefined> = {},
+): Headers {
   const all: Record<string, string | undefined> = {
     'X-Shopify-Hmac-Sha256': signShopifyWebhook(body, secret),
     'X-Shopify-Topic': 'products/update',
@@ -68,15 +79,19 @@ describe('verifyShopifyWebhook', () => {
     const flipped = Buffer.from(BODY);
     flipped[10] = flipped[10]! ^ 1;
     expect(verifyShopifyWebhook(headers, flipped, [SECRET])).toMatchObject({ ok: false, status: 401 });
-    expect(verifyShopifyWebhook(headers, Buffer.concat([BODY, Buffer.from('\n')]), [SECRET])).toMatchObject({ ok: false, status: 401 });
+    expect(verifyShopifyWebhook(headers, Buffer.concat([BODY, Buffer.from('\n')]), [SECRET])).toMatchObject({
+      ok: false,
+      status: 401,
+    });
   });
 
   it('returns 401 for a hex digest of the right HMAC (Shopify sends base64) and for a truncated one', () => {
     const hex = signFacebookBody(BODY, SECRET).slice('sha256='.length);
     const base64 = signShopifyWebhook(BODY, SECRET);
     for (const given of [hex, base64.slice(0, 20), `${base64}=`, base64.toLowerCase()]) {
-      expect(verifyShopifyWebhook(shopifyWebhookHeaders(BODY, SECRET, { 'X-Shopify-Hmac-Sha256': given }), BODY, [SECRET]))
-        .toMatchObject({ ok: false, status: 401 });
+      expect(
+        verifyShopifyWebhook(shopifyWebhookHeaders(BODY, SECRET, { 'X-Shopify-Hmac-Sha256': given }), BODY, [SECRET]),
+      ).toMatchObject({ ok: false, status: 401 });
     }
   });
 

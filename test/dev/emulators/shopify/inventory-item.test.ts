@@ -14,7 +14,7 @@ describe('InventoryItem.variants in the emulator (2026-07)', () => {
   });
   afterAll(async () => emulator?.close());
 
-  it('resolves INVENTORY_ITEM_QUERY with variants as a connection: nodes, pageInfo and the variant behind the item', async () => {
+  it('resolves INVENTORY_ITEM_QUERY: variants as a connection holding the variant behind the item', async () => {
     // Prepare
     const product = emulator.getProducts(SHOP)[1]!;
     const variant = emulator.getVariants(SHOP, product.id)[1]!;
