@@ -53,8 +53,12 @@ describe('pages for people, JSON for programs', () => {
   });
   afterAll(async () => stack?.shutdown());
 
-  it('keeps the seed\'s JSON for */* and for no Accept, with product_count beside the preview', async () => {
-    const cases = [['json-star', '*/*'], ['json-none', undefined], ['json-forced', BROWSER_ACCEPT]] as const;
+  it("keeps the seed's JSON for */* and for no Accept, with product_count beside the preview", async () => {
+    const cases = [
+      ['json-star', '*/*'],
+      ['json-none', undefined],
+      ['json-forced', BROWSER_ACCEPT],
+    ] as const;
     for (const [name, accept] of cases) {
       const suffix = name === 'json-forced' ? '&format=json' : '';
       const { res, text } = await connectShop(stack, name, accept, new CookieJar(), suffix);

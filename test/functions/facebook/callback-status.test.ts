@@ -33,8 +33,7 @@ describe('facebook/callback records what it did in the status record', () => {
       expect(entry.name).toBe(h.emu.getPage(id)!.name);
       if (id === failing) {
         expect(entry).toMatchObject({ state: 'disconnected', lastResult: 'failed', message: failed.message });
-      }
-      else expect(entry).toMatchObject({ state: 'connected', lastResult: 'success' });
+      } else expect(entry).toMatchObject({ state: 'connected', lastResult: 'success' });
     }
   });
 });

@@ -57,11 +57,15 @@ describe('local tools: .data/local.env, npm run sync, npm run spaces', () => {
     cwd = await mkdtemp(join(tmpdir(), 'local-tools-'));
     mkdirSync(join(cwd, '.data'));
     // What npm start writes; this test process stands in for its PID.
-    writeLocalEnv(cwd, { ...stack.env, PATH: '/usr/bin', HOME: '/root' }, {
-      LOCAL_HOST_URL: stack.host.url,
-      LOCAL_PID: String(process.pid),
-      LOCAL_STARTED_AT: new Date().toISOString(),
-    });
+    writeLocalEnv(
+      cwd,
+      { ...stack.env, PATH: '/usr/bin', HOME: '/root' },
+      {
+        LOCAL_HOST_URL: stack.host.url,
+        LOCAL_PID: String(process.pid),
+        LOCAL_STARTED_AT: new Date().toISOString(),
+      },
+    );
   });
   afterAll(async () => {
     await stack?.shutdown();
@@ -124,7 +128,7 @@ describe('local tools: .data/local.env, npm run sync, npm run spaces', () => {
     );
     expect(all.lines.join('\n')).toContain('1 Page(s) skipped: Facebook settings missing');
     expect(oneCode).toBe(2);
-    expect(one.lines.join('\n')).toContain('the Pages\' status was left untouched');
+    expect(one.lines.join('\n')).toContain("the Pages' status was left untouched");
     const after = (await readStatus(stack.store, uuid))!;
     expect(after.pages['4242']).toEqual((before!.value as any).pages['4242']);
     expect(JSON.stringify(after)).not.toContain('not configured');
@@ -152,7 +156,7 @@ describe('local tools: .data/local.env, npm run sync, npm run spaces', () => {
   it('npm run trigger fires a trigger of the running npm start with the key from .data/local.env', async () => {
     const lines: string[] = [];
     expect(await runTrigger(['no-such-trigger'], cwd, (l) => lines.push(l))).toBe(1);
-    expect(lines.join('\n')).toContain("404 {\"error\":\"unknown trigger 'no-such-trigger'\"}");
+    expect(lines.join('\n')).toContain('404 {"error":"unknown trigger \'no-such-trigger\'"}');
     expect(await runTrigger(['daily-poll'], cwd, (l) => lines.push(l))).toBe(0);
     expect(lines.at(-1)).toMatch(/^200 /);
     expect(lines.join('\n')).not.toContain(stack.env.FN_API_KEY!);
