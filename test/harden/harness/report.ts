@@ -29,6 +29,8 @@ export interface HardenReport {
   webhook_burst?: LoadFigures & { lostUpdates: number; retried: number; failedAfterRetries: number };
   login_storm?: LoadFigures & { distinctUsers: number };
   violations: Violation[];
+  /** Failures added on purpose (`--force-failure`), to prove that the exit code binds. */
+  forced_failures?: string[];
 }
 
 /** Fuzzes every web function with `runs` malformed cases, plus `runs` signed mutations for each signed entry point. */
@@ -101,6 +103,27 @@ export async function assemble(h: Harness, fuzz: FuzzResult[], faults: FaultRun[
     ...load,
     violations,
   };
+}
+
+/**
+ * Every check of the report that failed, in words; empty when all held. `npm run harden` exits non-zero unless this is
+ * empty: a fault not survived, a lost update, a 5xx, an accepted forgery, a secret found, or any other violation.
+ */
+export function failedChecks(report: HardenReport): string[] {
+  const out: string[] = [];
+  if (report.violations.length > 0) out.push(`${report.violations.length} property violation(s) found by fuzzing or crash watch`);
+  if (report.http_5xx > 0) out.push(`${report.http_5xx} HTTP 5xx answer(s) to fuzz cases`);
+  if (report.forged_accepted > 0) out.push(`${report.forged_accepted} forged request(s) accepted`);
+  if (report.fault_violations.length > 0) {
+    const lost = report.faults_injected - report.faults_survived;
+    out.push(`${report.fault_violations.length} fault run(s) violated a property (${lost} fault(s) not survived)`);
+  }
+  if (report.secrets_found > 0) out.push(`${report.secrets_found} secret(s) found in responses, logs or objects`);
+  const burst = report.webhook_burst;
+  if (burst && burst.lostUpdates > 0) out.push(`webhook burst lost ${burst.lostUpdates} acknowledged update(s)`);
+  if (burst && burst.failedAfterRetries > 0) out.push(`webhook burst: ${burst.failedAfterRetries} delivery(ies) failed after retries`);
+  for (const forced of report.forced_failures ?? []) out.push(`forced failure: ${forced}`);
+  return out;
 }
 
 /** Runs the webhook burst and the login storm at the given sizes. */
