@@ -54,7 +54,13 @@ export function mergeFullSync(synced: StoredSnapshot, stored: StoredSnapshot | n
   }
   return {
     data: { ...synced.data, products: { edges } },
-    meta: { ...synced.meta, productCount: edges.length, ...(Object.keys(tombstones).length ? { tombstones } : {}) },
+    meta: {
+      ...synced.meta,
+      productCount: edges.length,
+      ...(Object.keys(tombstones).length ? { tombstones } : {}),
+      // Kept, so a level older than the last applied one stays dropped after a sync.
+      ...(stored.meta.inventoryLevels ? { inventoryLevels: stored.meta.inventoryLevels } : {}),
+    },
   };
 }
 
