@@ -51,6 +51,8 @@ export const keys = {
   pageRecordPrefix: () => 'private/registry/pages/',
   facebookUserRecord: (asid: string) => `private/registry/facebook-users/${assertPageId(asid)}.json`,
   status: (uuid: string) => `private/status/${assertUuid(uuid)}.json`,
+  /** Every webhook dedupe record (both platforms) lives under this prefix; the daily poll expires them by age. */
+  webhookMarkersPrefix: () => 'private/webhooks/',
   webhookSeen: (platform: 'shopify' | 'facebook', scope: string, id: string) =>
     `private/webhooks/${platform}/${assertOpaqueId(scope.replace(/\./g, '_'), 'scope')}/${assertOpaqueId(id, 'webhook id')}`,
   productOverlay: (uuid: string) => `private/overlays/shopify/${assertUuid(uuid)}.json`,
