@@ -3,6 +3,7 @@ import { BadRequestError, PreconditionFailedError, StorageError } from '../error
 import { backoffMs } from '../http/clock';
 import { assertUuid, keys } from '../storage/keys';
 import type { ShopifyDeps } from './deps';
+import { adminFlushChecks } from './flush-checks';
 import { listPending, raiseFlag } from './pending-updates';
 import { normalizeShop, SHOP_HELP } from './shop-domain';
 import { updateSnapshot, type UpdateResult } from './snapshot';
@@ -28,6 +29,8 @@ export interface FlushJobResult {
   shop: string;
   applied: number;
   stale: number;
+  /** Admin API reads the flush-time checks made (`flush-checks.ts`). */
+  admin_reads: number;
   pending_left: number;
 }
 
@@ -51,7 +54,7 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   }
   const { store, clock } = deps;
   const deadline = clock.now() + FLUSH_BUDGET_MS;
-  const totals = { applied: 0, stale: 0 };
+  const totals = { applied: 0, stale: 0, reads: { count: 0 } };
   // While the flag is up, deliveries leave their records to this job instead of starting another one.
   let raised = flag !== undefined;
   let hasSnapshot = true;
@@ -70,15 +73,16 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   if (!hasSnapshot) deps.log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
   const left = (await listPending(store, uuid)).length;
   if (left > 0 && hasSnapshot && clock.now() >= deadline) await handOver(deps, uuid, shop, generation, left);
-  return { shop, ...totals, pending_left: left };
+  return { shop, applied: totals.applied, stale: totals.stale, admin_reads: totals.reads.count, pending_left: left };
 }
 
 // Folds every pending record in, retrying Spaces failures until the deadline; false when there is no snapshot yet.
-async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: { applied: number; stale: number }): Promise<boolean> {
+async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: Totals): Promise<boolean> {
   const { store, clock, log } = deps;
+  const checks = adminFlushChecks(deps, shop, totals.reads);
   for (let attempt = 0; clock.now() < deadline; attempt++) {
     try {
-      const result = await updateSnapshot(store, uuid, null, clock, { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job' });
+      const result = await updateSnapshot(store, uuid, null, clock, { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job', checks });
       report(result, shop, deps, totals);
       return result.snapshot !== null || result.changed;
     } catch (err) {
@@ -90,7 +94,9 @@ async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline:
   return true;
 }
 
-function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: { applied: number; stale: number }): void {
+type Totals = { applied: number; stale: number; reads: { count: number } };
+
+function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: Totals): void {
   for (const [key, outcome] of result.results) {
     const topic = result.ops.get(key)?.topic ?? 'webhook';
     if (outcome === 'applied') {

@@ -137,6 +137,8 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
 
   it('applies a delete and an update of different products arriving together', async () => {
     const [a, b] = stack.shopify!.getProducts(SHOP).slice(215, 217).map((p) => p.id);
+    // The flush checks a deletion with the Admin API: the product must be gone from the shop, as with a real delete.
+    stack.shopify!.deleteProduct(SHOP, a!);
     await Promise.all([deliver({ id: BigInt(a!.split('/').pop()!) }, 'products/delete'), deliver(version(b!, Date.now() + 4 * HOUR, 'Survivor'))]);
     const { byId } = await stored();
     expect(byId.has(a!)).toBe(false);
