@@ -50,10 +50,11 @@ describe('flush-time checks through the local DO host', () => {
   };
   const reads = () => stack.shopify!.stats(SHOP).requests;
 
-  it('drops a products/delete of a product the shop still returns (an update body replayed as a deletion)', async () => {
+  it('drops a products/delete of a product the shop still returns', async () => {
+    // The door refuses an update body resent as a deletion (webhook-shape.ts); a {"id"} body of a live product gets here.
     const gid = stack.shopify!.getProducts(SHOP)[0]!.id;
     const before = reads();
-    expect((await deliver(stack.shopify!.productPayload(SHOP, gid), 'products/delete')).status).toBe('ok');
+    expect((await deliver(stack.shopify!.deletePayload(SHOP, gid), 'products/delete')).status).toBe('ok');
     const byId = await stored();
     expect(byId.has(gid)).toBe(true);
     expect(reads() - before).toBe(1);
