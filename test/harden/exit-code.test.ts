@@ -29,6 +29,7 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 describe('npm run harden verdict', () => {
   it('names every kind of failed check, and none for a clean report', () => {
     expect(failedChecks(clean())).toEqual([]);
+    expect(failedChecks({ ...clean(), crash_points: 20, crash_lost: 0, header_swaps: 5, header_swaps_repaired: 5 })).toEqual([]);
     const cases: Array<[string, (r: HardenReport) => void, RegExp]> = [
       ['fault', (r) => r.fault_violations.push({ scenario: 's', run: 0, faults: 2, outcome: 'violation' }), /fault run/],
       ['lost', (r) => (r.webhook_burst!.lostUpdates = 1), /lost 1 acknowledged/],
@@ -36,6 +37,8 @@ describe('npm run harden verdict', () => {
       ['5xx', (r) => (r.http_5xx = 1), /5xx/],
       ['forgery', (r) => (r.forged_accepted = 1), /forged/],
       ['secret', (r) => (r.secrets_found = 1), /secret/],
+      ['crash', (r) => Object.assign(r, { crash_points: 20, crash_lost: 1 }), /crash matrix lost 1/],
+      ['swap', (r) => Object.assign(r, { header_swaps: 5, header_swaps_repaired: 4 }), /forged-header/],
       ['violation', (r) => r.violations.push({ fn: 'f', property: 'no-crash', detail: 'd', request: { method: 'GET', path: '/' } }), /violation/],
     ];
     for (const [name, spoil, expected] of cases) {

@@ -1,4 +1,5 @@
 import type { Harness } from './context';
+import { crashMatrix, headerSwaps, type CrashPoint, type HeaderSwap } from './crash';
 import { burstUnderFaults, callbacksUnderFaults, syncUnderFaults, type FaultRun } from './faults';
 import { facebookSyncUnderFaults, multipartUnderFaults } from './faults-more';
 import { callbackSource, genericSource, runFuzz, signedRequestSource, webhookSource, type CaseSource, type FuzzResult } from './fuzz';
@@ -29,6 +30,14 @@ export interface HardenReport {
   webhook_burst?: LoadFigures & { lostUpdates: number; retried: number; failedAfterRetries: number };
   login_storm?: LoadFigures & { distinctUsers: number };
   violations: Violation[];
+  /** Crash matrix: crashes injected at Spaces request boundaries, and acknowledged updates lost after settling. */
+  crash_points?: number;
+  crash_lost?: number;
+  crash_failures?: CrashPoint[];
+  /** Forged-header deliveries sent, and those that ended with the catalog the Admin API returns. */
+  header_swaps?: number;
+  header_swaps_repaired?: number;
+  header_swap_failures?: HeaderSwap[];
   /** Failures added on purpose (`--force-failure`), to prove that the exit code binds. */
   forced_failures?: string[];
 }
@@ -122,8 +131,27 @@ export function failedChecks(report: HardenReport): string[] {
   const burst = report.webhook_burst;
   if (burst && burst.lostUpdates > 0) out.push(`webhook burst lost ${burst.lostUpdates} acknowledged update(s)`);
   if (burst && burst.failedAfterRetries > 0) out.push(`webhook burst: ${burst.failedAfterRetries} delivery(ies) failed after retries`);
+  if ((report.crash_lost ?? 0) > 0) out.push(`crash matrix lost ${report.crash_lost} acknowledged update(s)`);
+  const unrepaired = (report.header_swaps ?? 0) - (report.header_swaps_repaired ?? 0);
+  if (unrepaired > 0) out.push(`${unrepaired} forged-header delivery(ies) left data the Admin API does not return`);
   for (const forced of report.forced_failures ?? []) out.push(`forced failure: ${forced}`);
   return out;
+}
+
+/** The crash matrix and the forged-header deliveries, as report keys. */
+export async function crashPhase(h: Harness, progress: (line: string) => void): Promise<Partial<HardenReport>> {
+  const matrix = await crashMatrix(h);
+  const swaps = await headerSwaps(h);
+  const repaired = swaps.filter((s) => s.repaired).length;
+  progress(`crash matrix: ${matrix.crash_points} crash points, ${matrix.crash_lost} lost; header swaps: ${repaired} of ${swaps.length} repaired`);
+  return {
+    crash_points: matrix.crash_points,
+    crash_lost: matrix.crash_lost,
+    crash_failures: matrix.points.filter((p) => !p.survived),
+    header_swaps: swaps.length,
+    header_swaps_repaired: repaired,
+    header_swap_failures: swaps.filter((s) => !s.repaired),
+  };
 }
 
 /** Runs the webhook burst and the login storm at the given sizes. */
