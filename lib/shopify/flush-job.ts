@@ -54,13 +54,13 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   }
   const { store, clock } = deps;
   const deadline = clock.now() + FLUSH_BUDGET_MS;
-  const totals = { applied: 0, stale: 0, reads: { count: 0 } };
+  const totals: Totals = { applied: 0, stale: 0, reads: { count: 0 } };
   // While the flag is up, deliveries leave their records to this job instead of starting another one.
   let raised = flag !== undefined;
   let hasSnapshot = true;
   for (;;) {
     hasSnapshot = await flushAll(deps, uuid, shop, deadline, totals);
-    if (!hasSnapshot || clock.now() >= deadline || !flag || !raised) break;
+    if (!hasSnapshot || totals.keptForBulkWrite || clock.now() >= deadline || !flag || !raised) break;
     // Lower the flag, then look once more: a delivery recorded before that saw the flag up and counts on this job.
     await store.delete(flag);
     raised = false;
@@ -72,7 +72,8 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   if (raised && flag) await store.delete(flag);
   if (!hasSnapshot) deps.log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
   const left = (await listPending(store, uuid)).length;
-  if (left > 0 && hasSnapshot && clock.now() >= deadline) await handOver(deps, uuid, shop, generation, left);
+  if (totals.keptForBulkWrite) deps.log.info(`A bulk sync of ${shop} is writing: it re-applies the ${left} pending updates when it ends`);
+  else if (left > 0 && hasSnapshot && clock.now() >= deadline) await handOver(deps, uuid, shop, generation, left);
   return { shop, applied: totals.applied, stale: totals.stale, admin_reads: totals.reads.count, pending_left: left };
 }
 
@@ -84,6 +85,7 @@ async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline:
     try {
       const result = await updateSnapshot(store, uuid, null, clock, { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job', checks });
       report(result, shop, deps, totals);
+      if (result.keptForBulkWrite) totals.keptForBulkWrite = true;
       return result.snapshot !== null || result.changed;
     } catch (err) {
       if (!(err instanceof StorageError || err instanceof PreconditionFailedError)) throw err;
@@ -94,7 +96,7 @@ async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline:
   return true;
 }
 
-type Totals = { applied: number; stale: number; reads: { count: number } };
+type Totals = { applied: number; stale: number; reads: { count: number }; keptForBulkWrite?: boolean };
 
 function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: Totals): void {
   for (const [key, outcome] of result.results) {

@@ -4,6 +4,7 @@ import { keys } from '../storage/keys';
 import type { ObjectStore, Versioned } from '../storage/s3-store';
 import { deletePending, listPending, loadPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
 import { ProductNodeSchema, ShopifySnapshotSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
+import { bulkWriteActive } from './bulk-window';
 import type { FlushCheck } from './flush-checks';
 import { applyOps, isNewer, pruneTombstones, type OpResult, type PendingOp } from './snapshot-ops';
 
@@ -106,6 +107,8 @@ export interface UpdateResult {
   results: Map<string, OpResult>;
   /** The ops of those records, by record key. */
   ops: Map<string, PendingOp>;
+  /** Records were applied but kept, because a bulk write was under way (it re-applies them when it ends). */
+  keptForBulkWrite?: boolean;
 }
 
 /** How {@link updateSnapshot} runs. */
@@ -224,6 +227,11 @@ class Flusher {
       for (const key of live) {
         if (!this.out.results.has(key)) this.out.results.set(key, 'stale');
         this.out.ops.set(key, this.cache.get(key)!);
+      }
+      // A bulk write under way may replace what was just written: keep the records for it to re-apply, and stop.
+      if (await bulkWriteActive(this.store, this.uuid, this.clock.now())) {
+        this.out.keptForBulkWrite = true;
+        return false;
       }
       await deletePending(this.store, live);
       return true;

@@ -69,5 +69,7 @@ export const keys = {
     if (!Number.isSafeInteger(window) || window < 0) throw new BadRequestError('Invalid flush window.', { code: 'invalid_id' });
     return `private/flush/shopify/${assertUuid(uuid)}/${window}.json`;
   },
+  shopifyBulkWrite: (uuid: string, id: string) => `private/bulk/shopify/${assertUuid(uuid)}/${assertOpaqueId(id, 'bulk write id')}.json`,
+  shopifyBulkWritePrefix: (uuid: string) => `private/bulk/shopify/${assertUuid(uuid)}/`,
   shopifyFlushFlagPrefix: (uuid: string) => `private/flush/shopify/${assertUuid(uuid)}/`,
 };
