@@ -25,8 +25,20 @@ export async function releasePageFromPreviousOwner(
   await recordSyncOutcome(
     store,
     previousUuid,
-    { kind: 'page', value: { pageId, state: 'moved', movedAt: at, lastSyncAt: at, lastResult: 'skipped', message: movedMessage(pageId, at) } },
+    {
+      kind: 'page',
+      value: {
+        pageId,
+        state: 'moved',
+        movedAt: at,
+        lastSyncAt: at,
+        lastResult: 'skipped',
+        message: movedMessage(pageId, at),
+      },
+    },
     clock,
   );
-  log.warn(`Page ${pageId} moved to another account: deleted the previous owner's page_data.json and marked it moved there`);
+  log.warn(
+    `Page ${pageId} moved to another account: deleted the previous owner's page_data.json and marked it moved there`,
+  );
 }

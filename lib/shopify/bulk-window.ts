@@ -45,7 +45,9 @@ export async function withBulkWriteWindow<T>(
     const { results } = await updateSnapshot(store, uuid, null, clock, { handOff: false, holder: 'sync' });
     if (results.size > 0) log.info(`Re-applied ${results.size} webhook updates received during the bulk write`);
   } catch (err) {
-    log.warn(`Could not re-apply the webhook updates received during the bulk write (the next flush or poll does): ${err instanceof Error ? err.message : String(err)}`);
+    log.warn(
+      `Could not re-apply the webhook updates received during the bulk write (the next flush or poll does): ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return result;
 }

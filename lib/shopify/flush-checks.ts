@@ -50,7 +50,9 @@ export function adminFlushChecks(deps: ShopifyDeps, shop: string, reads: { count
       try {
         found.set(id, await fetchProduct(client, id));
       } catch (err) {
-        log.warn(`Could not check ${id} with the Admin API of ${shop} (${err instanceof Error ? err.message : String(err)}); applying it unchecked`);
+        log.warn(
+          `Could not check ${id} with the Admin API of ${shop} (${err instanceof Error ? err.message : String(err)}); applying it unchecked`,
+        );
       }
     });
     for (const { key, op } of todo) {
@@ -59,13 +61,23 @@ export function adminFlushChecks(deps: ShopifyDeps, shop: string, reads: { count
       const topic = op.topic ?? 'webhook';
       if (op.kind === 'delete') {
         if (!node) continue;
-        log.warn(`Dropped ${topic} of ${op.id} for ${shop}: the shop still returns the product (a replayed or forged delivery)`);
+        log.warn(
+          `Dropped ${topic} of ${op.id} for ${shop}: the shop still returns the product (a replayed or forged delivery)`,
+        );
         out.set(key, null);
       } else if (!node) {
-        log.warn(`Dropped ${topic} of ${op.id} for ${shop}: the shop does not return that product (a replayed or forged delivery, or deleted since)`);
+        log.warn(
+          `Dropped ${topic} of ${op.id} for ${shop}: the shop does not return that product (a replayed or forged delivery, or deleted since)`,
+        );
         out.set(key, null);
       } else {
-        out.set(key, { kind: 'node', id: node.id, updatedAt: node.updatedAt, node, ...(op.topic ? { topic: op.topic } : {}) });
+        out.set(key, {
+          kind: 'node',
+          id: node.id,
+          updatedAt: node.updatedAt,
+          node,
+          ...(op.topic ? { topic: op.topic } : {}),
+        });
       }
     }
     return out;

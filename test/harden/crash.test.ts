@@ -21,14 +21,18 @@ describe('crashes at every Spaces request boundary, and forged headers', () => {
   });
 
   let matrix: Awaited<ReturnType<typeof crashMatrix>>;
-  const crashed = (fn: string) => matrix.points.filter((p) => p.fn === fn && p.detail !== 'update lost without a crash');
+  const crashed = (fn: string) =>
+    matrix.points.filter((p) => p.fn === fn && p.detail !== 'update lost without a crash');
 
   it('loses no acknowledged update when the shopify/flush job dies after any of its Spaces requests', async () => {
     matrix = await crashMatrix(h);
     const why = JSON.stringify(matrix.points);
     expect(crashed('shopify/webhook').length, why).toBeGreaterThan(1);
     expect(crashed('shopify/flush').length, why).toBeGreaterThan(1);
-    expect(crashed('shopify/flush').filter((p) => !p.survived), why).toEqual([]);
+    expect(
+      crashed('shopify/flush').filter((p) => !p.survived),
+      why,
+    ).toEqual([]);
   }, 600_000);
 
   // Known gap, owned by issue 11 (the dedupe design): the Webhook-Id claim is written before the pending record, so a
@@ -42,6 +46,7 @@ describe('crashes at every Spaces request boundary, and forged headers', () => {
     const swaps = await headerSwaps(h);
     expect(swaps.length).toBe(5);
     expect(swaps.filter((s) => !s.repaired)).toEqual([]);
-    for (const s of swaps.filter((x) => /redact|uninstalled/.test(x.kind) && !/customers/.test(x.kind))) expect(s.answer).toBe(400);
+    for (const s of swaps.filter((x) => /redact|uninstalled/.test(x.kind) && !/customers/.test(x.kind)))
+      expect(s.answer).toBe(400);
   }, 240_000);
 });

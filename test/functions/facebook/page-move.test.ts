@@ -28,7 +28,9 @@ describe('a Page that changes owner', () => {
 
     // Assess: B has the Pages as usual; A's page_data.json is gone and A's status shows each Page as moved.
     expect(second.status).toBe(200);
-    expect(second.body.upload_status.every((u: { result: { status: string } }) => u.result.status === 'success')).toBe(true);
+    expect(second.body.upload_status.every((u: { result: { status: string } }) => u.result.status === 'success')).toBe(
+      true,
+    );
     const status = await readStatus(h.store, a);
     for (const id of pageIds) {
       expect(await h.store.exists(keys.pageSnapshot(b, id))).toBe(true);

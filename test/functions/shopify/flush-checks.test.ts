@@ -32,9 +32,13 @@ describe('flush-time checks through the local DO host', () => {
         method: 'POST',
         body,
         headers: {
-          'Content-Type': 'application/json', 'X-Shopify-Topic': topic, 'X-Shopify-Shop-Domain': shop,
-          'X-Shopify-Hmac-Sha256': signWebhookBody(body, stack.env.SHOPIFY_API_SECRET!), 'X-Shopify-API-Version': '2026-07',
-          'X-Shopify-Webhook-Id': webhookId, 'X-Shopify-Triggered-At': new Date().toISOString(),
+          'Content-Type': 'application/json',
+          'X-Shopify-Topic': topic,
+          'X-Shopify-Shop-Domain': shop,
+          'X-Shopify-Hmac-Sha256': signWebhookBody(body, stack.env.SHOPIFY_API_SECRET!),
+          'X-Shopify-API-Version': '2026-07',
+          'X-Shopify-Webhook-Id': webhookId,
+          'X-Shopify-Triggered-At': new Date().toISOString(),
         },
       });
       const text = await res.text();
@@ -73,12 +77,17 @@ describe('flush-time checks through the local DO host', () => {
 
   it('drops an update of a product the shop does not have (a body replayed from another shop)', async () => {
     const foreign = stack.shopify!.getProducts(OTHER)[0]!.id;
-    const payload = { ...(stack.shopify!.productPayload(OTHER, foreign) as object), updated_at: new Date(Date.now() + HOUR).toISOString() };
+    const payload = {
+      ...(stack.shopify!.productPayload(OTHER, foreign) as object),
+      updated_at: new Date(Date.now() + HOUR).toISOString(),
+    };
     const before = reads();
     await deliver(payload, 'products/update');
     expect((await stored()).has(foreign)).toBe(false);
     expect(reads() - before).toBe(1);
-    expect(stack.logs.some((l) => l.includes(`Dropped products/update of ${foreign}`) && l.includes('does not return'))).toBe(true);
+    expect(
+      stack.logs.some((l) => l.includes(`Dropped products/update of ${foreign}`) && l.includes('does not return')),
+    ).toBe(true);
   });
 
   it('applies an update of a product the snapshot lacks as the product the shop returns, and known ones without a read', async () => {
@@ -94,10 +103,16 @@ describe('flush-time checks through the local DO host', () => {
     // Act
     const before = reads();
     const at = new Date(Date.now() + HOUR).toISOString();
-    await deliver({ ...(stack.shopify!.productPayload(SHOP, missing!) as object), title: 'Claimed by the body', updated_at: at }, 'products/update');
+    await deliver(
+      { ...(stack.shopify!.productPayload(SHOP, missing!) as object), title: 'Claimed by the body', updated_at: at },
+      'products/update',
+    );
     await flushed(stack.store, uuid);
     const afterMissing = reads();
-    await deliver({ ...(stack.shopify!.productPayload(SHOP, known!) as object), title: 'Known product', updated_at: at }, 'products/update');
+    await deliver(
+      { ...(stack.shopify!.productPayload(SHOP, known!) as object), title: 'Known product', updated_at: at },
+      'products/update',
+    );
 
     // Assess: the unknown one was read once and stored as the shop returns it; the known one needed no read.
     const byId = await stored();

@@ -49,8 +49,12 @@ function send(h: Harness, d: Delivery): Promise<Observed> {
     path: '/shopify/webhook',
     body: d.body,
     headers: {
-      'content-type': 'application/json', 'x-shopify-topic': d.topic, 'x-shopify-shop-domain': d.shop, 'x-shopify-api-version': '2026-07',
-      'x-shopify-webhook-id': d.webhookId, 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(d.body).digest('base64'),
+      'content-type': 'application/json',
+      'x-shopify-topic': d.topic,
+      'x-shopify-shop-domain': d.shop,
+      'x-shopify-api-version': '2026-07',
+      'x-shopify-webhook-id': d.webhookId,
+      'x-shopify-hmac-sha256': createHmac('sha256', secret).update(d.body).digest('base64'),
       'x-shopify-triggered-at': new Date().toISOString(),
     },
   });
@@ -59,13 +63,19 @@ function send(h: Harness, d: Delivery): Promise<Observed> {
 /** Sends a delivery as Shopify does: a non-2xx answer is retried with the same Webhook-Id. Returns the last answer. */
 async function deliverLikeShopify(h: Harness, d: Delivery): Promise<Observed> {
   let res = await send(h, d);
-  for (let attempt = 1; attempt < SHOPIFY_ATTEMPTS && (res.status < 200 || res.status > 299); attempt++) res = await send(h, d);
+  for (let attempt = 1; attempt < SHOPIFY_ATTEMPTS && (res.status < 200 || res.status > 299); attempt++)
+    res = await send(h, d);
   return res;
 }
 
 async function storedProducts(h: Harness, uuid: string): Promise<Map<string, { title: string; updatedAt: string }>> {
   const snap = (await h.stack.store.getJson<any>(keys.shopifySnapshot(uuid)))?.value;
-  return new Map((snap?.data.products.edges ?? []).map((e: any) => [e.node.id, { title: e.node.title, updatedAt: e.node.updatedAt }]));
+  return new Map(
+    (snap?.data.products.edges ?? []).map((e: any) => [
+      e.node.id,
+      { title: e.node.title, updatedAt: e.node.updatedAt },
+    ]),
+  );
 }
 
 /**
@@ -102,7 +112,12 @@ export async function crashMatrix(h: Harness, options: { shop?: string } = {}): 
       const title = `Crash ${fn} after ${n}`;
       const updatedAt = new Date(Date.parse('2032-01-01T00:00:00Z') + version * 60_000).toISOString();
       const payload = { ...(emulator.productPayload(domain, gid) as object), title, updated_at: updatedAt };
-      const delivery = { topic: 'products/update', shop: domain, body: Buffer.from(toShopifyJson(payload)), webhookId: `crash-${randomUUID()}` };
+      const delivery = {
+        topic: 'products/update',
+        shop: domain,
+        body: Buffer.from(toShopifyJson(payload)),
+        webhookId: `crash-${randomUUID()}`,
+      };
       const before = h.stack.host.crashStats().fired;
       h.stack.host.crashAfterSpacesRequests(fn, n);
       const res = await deliverLikeShopify(h, delivery);
@@ -119,11 +134,18 @@ export async function crashMatrix(h: Harness, options: { shop?: string } = {}): 
       const stored = (await storedProducts(h, uuid)).get(gid);
       if (!fired) {
         // The path made fewer than n requests: the walk of this function is complete. The update must still be there.
-        if (stored?.title !== title) points.push({ fn, afterRequest: n, survived: false, detail: 'update lost without a crash' });
+        if (stored?.title !== title)
+          points.push({ fn, afterRequest: n, survived: false, detail: 'update lost without a crash' });
         break;
       }
       const survived = acknowledged && settled && stored?.title === title;
-      const detail = survived ? undefined : !acknowledged ? `never acknowledged (last answer ${res.status})` : !settled ? 'pending records stayed' : `stored title ${stored?.title}`;
+      const detail = survived
+        ? undefined
+        : !acknowledged
+          ? `never acknowledged (last answer ${res.status})`
+          : !settled
+            ? 'pending records stayed'
+            : `stored title ${stored?.title}`;
       points.push({ fn, afterRequest: n, survived, ...(detail ? { detail } : {}) });
     }
   }
@@ -156,13 +178,34 @@ export async function headerSwaps(h: Harness, options: { prefix?: string } = {})
   emulator.seedShop(other, { products: 3, variantsPerProduct: 1 });
   const uuid: string = (await connectShopify(h, `${prefix}-a`)).body.user_uuid;
   await connectShopify(h, `${prefix}-b`);
-  const genuine = (shop: string, i: number) => Buffer.from(toShopifyJson(emulator.productPayload(shop, emulator.getProducts(shop)[i]!.id)));
+  const genuine = (shop: string, i: number) =>
+    Buffer.from(toShopifyJson(emulator.productPayload(shop, emulator.getProducts(shop)[i]!.id)));
   const swaps: Array<{ kind: string; destructive: boolean; delivery: Delivery }> = [
-    { kind: 'topic products/update → products/delete', destructive: false, delivery: { topic: 'products/delete', shop: victim, body: genuine(victim, 0), webhookId: randomUUID() } },
-    { kind: 'shop header swapped (body of another shop)', destructive: false, delivery: { topic: 'products/update', shop: victim, body: genuine(other, 0), webhookId: randomUUID() } },
-    { kind: 'topic products/update → shop/redact', destructive: true, delivery: { topic: 'shop/redact', shop: victim, body: genuine(victim, 1), webhookId: randomUUID() } },
-    { kind: 'topic products/update → app/uninstalled', destructive: true, delivery: { topic: 'app/uninstalled', shop: victim, body: genuine(victim, 2), webhookId: randomUUID() } },
-    { kind: 'topic products/update → customers/redact', destructive: false, delivery: { topic: 'customers/redact', shop: victim, body: genuine(victim, 3), webhookId: randomUUID() } },
+    {
+      kind: 'topic products/update → products/delete',
+      destructive: false,
+      delivery: { topic: 'products/delete', shop: victim, body: genuine(victim, 0), webhookId: randomUUID() },
+    },
+    {
+      kind: 'shop header swapped (body of another shop)',
+      destructive: false,
+      delivery: { topic: 'products/update', shop: victim, body: genuine(other, 0), webhookId: randomUUID() },
+    },
+    {
+      kind: 'topic products/update → shop/redact',
+      destructive: true,
+      delivery: { topic: 'shop/redact', shop: victim, body: genuine(victim, 1), webhookId: randomUUID() },
+    },
+    {
+      kind: 'topic products/update → app/uninstalled',
+      destructive: true,
+      delivery: { topic: 'app/uninstalled', shop: victim, body: genuine(victim, 2), webhookId: randomUUID() },
+    },
+    {
+      kind: 'topic products/update → customers/redact',
+      destructive: false,
+      delivery: { topic: 'customers/redact', shop: victim, body: genuine(victim, 3), webhookId: randomUUID() },
+    },
   ];
   const out: HeaderSwap[] = [];
   for (const swap of swaps) {
@@ -175,13 +218,16 @@ export async function headerSwaps(h: Harness, options: { prefix?: string } = {})
     if (tokenLeft) await h.stack.host.invoke('shopify/sync', { shop: victim });
     const stored = await storedProducts(h, uuid);
     const expected = new Map(emulator.getProducts(victim).map((p) => [p.id, p.title]));
-    const exact = stored.size === expected.size && [...expected].every(([id, title]) => stored.get(id)?.title === title);
+    const exact =
+      stored.size === expected.size && [...expected].every(([id, title]) => stored.get(id)?.title === title);
     const repaired = exact && tokenLeft && (!swap.destructive || refused);
     const detail = repaired
       ? undefined
       : swap.destructive && !refused
         ? `a destructive swap was answered ${res.status} instead of a 4xx at the door`
-        : !tokenLeft ? 'the shop token was deleted' : `catalog differs from the Admin API (${stored.size} stored, ${expected.size} in the shop)`;
+        : !tokenLeft
+          ? 'the shop token was deleted'
+          : `catalog differs from the Admin API (${stored.size} stored, ${expected.size} in the shop)`;
     out.push({ kind: swap.kind, repaired, answer: res.status, ...(detail ? { detail } : {}) });
   }
   return out;

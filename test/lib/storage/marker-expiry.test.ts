@@ -24,8 +24,11 @@ beforeAll(async () => {
   spaces = await startLocalSpaces({ dataDir, port: 0, bucket: 'test-bucket', silent: true });
   const config = loadConfig(
     testEnv({
-      SPACES_ENDPOINT: spaces.endpoint, SPACES_REGION: spaces.region, SPACES_BUCKET: spaces.bucket,
-      SPACES_KEY: spaces.accessKeyId, SPACES_SECRET: spaces.secretAccessKey,
+      SPACES_ENDPOINT: spaces.endpoint,
+      SPACES_REGION: spaces.region,
+      SPACES_BUCKET: spaces.bucket,
+      SPACES_KEY: spaces.accessKeyId,
+      SPACES_SECRET: spaces.secretAccessKey,
     }),
     ['spaces'],
   );
@@ -56,7 +59,8 @@ describe('webhook dedupe record expiry in the daily poll', () => {
     const freshShopify = keys.webhookSeen('shopify', 'a.myshopify.com', 'fresh-delivery');
     const recentMeta = keys.webhookSeen('facebook', 'page', 'recent-delivery');
     const unrelated = keys.shopRecord('a.myshopify.com');
-    for (const key of [oldShopify, oldMeta, freshShopify, recentMeta, unrelated]) await store.putJson(key, { receivedAt: 'x' });
+    for (const key of [oldShopify, oldMeta, freshShopify, recentMeta, unrelated])
+      await store.putJson(key, { receivedAt: 'x' });
     await age(oldShopify, 49 * HOUR);
     await age(oldMeta, 30 * 24 * HOUR);
     await age(recentMeta, 36 * HOUR);
