@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness/context';
 import { armFaults, facebookSchedule, normalized, shopifySchedule, spacesKinds } from './harness/fault-plan';
-import { burstUnderFaults, callbacksUnderFaults, syncUnderFaults, type FaultRun } from './harness/faults';
+import { callbacksUnderFaults, syncUnderFaults, type FaultRun } from './harness/faults';
 import { facebookSyncUnderFaults, multipartUnderFaults } from './harness/faults-more';
 
 // 20% fault rate, seeded schedules. Slow timeouts (a client's whole per-attempt timeout) run in `npm run harden` only.
@@ -55,13 +55,6 @@ describe('fault injection at a 20% rate', () => {
     expect(violations(runs)).toEqual([]);
     expect(converged(runs), JSON.stringify(runs)).toBeGreaterThan(0);
   });
-
-  it('ends a webhook burst under Spaces faults (retried with the same Webhook-Id) exactly like a fault-free replay', async () => {
-    const runs = await burstUnderFaults(h, INTENSITY, 1, 20);
-    expect(violations(runs), `seed ${INTENSITY.seed}`).toEqual([]);
-    expect(converged(runs)).toBe(1);
-    expect(runs[0]!.faults).toBeGreaterThan(0);
-  }, 240_000);
 
   it('reports how many faults it injected and disarms them all', () => {
     const disarm = armFaults(h, INTENSITY, { shopify: 5, facebook: 5, spaces: true });

@@ -155,8 +155,25 @@ export async function burstUnderFaults(h: Harness, intensity: FaultIntensity, ru
     let verdict: Verdict;
     if (bad.length > 0) verdict = { outcome: 'violation', detail: `unclear answers: ${bad.slice(0, 3).join(' | ')}` };
     else if (!isComplete(faulty)) verdict = { outcome: 'violation', detail: 'partial object' };
-    else verdict = normalized(faulty) === reference ? { outcome: 'converged' } : { outcome: 'violation', detail: 'the faulty burst left a different object than the fault-free replay (lost or stale updates)' };
+    else if (normalized(faulty) === reference) verdict = { outcome: 'converged' };
+    else {
+      const detail = `the faulty burst left a different object than the fault-free replay (lost or stale updates): ${burstDiff(faulty, reference)}`;
+      verdict = { outcome: 'violation', detail };
+    }
     out.push({ scenario: 'shopify/webhook burst', run, faults, ...multipartCheck(h, verdict) });
   }
   return out;
+}
+
+// Which products differ between the faulty object and the fault-free replay (title and updatedAt), for the report.
+function burstDiff(faulty: Buffer | null, reference: string | null): string {
+  const products = (text: string | null) => {
+    const value = text ? (JSON.parse(text) as { data?: { products?: { edges?: Array<{ node: { id: string; title: string; updatedAt: string } }> } } }) : {};
+    return new Map((value.data?.products?.edges ?? []).map((e) => [e.node.id, `${e.node.title} @ ${e.node.updatedAt}`]));
+  };
+  const a = products(normalized(faulty));
+  const b = products(reference);
+  const ids = [...new Set([...a.keys(), ...b.keys()])].filter((id) => a.get(id) !== b.get(id));
+  if (ids.length === 0) return 'products equal; the difference is elsewhere (meta)';
+  return ids.slice(0, 3).map((id) => `${id}: ${a.get(id) ?? 'missing'} instead of ${b.get(id) ?? 'missing'}`).join('; ');
 }
