@@ -25,12 +25,13 @@ export interface ShopStatus {
 /** One page's entry in a merchant's status record. */
 export interface PageStatus {
   pageId: string;
-  /** `moved`: another account connected the Page (`movedAt`, and `message` says so). */
+  /** `moved`: another merchant connected the Page; its data is no longer kept for this one (see `movedAt`). */
   state: 'connected' | 'reauth_required' | 'disconnected' | 'moved';
   lastSyncAt: string;
   lastResult: SyncOutcome;
   message?: string;
   lastSuccessAt?: string;
+  /** When the Page moved to another account (state `moved` only). */
   movedAt?: string;
   /** The Page's name when it was connected (shown on the status page, escaped). */
   name?: string;
