@@ -4,7 +4,7 @@ import { keys } from '../storage/keys';
 import type { ObjectStore, Versioned } from '../storage/s3-store';
 import { deletePending, listPending, loadPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
 import { ProductNodeSchema, ShopifySnapshotSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
-import { applyOps, isNewer, pruneTombstones, type OpResult, type PendingOp } from './snapshot-ops';
+import { applyOps, type OpResult, type PendingOp } from './snapshot-ops';
 
 // A sync's default budget, and how long it waits for a webhook flusher's lease before writing without it.
 const DEFAULT_BUDGET_MS = 60_000;
@@ -31,32 +31,8 @@ export function buildSnapshot(
   };
 }
 
-/**
- * Merges a full sync into what is stored: a product the stored copy holds in a newer version
- * (a webhook wrote it during the sync) wins, products created after the sync started are kept, and
- * tombstoned ids stay deleted.
- */
-export function mergeFullSync(synced: StoredSnapshot, stored: StoredSnapshot | null, syncStartedAt: number): StoredSnapshot {
-  if (!stored) return synced;
-  const tombstones = pruneTombstones(stored.meta.tombstones, syncStartedAt);
-  const current = new Map(stored.data.products.edges.map((e) => [e.node.id, e.node]));
-  const seen = new Set<string>();
-  const edges: Array<{ node: ProductNode }> = [];
-  for (const { node } of synced.data.products.edges) {
-    seen.add(node.id);
-    const at = tombstones[node.id];
-    if (at && !isNewer(node.updatedAt, at)) continue;
-    const mine = current.get(node.id);
-    edges.push({ node: mine && isNewer(mine.updatedAt, node.updatedAt) ? mine : node });
-  }
-  for (const [id, node] of current) {
-    if (!seen.has(id) && Date.parse(node.updatedAt) >= syncStartedAt) edges.push({ node });
-  }
-  return {
-    data: { ...synced.data, products: { edges } },
-    meta: { ...synced.meta, productCount: edges.length, ...(Object.keys(tombstones).length ? { tombstones } : {}) },
-  };
-}
+/** The full sync's merge (the authority rules) lives in `sync-merge.ts`. */
+export { mergeFullSync } from './sync-merge';
 
 /**
  * Validates and writes a snapshot with one PUT (readers see the old or the new object, never a mix). With `touched`,

@@ -134,7 +134,7 @@ export async function burstUnderFaults(h: Harness, intensity: FaultIntensity, ru
   const key = keys.shopifySnapshot(body.user_uuid);
   for (let run = 0; run < runs; run++) {
     const start = await readObject(h.s3, h.bucket, key);
-    const bodies = deliveries(h, domain, size, Date.parse('2031-01-01T00:00:00Z') + run * 86_400_000);
+    const bodies = deliveries(h, domain, size, Date.parse('2026-07-01T00:00:00Z') + run * 86_400_000);
     const disarm = armFaults(h, { ...intensity, seed: intensity.seed * 100 + run }, { shopify: 20, spaces: true });
     const bad = await deliver(h, domain, bodies);
     // Accepted deliveries are merged by flush jobs, which run under the same faults until nothing is pending.
