@@ -159,11 +159,21 @@ class Flusher {
       listed.splice(this.batch);
       await loadPending(this.store, listed, this.cache);
       const live = listed.filter((key) => this.cache.get(key));
-      const mutated = mutate ? mutate(current?.value ?? null) : null;
-      const base = mutated ?? current?.value ?? null;
-      if (!base) return false;
-      const applied = applyOps(base, live.map((key) => this.cache.get(key)!), this.clock.now());
-      const next = applied.snapshot ?? mutated;
+      const ops = live.map((key) => this.cache.get(key)!);
+      let mutated: StoredSnapshot | null;
+      let applied: ReturnType<typeof applyOps>;
+      if (mutate && current) {
+        // Records first, then the sync's merge: a record received before the listing started is covered by the
+        // listing (the authority on what exists), one received during it is kept by its receipt time.
+        applied = applyOps(current.value, ops, this.clock.now());
+        mutated = mutate(applied.snapshot ?? current.value);
+      } else {
+        mutated = mutate ? mutate(current?.value ?? null) : null;
+        const base = mutated ?? current?.value ?? null;
+        if (!base) return false;
+        applied = applyOps(base, ops, this.clock.now());
+      }
+      const next = mutate && current ? (mutated ?? applied.snapshot) : (applied.snapshot ?? mutated);
       if (next) {
         try {
           const condition = current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const };
