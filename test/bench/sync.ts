@@ -4,12 +4,13 @@
  *     20× emulator clock: catalog-walk wall time against the bound (charged − bucket) / rate / 20.
  *  2. Bulk sync of 50,000 products × 3 variants by the built `poll/merchants` bundle in a child
  *     process: wall time and the child's peak RSS (first sync, then a re-sync over the stored copy).
- *  3. The real `poll/dispatch` and `poll/merchants` functions for 10,000 registry merchants on the
- *     local host enforcing DO's limits on a scaled clock; each merchant's sync is replaced by a
- *     sleep of POLL_SIMULATED_WORK_MS (nominal work / scale), so only the fan-out is measured.
+ *  3. The fan-out: the product's dispatcher code, built from the fixture project `test/fixtures/poll-bench`
+ *     with a clock scaled by its BENCH_CLOCK_SCALE, for 10,000 registry merchants on the local host
+ *     enforcing DO's limits on the same scale; the fixture's `poll/merchants` sleeps BENCH_WORK_MS
+ *     (nominal) per merchant, so only the fan-out is measured.
  * With --json the last line is one JSON object.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +20,10 @@ import { seedMerchants } from '../../lib/dev/seed-merchants';
 import { createLogger } from '../../lib/log';
 import { createShopifyDeps } from '../../lib/shopify/deps';
 import { syncShop } from '../../lib/shopify/sync';
+import { scanSnapshotStream } from '../../lib/shopify/bulk-scan';
+import { getShopRecord } from '../../lib/shopify/connection';
+import { keys } from '../../lib/storage/keys';
+import type { ObjectStore } from '../../lib/storage/s3-store';
 import type { DispatchSummary } from '../../lib/poll/dispatcher';
 import { connectShopify, startTestStack, type TestStack } from '../helpers/stack';
 
@@ -35,6 +40,21 @@ const DISPATCH_SCALE = num('--dispatch-scale', 5);
 const WORK_MS = num('--work-ms', 5000);
 const say = (line: string) => (JSON_OUT ? process.stderr : process.stdout).write(`${line}\n`);
 const silent = createLogger({ sink: () => undefined });
+/** Checks that failed; any makes the run exit 1. */
+const violations: string[] = [];
+const check = (ok: boolean, what: string) => {
+  if (!ok) violations.push(what);
+};
+
+/** Counts the products of a stored shopify_data.json by streaming it (a 50,000-product object is too big to parse whole). */
+async function storedProductCount(store: ObjectStore, shop: string): Promise<number> {
+  const record = await getShopRecord(store, shop);
+  if (!record) throw new Error(`${shop} has no registry record`);
+  let count = 0;
+  const skeleton = await scanSnapshotStream((await store.getStream(keys.shopifySnapshot(record.uuid)))!, () => void count++);
+  if (skeleton?.meta.productCount !== count) violations.push(`${shop}: meta.productCount ${skeleton?.meta.productCount} but ${count} products stored`);
+  return count;
+}
 
 async function connectLarge(stack: TestStack, name: string, products: number): Promise<string> {
   const shop = `${name}.myshopify.com`;
@@ -57,8 +77,11 @@ async function benchPaginated(stack: TestStack) {
   const after = stack.shopify!.stats(shop);
   const charged = after.chargedCost - before.chargedCost;
   const boundMs = ((charged - 2000) / 100 / CLOCK_SCALE) * 1000;
+  const stored = await storedProductCount(stack.store, shop);
+  check(result.status === 'success', `paginated sync: ${result.status} ${result.message ?? ''}`);
+  check(stored === PAGINATED_PRODUCTS, `paginated sync stored ${stored} of ${PAGINATED_PRODUCTS} products`);
   const out = {
-    paginated_products: result.productCount,
+    paginated_products: stored,
     paginated_charged_cost: Math.round(charged),
     paginated_requests: after.requests - before.requests,
     paginated_bound_ms: Math.round(boundMs),
@@ -68,6 +91,8 @@ async function benchPaginated(stack: TestStack) {
     paginated_ratio_with_write: Number(((ended - started) / boundMs).toFixed(3)),
     paginated_throttled: after.throttled - before.throttled,
   };
+  check(out.paginated_ratio <= 1.03, `paginated_ratio ${out.paginated_ratio} > 1.03`);
+  check(out.paginated_throttled === 0, `paginated_throttled ${out.paginated_throttled} > 0`);
   say(`paginated: ${out.paginated_products} products, charged ${out.paginated_charged_cost}, walk ${out.paginated_walk_ms} ms vs bound ${out.paginated_bound_ms} ms → ratio ${out.paginated_ratio} (with the Spaces write ${out.paginated_ratio_with_write}), THROTTLED ${out.paginated_throttled}`);
   return out;
 }
@@ -101,10 +126,13 @@ async function benchBulk(stack: TestStack) {
   const shop = await connectLarge(stack, 'bench-bulk', BULK_PRODUCTS);
   const env = { ...stack.env, SHOPIFY_BULK_THRESHOLD: '2000', LOG_LEVEL: 'warn' };
   const first = await runWorkerChild(env, shop);
+  const firstStored = await storedProductCount(stack.store, shop);
   const again = await runWorkerChild(env, shop);
-  for (const run of [first, again]) {
+  const againStored = await storedProductCount(stack.store, shop);
+  for (const [run, stored] of [[first, firstStored], [again, againStored]] as const) {
     const r = run.result.results?.[0];
-    if (r?.status !== 'success' || r.mode !== 'bulk' || r.productCount !== BULK_PRODUCTS) throw new Error(`bulk sync failed: ${JSON.stringify(run.result).slice(0, 500)}`);
+    check(r?.status === 'success' && r.mode === 'bulk', `bulk sync failed: ${JSON.stringify(run.result).slice(0, 500)}`);
+    check(stored === BULK_PRODUCTS, `bulk sync stored ${stored} of ${BULK_PRODUCTS} products`);
   }
   const out = {
     bulk_products: BULK_PRODUCTS,
@@ -115,14 +143,19 @@ async function benchBulk(stack: TestStack) {
     bulk_first_rss_mb: first.maxRssMb,
     bulk_resync_rss_mb: again.maxRssMb,
   };
+  check(out.bulk_peak_rss_mb <= 200, `bulk_peak_rss_mb ${out.bulk_peak_rss_mb} > 200`);
   say(`bulk: ${BULK_PRODUCTS} products × 3 variants: first sync ${out.bulk_first_ms} ms (peak RSS ${first.maxRssMb} MB), re-sync over the stored copy ${out.bulk_resync_ms} ms (peak RSS ${again.maxRssMb} MB)`);
   return out;
 }
 
+const DISPATCH_FIXTURE = resolve(ROOT, 'test/fixtures/poll-bench');
+
 async function benchDispatch() {
+  execFileSync(process.execPath, [resolve(ROOT, 'build.mjs'), '--quiet', '--project', DISPATCH_FIXTURE], { stdio: 'inherit' });
   const stack = await startTestStack({
+    projectDir: DISPATCH_FIXTURE,
     host: { limits: { concurrent: 120, perMinute: 600, clockScale: DISPATCH_SCALE }, poolCap: 80 },
-    env: { POLL_CLOCK_SCALE: String(DISPATCH_SCALE), POLL_SIMULATED_WORK_MS: String(Math.round(WORK_MS / DISPATCH_SCALE)), LOG_LEVEL: 'warn' },
+    env: { BENCH_CLOCK_SCALE: String(DISPATCH_SCALE), BENCH_WORK_MS: String(WORK_MS), LOG_LEVEL: 'warn' },
   });
   try {
     const seeded = await seedMerchants(stack.store, { shops: Math.round(MERCHANTS * 0.8), pages: MERCHANTS - Math.round(MERCHANTS * 0.8) });
@@ -144,6 +177,10 @@ async function benchDispatch() {
       dispatch_scale: DISPATCH_SCALE,
       dispatch_work_ms_per_merchant: WORK_MS,
     };
+    check(out.dispatch_synced === out.dispatch_merchants, `dispatch: ${out.dispatch_synced} of ${out.dispatch_merchants} merchants done`);
+    check(out.dispatch_429 === 0, `dispatch: ${out.dispatch_429} × 429`);
+    check(out.dispatch_max_per_min <= 600 && out.dispatch_max_concurrency <= 120, 'dispatch: DO limits exceeded');
+    check(out.dispatch_minutes <= 30, `dispatch took ${out.dispatch_minutes} scaled minutes > 30`);
     say(`dispatch: ${out.dispatch_synced}/${out.dispatch_merchants} merchants in ${out.dispatch_invocations} invocations, ${out.dispatch_minutes} scaled minutes (${wallMs} ms real at ×${DISPATCH_SCALE}); host saw max ${out.dispatch_max_per_min}/min, ${out.dispatch_max_concurrency} concurrent, ${out.dispatch_429} × 429`);
     return out;
   } finally {
@@ -179,6 +216,8 @@ async function main(): Promise<void> {
   }
   if (!only || only === 'dispatch') Object.assign(figures, await benchDispatch());
   if (JSON_OUT) process.stdout.write(`${JSON.stringify(figures)}\n`);
+  for (const v of violations) console.error(`VIOLATED: ${v}`);
+  if (violations.length > 0) process.exit(1);
 }
 
 main().catch((err: unknown) => {
