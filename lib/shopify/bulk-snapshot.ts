@@ -5,7 +5,7 @@ import { pickStoredProducts, scanStoredSnapshot } from './bulk-scan';
 import { ProductNodeSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
 import { buildSnapshot } from './snapshot';
 import { pruneTombstones } from './snapshot-ops';
-import { pickListed, tombstonesAfterListing, withMaps, writesSince } from './sync-merge';
+import { listingMeta, pickListed, tombstonesAfterListing, withMaps, writesSince } from './sync-merge';
 
 /** Inputs of {@link writeMergedSnapshotStream}. */
 export interface StreamedSnapshotInput {
@@ -62,7 +62,7 @@ export async function writeMergedSnapshotStream(input: StreamedSnapshotInput): P
     }
     const tombstones = tombstonesAfterListing(stored?.meta.tombstones, (id) => seen.has(id), syncStartedAt);
     for (const [id, node] of during) if (!seen.has(id) && !tombstones[id]) yield emit(node);
-    const meta = withMaps({ ...base.meta, productCount }, tombstones, writes);
+    const meta = withMaps({ ...base.meta, productCount, ...listingMeta(syncStartedAt, true) }, tombstones, writes);
     yield Buffer.from(`]}},"meta":${JSON.stringify(meta)}}`);
   }
 

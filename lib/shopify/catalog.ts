@@ -153,7 +153,7 @@ export interface CatalogPage {
  * Walks the whole catalog page by page. The page size starts small and is then sized from the
  * requested cost Shopify reports, so every query stays under the 1000-point maximum.
  */
-export async function* walkCatalog(client: AdminClient, options: { after?: string | null } = {}): AsyncGenerator<CatalogPage> {
+export async function* walkCatalog(client: AdminClient, options: { after?: string | null; query?: string } = {}): AsyncGenerator<CatalogPage> {
   let after = options.after ?? null;
   let first = 10;
   for (;;) {
@@ -161,6 +161,7 @@ export async function* walkCatalog(client: AdminClient, options: { after?: strin
       first,
       after,
       variants: VARIANTS_PER_PAGE,
+      ...(options.query ? { query: options.query } : {}),
     });
     const products: ProductNode[] = [];
     for (const p of data.products.nodes) products.push(await completeProduct(client, p));

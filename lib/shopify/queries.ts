@@ -27,6 +27,25 @@ export const PRODUCTS_QUERY = /* GraphQL */ `query Products($first: Int!, $after
   }
 }`;
 
+/** Product ids only, for the daily poll's existence check (about 1 point per product). */
+export const PRODUCT_IDS_QUERY = /* GraphQL */ `query ProductIds($first: Int!, $after: String) {
+  products(first: $first, after: $after, sortKey: ID) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id }
+  }
+}`;
+
+/**
+ * Variants updated since a time, with their product: an inventory-only change does not move the product's
+ * `updatedAt` (contract §4, `inventory_levels/update`), but it does move the variant's.
+ */
+export const CHANGED_VARIANTS_QUERY = /* GraphQL */ `query ChangedVariants($first: Int!, $after: String, $query: String!) {
+  productVariants(first: $first, after: $after, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id product { id } }
+  }
+}`;
+
 /** One product, for webhook payloads that are incomplete. */
 export const PRODUCT_QUERY = /* GraphQL */ `query Product($id: ID!, $variants: Int!) {
   product(id: $id) { ${PRODUCT_FIELDS} }
@@ -103,6 +122,8 @@ export const ALL_DOCUMENTS = {
   SHOP_QUERY,
   PRODUCTS_QUERY,
   PRODUCT_QUERY,
+  PRODUCT_IDS_QUERY,
+  CHANGED_VARIANTS_QUERY,
   PRODUCT_VARIANTS_QUERY,
   INVENTORY_ITEM_QUERY,
   WEBHOOK_SUBSCRIPTIONS_QUERY,

@@ -8,6 +8,8 @@ const ParamsSchema = z.object({
   shop: z.string(),
   dryRun: z.boolean().optional(),
   source: z.enum(['oauth', 'poll', 'manual']).optional(),
+  /** Walk the whole catalog instead of an incremental poll. */
+  full: z.boolean().optional(),
 });
 
 /** The `shopify/sync` job: validates its params and syncs one shop. */
@@ -19,6 +21,7 @@ export async function runSyncJob(params: Record<string, unknown>, deps: ShopifyD
   const { firstPage: _first, shopInfo: _info, ...result } = await syncShop(shop, deps, {
     source: parsed.data.source ?? 'poll',
     dryRun: parsed.data.dryRun ?? false,
+    full: parsed.data.full ?? false,
   });
   return result;
 }

@@ -2,6 +2,20 @@ import { isNewer, pruneTombstones } from './snapshot-ops';
 import type { ProductNode, ShopifySnapshot } from './schemas';
 
 /**
+ * Version of what a product holds in `shopify_data.json` (the queries' field set and the schema). A stored object
+ * written with another version gets a full walk. Bump it whenever `PRODUCT_FIELDS`, `toProductNode` or the
+ * snapshot schema changes.
+ */
+export const FIELD_SET = 'products-v2';
+
+/** Meta of an object written by a complete listing that started at `listingStartedAt`. */
+export function listingMeta(listingStartedAt: number, full: boolean, previous?: ShopifySnapshot['meta']) {
+  const at = new Date(listingStartedAt).toISOString();
+  const fullAt = full ? at : previous?.fullSyncStartedAt;
+  return { listingStartedAt: at, fieldSet: FIELD_SET, ...(fullAt ? { fullSyncStartedAt: fullAt } : {}) };
+}
+
+/**
  * The full sync is the authority on what exists (README "Reliability"). A complete listing that
  * started at `listingStartedAt` (our clock) decides, for every product:
  * - listed: it is alive. A tombstone set before the listing started is cleared (Shopify never reuses

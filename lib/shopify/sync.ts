@@ -3,8 +3,11 @@ import { countProducts, syncCatalogBulk } from './bulk-sync';
 import { fetchShop, walkCatalog } from './catalog';
 import { getShopRecord, markShop } from './connection';
 import type { ShopifyDeps } from './deps';
-import type { ProductNode, ShopInfo } from './schemas';
-import { buildSnapshot, mergeFullSync, updateSnapshot } from './snapshot';
+import type { AdminClient } from './admin-client';
+import type { ProductNode, ShopInfo, ShopifySnapshot } from './schemas';
+import { buildSnapshot, mergeFullSync, readSnapshot, updateSnapshot } from './snapshot';
+import { fullWalkReason, mergeIncremental, readIncremental } from './sync-incremental';
+import { listingMeta } from './sync-merge';
 
 /** `{"status":"success"}` or `{"status":"failed","message":…}`, as in the seed's answers. */
 export type StepStatus = { status: 'success' } | { status: 'failed'; message: string } | { status: 'queued'; message: string; activation_id?: string };
@@ -15,8 +18,8 @@ export interface ShopSyncResult {
   status: 'success' | 'failed' | 'incomplete' | 'reauth_required';
   productCount?: number;
   message?: string;
-  /** How the catalog was read. */
-  mode?: 'paginated' | 'bulk';
+  /** How the catalog was read: a full paginated walk, a bulk operation, or only what changed since the last poll. */
+  mode?: 'paginated' | 'bulk' | 'incremental';
   firstPage?: ProductNode[];
   shopInfo?: ShopInfo;
 }
@@ -39,6 +42,8 @@ export interface SyncShopOptions {
   onPage?: (count: number) => void;
   /** Catalogs with at least this many products are read with a bulk operation (full syncs without `deadline` only). */
   bulkThreshold?: number;
+  /** Walk the whole catalog even when an incremental poll would do (`npm run sync -- --full`). */
+  full?: boolean;
 }
 
 /** Time a bulk sync may take when the caller sets no deadline. */
@@ -69,6 +74,10 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
       log.info(`Polled and uploaded data for ${shop}: Success`);
       return { shop, status: 'success', productCount: bulk.productCount, mode: 'bulk', shopInfo };
     }
+    if (!options.dryRun && !options.deadline) {
+      const incremental = await syncIncremental(shop, record.uuid, client, shopInfo, startedAt, deps, options);
+      if (incremental) return incremental;
+    }
     const products: ProductNode[] = [];
     let firstPage: ProductNode[] | undefined;
     for await (const page of walkCatalog(client)) {
@@ -83,7 +92,7 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
     log.info(`Polled data for shop ${shop}: Success`);
     if (options.dryRun) return { shop, status: 'success', productCount: products.length, firstPage: firstPage ?? [], shopInfo };
     const synced = buildSnapshot(shop, shopInfo, products, { apiVersion: deps.config.SHOPIFY_API_VERSION, now: clock.now(), source: options.source });
-    const { snapshot } = await updateSnapshot(store, record.uuid, (current) => mergeFullSync(synced, current, startedAt), clock);
+    const { snapshot } = await updateSnapshot(store, record.uuid, (current) => stamp(mergeFullSync(synced, current, startedAt), startedAt, true), clock);
     log.info(`Polled and uploaded data for ${shop}: Success`);
     return { shop, status: 'success', productCount: snapshot?.meta.productCount ?? products.length, mode: 'paginated', firstPage: firstPage ?? [], shopInfo };
   } catch (err) {
@@ -95,4 +104,44 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
     log.error(`Polled data for shop ${shop}: Failed (${failureMessage(err)})`);
     return { shop, status: 'failed', message: failureMessage(err) };
   }
+}
+
+// Records the listing's start (the next incremental poll reads changes since then) and the field set.
+function stamp(snapshot: ShopifySnapshot, listingStartedAt: number, full: boolean): ShopifySnapshot {
+  return { ...snapshot, meta: { ...snapshot.meta, ...listingMeta(listingStartedAt, full, snapshot.meta) } };
+}
+
+/**
+ * The daily poll of a shop whose stored snapshot is usable (see `fullWalkReason`): reads only what changed since the
+ * last listing plus a complete id listing, and merges by the full sync's rules. Null when a full walk is due.
+ */
+async function syncIncremental(
+  shop: string,
+  uuid: string,
+  client: AdminClient,
+  shopInfo: ShopInfo,
+  startedAt: number,
+  deps: ShopifyDeps,
+  options: SyncShopOptions,
+): Promise<ShopSyncResult | null> {
+  const { store, clock, log } = deps;
+  const stored = (await readSnapshot(store, uuid))?.value ?? null;
+  const reason = fullWalkReason(stored, startedAt, options.full === true);
+  if (reason || !stored) {
+    log.info(`Full catalog walk of ${shop}: ${reason}`);
+    return null;
+  }
+  const read = await readIncremental(client, stored);
+  // Progress in catalog terms: every listed product is now current.
+  options.onPage?.(read.listed.length);
+  log.info(`Polled data for shop ${shop}: Success`);
+  const meta = buildSnapshot(shop, shopInfo, [], { apiVersion: deps.config.SHOPIFY_API_VERSION, now: clock.now(), source: options.source }).meta;
+  const { snapshot } = await updateSnapshot(
+    store,
+    uuid,
+    (current) => (current ? stamp(mergeIncremental(read, current, shopInfo, startedAt, { ...meta, syncedAt: current.meta.syncedAt, ...(current.meta.fullSyncStartedAt ? { fullSyncStartedAt: current.meta.fullSyncStartedAt } : {}) }), startedAt, false) : null),
+    clock,
+  );
+  log.info(`Polled and uploaded data for ${shop}: Success (incremental: ${read.count} products read, ${read.listed.length} listed)`);
+  return { shop, status: 'success', productCount: snapshot?.meta.productCount ?? read.listed.length, mode: 'incremental', shopInfo };
 }

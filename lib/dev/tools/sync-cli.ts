@@ -14,6 +14,7 @@ const USAGE = `Usage: npm run sync -- [--platform shopify|facebook] (--shop <nam
   --shop <shop>   sync one Shopify store's whole catalog (paginated, or bulk past SHOPIFY_BULK_THRESHOLD)
   --page <id>     sync one connected Facebook Page
   --all           every connected shop and page in the registry (filter with --platform)
+  --full          walk whole catalogs even where an incremental poll (changes since the last sync) would do
 Reads .env and the environment (SPACES_*, SHOPIFY_*, FACEBOOK_*, TOKEN_ENCRYPTION_KEY, …).`;
 
 /** Parsed command line. */
@@ -22,6 +23,8 @@ export interface SyncArgs {
   shop?: string;
   page?: string;
   all: boolean;
+  /** Walk whole catalogs instead of an incremental poll. */
+  full?: boolean;
 }
 
 /** Parses the arguments; returns an error message for anything it does not understand. */
@@ -31,6 +34,7 @@ export function parseSyncArgs(argv: readonly string[]): SyncArgs | { error: stri
     const flag = argv[i];
     const value = () => argv[++i] ?? '';
     if (flag === '--all') args.all = true;
+    else if (flag === '--full') args.full = true;
     else if (flag === '--shop') args.shop = value();
     else if (flag === '--page') args.page = value();
     else if (flag === '--platform') {
@@ -79,11 +83,11 @@ export function summaryTable(results: readonly MerchantResult[]): string {
   return [line(header), line(widths.map((w, i) => '-'.repeat(i === 5 ? 7 : w))), ...rows.map(line)].join('\n');
 }
 
-async function syncOneShop(shop: string, deps: PollDeps, out: CliOutput): Promise<MerchantResult> {
+async function syncOneShop(shop: string, deps: PollDeps, out: CliOutput, full: boolean): Promise<MerchantResult> {
   const [{ countProducts }, { pollShop }] = await Promise.all([import('../../shopify/bulk-sync'), import('../../poll/shop-merchant')]);
   const total = await countProducts(deps.shopify.adminClient(shop)).catch(() => 0);
   const bar = progressBar(out.progress, out.isTty, shop, total);
-  return pollShop(shop, deps, 'manual', bar);
+  return pollShop(shop, deps, 'manual', bar, full);
 }
 
 /** Where the CLI writes. */
@@ -115,7 +119,7 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
       out.log(`"${args.shop}" is not a Shopify shop domain.`);
       return 2;
     }
-    results.push(await syncOneShop(shop, deps, out));
+    results.push(await syncOneShop(shop, deps, out, args.full === true));
   } else if (args.page) {
     results.push(await pollPage(args.page, deps, 'manual'));
   } else {
@@ -126,7 +130,7 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
     bar(0);
     const work = [...shops.map((id) => ['shop', id] as const), ...pages.map((id) => ['page', id] as const)];
     await forEachLimit(work, deps.settings.POLL_INPROCESS_CONCURRENCY, async ([kind, id]) => {
-      results.push(kind === 'shop' ? await (await import('../../poll/shop-merchant')).pollShop(id, deps, 'manual') : await pollPage(id, deps, 'manual'));
+      results.push(kind === 'shop' ? await (await import('../../poll/shop-merchant')).pollShop(id, deps, 'manual', undefined, args.full === true) : await pollPage(id, deps, 'manual'));
       bar(results.length);
     });
   }

@@ -84,3 +84,22 @@ function compare(diff: number, op: Term['op']): boolean {
     default: return diff === 0;
   }
 }
+
+/**
+ * The subset of `productVariants(query:)` the app uses: `updated_at` comparisons (a variant's `updatedAt` moves when its
+ * inventory changes, unlike its product's), `product_id:` and `id:`, with AND/OR/NOT as for products. Other fields are
+ * ignored, as Shopify ignores filters it does not know.
+ */
+export function compileVariantQuery(query: string | null | undefined): (v: VariantRecord) => boolean {
+  if (!query || !query.trim()) return () => true;
+  const groups = splitOr(tokenize(query)).map((tokens) => tokens.map(parseTerm));
+  const matchVariant = (t: Term, v: VariantRecord): boolean => {
+    switch (t.field) {
+      case 'updated_at': return compare(Date.parse(v.updatedAt) - Date.parse(t.value), t.op);
+      case 'product_id': return compare(compareIds(v.productId.split('/').pop() ?? '', t.value.replace(/^gid:\/\/shopify\/Product\//, '')), t.op);
+      case 'id': return compare(compareIds(v.legacyResourceId, t.value.replace(/^gid:\/\/shopify\/ProductVariant\//, '')), t.op);
+      default: return true;
+    }
+  };
+  return (v) => groups.some((terms) => terms.every((t) => t.negate !== matchVariant(t, v)));
+}
