@@ -8,6 +8,7 @@ import type { ProductNode, ShopInfo, ShopifySnapshot } from './schemas';
 import { buildSnapshot, mergeFullSync, readSnapshot, updateSnapshot } from './snapshot';
 import { fullWalkReason, mergeIncremental, readIncremental } from './sync-incremental';
 import { listingMeta } from './sync-merge';
+import { deletePartial, dropStalePartial, loadPartial, savePartial } from './sync-partial';
 
 /** `{"status":"success"}` or `{"status":"failed","message":…}`, as in the seed's answers. */
 export type StepStatus = { status: 'success' } | { status: 'failed'; message: string } | { status: 'queued'; message: string; activation_id?: string };
@@ -44,6 +45,8 @@ export interface SyncShopOptions {
   bulkThreshold?: number;
   /** Walk the whole catalog even when an incremental poll would do (`npm run sync -- --full`). */
   full?: boolean;
+  /** Continue from the partial object an interrupted full walk (the OAuth callback's) left, if it is usable. */
+  resume?: boolean;
 }
 
 /** Time a bulk sync may take when the caller sets no deadline. */
@@ -66,6 +69,7 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
   try {
     const shopInfo = await fetchShop(client);
     if (options.bulkThreshold !== undefined && !options.dryRun && !options.deadline && (await countProducts(client)) >= options.bulkThreshold) {
+      if (options.resume) await deletePartial(store, record.uuid);
       const bulk = await syncCatalogBulk(
         { shop, uuid: record.uuid, client, shopInfo, syncStartedAt: startedAt, deadline: startedAt + BULK_BUDGET_MS, source: options.source, ...(options.onPage ? { onProgress: options.onPage } : {}) },
         deps,
@@ -74,25 +78,38 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
       log.info(`Polled and uploaded data for ${shop}: Success`);
       return { shop, status: 'success', productCount: bulk.productCount, mode: 'bulk', shopInfo };
     }
-    if (!options.dryRun && !options.deadline) {
+    if (!options.dryRun && !options.deadline && !options.resume) {
       const incremental = await syncIncremental(shop, record.uuid, client, shopInfo, startedAt, deps, options);
       if (incremental) return incremental;
     }
-    const products: ProductNode[] = [];
+    // The background sync of an install continues the callback's walk instead of paying for its pages again.
+    const partial = options.resume && !options.dryRun ? await loadPartial(store, record.uuid, shop, startedAt) : null;
+    const listingStartedAt = partial?.listingStartedAt ?? startedAt;
+    const products: ProductNode[] = partial ? [...partial.products] : [];
+    if (partial) log.info(`Resuming the sync of ${shop} after ${products.length} products the callback read`);
     let firstPage: ProductNode[] | undefined;
-    for await (const page of walkCatalog(client)) {
+    for await (const page of walkCatalog(client, partial ? { after: partial.cursor } : {})) {
       firstPage ??= page.products;
       products.push(...page.products);
       options.onPage?.(products.length);
       if (options.dryRun) break;
       if (page.hasNextPage && options.deadline && clock.now() > options.deadline) {
+        await savePartial(store, record.uuid, { shop, cursor: page.endCursor ?? '', listingStartedAt, products }).catch((err: unknown) => {
+          log.warn(`Could not keep the ${products.length} products read so far for the background sync (${failureMessage(err)}); it starts over`);
+        });
         return { shop, status: 'incomplete', productCount: products.length, firstPage, shopInfo, message: 'catalog too large for this invocation' };
       }
     }
     log.info(`Polled data for shop ${shop}: Success`);
     if (options.dryRun) return { shop, status: 'success', productCount: products.length, firstPage: firstPage ?? [], shopInfo };
     const synced = buildSnapshot(shop, shopInfo, products, { apiVersion: deps.config.SHOPIFY_API_VERSION, now: clock.now(), source: options.source });
-    const { snapshot } = await updateSnapshot(store, record.uuid, (current) => stamp(mergeFullSync(synced, current, startedAt), startedAt, true), clock);
+    const { snapshot } = await updateSnapshot(
+      store,
+      record.uuid,
+      (current) => stamp(mergeFullSync(synced, current, listingStartedAt), listingStartedAt, true),
+      clock,
+    );
+    if (options.resume) await deletePartial(store, record.uuid);
     log.info(`Polled and uploaded data for ${shop}: Success`);
     return { shop, status: 'success', productCount: snapshot?.meta.productCount ?? products.length, mode: 'paginated', firstPage: firstPage ?? [], shopInfo };
   } catch (err) {
@@ -126,6 +143,7 @@ async function syncIncremental(
 ): Promise<ShopSyncResult | null> {
   const { store, clock, log } = deps;
   const stored = (await readSnapshot(store, uuid))?.value ?? null;
+  await dropStalePartial(store, uuid, shop, startedAt);
   const reason = fullWalkReason(stored, startedAt, options.full === true);
   if (reason || !stored) {
     log.info(`Full catalog walk of ${shop}: ${reason}`);
