@@ -90,4 +90,32 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
     expect(comparable(afterIncremental), `seed ${seed}: incremental poll ≠ full walk`).toEqual(comparable(afterFull));
     expect(afterIncremental.meta.productCount, `seed ${seed}`).toBe(emulator.getProducts(shop).length);
   });
+
+  it('a changed or foreign partial object never reaches shopify_data.json: the resumed sync walks from the start', async () => {
+    // Prepare: a connected shop, then partial objects that are garbage, name another shop, or hold a forged product.
+    const emulator = stack.shopify!;
+    const shop = 'partial-shop.myshopify.com';
+    emulator.seedShop(shop, { products: 12, variantsPerProduct: 2 });
+    const { body } = await connectShopify(stack, 'partial-shop');
+    const key = keys.shopifySyncPartial(body.user_uuid);
+    const forged = { ...(await stack.store.getJson<ShopifySnapshot>(keys.shopifySnapshot(body.user_uuid)))!.value.data.products.edges[0]!.node };
+    const cases: unknown[] = [
+      { garbage: true },
+      { shop: 'other.myshopify.com', fieldSet: 'products-v2', listingStartedAt: Date.now(), cursor: 'x', products: [{ ...forged, title: 'Forged' }] },
+      { shop, fieldSet: 'products-v2', listingStartedAt: Date.now() - 2 * 86_400_000, cursor: 'x', products: [{ ...forged, title: 'Forged' }] },
+      { shop, fieldSet: 'products-v2', listingStartedAt: Date.now(), cursor: 'x', products: [{ ...forged, title: 42 }] },
+    ];
+    for (const [i, partial] of cases.entries()) {
+      await stack.store.putJson(key, partial);
+
+      // Act
+      const result = await syncShop(shop, deps, { source: 'oauth', resume: true });
+
+      // Assess
+      const stored = (await stack.store.getJson<ShopifySnapshot>(keys.shopifySnapshot(body.user_uuid)))!.value;
+      expect(result.status, `case ${i}`).toBe('success');
+      expect(stored.data.products.edges.map((e) => e.node.title).sort(), `case ${i}`).toEqual(emulator.getProducts(shop).map((p) => p.title).sort());
+      expect(await stack.store.exists(key), `case ${i}`).toBe(false);
+    }
+  });
 });
