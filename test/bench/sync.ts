@@ -72,7 +72,7 @@ async function benchPaginated(stack: TestStack) {
   const before = stack.shopify!.stats(shop);
   const started = Date.now();
   let lastPage = started;
-  const result = await syncShop(shop, deps, { source: 'manual', onPage: () => (lastPage = Date.now()) });
+  const result = await syncShop(shop, deps, { source: 'manual', full: true, onPage: () => (lastPage = Date.now()) });
   const ended = Date.now();
   const after = stack.shopify!.stats(shop);
   const charged = after.chargedCost - before.chargedCost;
@@ -90,10 +90,76 @@ async function benchPaginated(stack: TestStack) {
     paginated_ratio: Number(((lastPage - started) / boundMs).toFixed(3)),
     paginated_ratio_with_write: Number(((ended - started) / boundMs).toFixed(3)),
     paginated_throttled: after.throttled - before.throttled,
+    points_per_product: Number((charged / PAGINATED_PRODUCTS).toFixed(2)),
   };
   check(out.paginated_ratio <= 1.03, `paginated_ratio ${out.paginated_ratio} > 1.03`);
   check(out.paginated_throttled === 0, `paginated_throttled ${out.paginated_throttled} > 0`);
   say(`paginated: ${out.paginated_products} products, charged ${out.paginated_charged_cost}, walk ${out.paginated_walk_ms} ms vs bound ${out.paginated_bound_ms} ms → ratio ${out.paginated_ratio} (with the Spaces write ${out.paginated_ratio_with_write}), THROTTLED ${out.paginated_throttled}`);
+  Object.assign(out, await benchDaily(stack, shop, deps, charged), await benchInstall(stack, charged));
+  return out;
+}
+
+const scaledSeconds = (ms: number) => Number(((ms * CLOCK_SCALE) / 1000).toFixed(1));
+
+/** Daily polls after the full walk: of the unchanged store, then with 1% updated, 0.2% deleted and 0.2% created. */
+async function benchDaily(stack: TestStack, shop: string, deps: ReturnType<typeof createShopifyDeps>, fullCharged: number) {
+  const emulator = stack.shopify!;
+  const poll = async () => {
+    await sleep(1500); // bucket full again
+    const before = emulator.stats(shop);
+    const started = Date.now();
+    const result = await syncShop(shop, deps, { source: 'poll' });
+    const ms = Date.now() - started;
+    check(result.status === 'success' && result.mode === 'incremental', `daily poll: ${result.status} ${result.mode ?? ''} ${result.message ?? ''}`);
+    const stored = await storedProductCount(stack.store, shop);
+    check(stored === emulator.getProducts(shop).length, `daily poll stored ${stored} products, the shop has ${emulator.getProducts(shop).length}`);
+    return { charged: emulator.stats(shop).chargedCost - before.chargedCost, ms };
+  };
+  const unchanged = await poll();
+  // 0.2% created: the generator with more products keeps the first ones unchanged and adds new ones (old updatedAt,
+  // so only the id listing finds them); then 1% updated and 0.2% deleted.
+  const created = Math.max(1, Math.round(PAGINATED_PRODUCTS * 0.002));
+  emulator.seedShop(shop, { products: PAGINATED_PRODUCTS + created, variantsPerProduct: 3 });
+  const ids = emulator.getProducts(shop).map((p) => p.id);
+  for (let i = 0; i < Math.round(PAGINATED_PRODUCTS * 0.01); i++) emulator.updateProduct(shop, ids[(i * 97) % ids.length]!, { title: `Daily change ${i}` });
+  for (let i = 0; i < created; i++) emulator.deleteProduct(shop, ids[(i * 89 + 13) % ids.length]!);
+  const changed = await poll();
+  const out = {
+    daily_points_unchanged: Math.round(unchanged.charged),
+    daily_points_ratio_unchanged: Number((unchanged.charged / fullCharged).toFixed(3)),
+    daily_s_unchanged: scaledSeconds(unchanged.ms),
+    daily_points_1pct: Math.round(changed.charged),
+    daily_points_ratio_1pct: Number((changed.charged / fullCharged).toFixed(3)),
+    daily_s_1pct: scaledSeconds(changed.ms),
+  };
+  check(out.daily_points_ratio_unchanged <= 0.1, `daily_points_ratio_unchanged ${out.daily_points_ratio_unchanged} > 0.10`);
+  check(out.daily_points_ratio_1pct <= 0.15, `daily_points_ratio_1pct ${out.daily_points_ratio_1pct} > 0.15`);
+  say(`daily poll: unchanged ${out.daily_points_unchanged} points (ratio ${out.daily_points_ratio_unchanged}, ${out.daily_s_unchanged} s scaled); 1% changed ${out.daily_points_1pct} points (ratio ${out.daily_points_ratio_1pct}, ${out.daily_s_1pct} s)`);
+  return out;
+}
+
+/** A whole install of a store of the same size: the OAuth callback's walk, then the background sync resuming it. */
+async function benchInstall(stack: TestStack, fullCharged: number) {
+  const name = 'bench-install';
+  const shop = `${name}.myshopify.com`;
+  stack.shopify!.seedShop(shop, { products: PAGINATED_PRODUCTS, variantsPerProduct: 3 });
+  const started = Date.now();
+  const { body } = await connectShopify(stack, name);
+  check(body?.upload_status?.status === 'queued', `install: upload_status ${JSON.stringify(body?.upload_status)}`);
+  const key = keys.shopifySnapshot(body.user_uuid);
+  for (let i = 0; i < 2400 && !(await stack.store.exists(key)); i++) await sleep(100);
+  const ms = Date.now() - started;
+  const stored = await storedProductCount(stack.store, shop);
+  check(stored === PAGINATED_PRODUCTS, `install stored ${stored} of ${PAGINATED_PRODUCTS} products`);
+  const charged = stack.shopify!.stats(shop).chargedCost;
+  const out = {
+    install_points: Math.round(charged),
+    install_points_ratio: Number((charged / fullCharged).toFixed(3)),
+    install_s: scaledSeconds(ms),
+    install_throttled: stack.shopify!.stats(shop).throttled,
+  };
+  check(out.install_points_ratio <= 1.02, `install_points_ratio ${out.install_points_ratio} > 1.02`);
+  say(`install: ${out.install_points} points (ratio ${out.install_points_ratio} to one full walk), ${out.install_s} s scaled, THROTTLED ${out.install_throttled}`);
   return out;
 }
 
@@ -206,7 +272,9 @@ async function main(): Promise<void> {
   for (const [part, run] of [['paginated', benchPaginated], ['bulk', benchBulk]] as const) {
     if (only && only !== part) continue;
     const spaces = await startSpacesProcess();
-    const stack = await startTestStack({ shopify: { clockScale: CLOCK_SCALE }, env: { LOG_LEVEL: 'warn', ...spaces.env } });
+    // The paginated part measures the install's resumed paginated walk, so bulk stays out of its way there.
+    const bulkOff = part === 'paginated' ? { SHOPIFY_BULK_THRESHOLD: '10000000' } : {};
+    const stack = await startTestStack({ shopify: { clockScale: CLOCK_SCALE }, env: { LOG_LEVEL: 'warn', ...bulkOff, ...spaces.env } });
     try {
       Object.assign(figures, await run(stack));
     } finally {
