@@ -24,7 +24,7 @@ interface GqlVariant {
   inventoryPolicy: string | null;
   position: number | null;
   selectedOptions: Array<{ name: string; value: string }>;
-  inventoryItem: { id: string; tracked?: boolean } | null;
+  inventoryItem: { id: string } | null;
 }
 interface Connection<T> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
@@ -47,7 +47,8 @@ export interface GqlProduct {
   onlineStoreUrl: string | null;
   totalInventory: number | null;
   priceRangeV2: { minVariantPrice: { amount: string; currencyCode: string }; maxVariantPrice: { amount: string; currencyCode: string } } | null;
-  featuredMedia: { preview: { image: GqlImage | null } | null } | null;
+  /** Not queried since field set products-v2 (the first image is the featured one); kept for older bulk files. */
+  featuredMedia?: { preview: { image: GqlImage | null } | null } | null;
   media: { nodes: Array<{ preview: { image: GqlImage | null } | null }> } | null;
   options: Array<{ name: string; values: string[] }>;
   variants: Connection<GqlVariant>;

@@ -8,13 +8,20 @@ export const SHOP_QUERY = /* GraphQL */ `query Shop {
   shop { id name email myshopifyDomain url currencyCode ianaTimezone description primaryDomain { url host } }
 }`;
 
+/*
+ * The field set (README "Daily poll": what the bot needs and nothing else): identity and URL, title, description
+ * (text and HTML), status and publication, vendor, type and tags for answering questions, the price range, up to five
+ * images (the first is the featured one, as in Shopify's media order), options, and per variant its price, compare-at
+ * price, SKU/barcode, options, inventory and availability plus its inventory item (for inventory_levels/update).
+ * Scalars cost no points; every object costs one per product, so the featured image is not asked for separately.
+ * Keep `toProductNode`, `trimProductPayload`/`productFromPayload`, the schema and `FIELD_SET` in step.
+ */
 const VARIANT_FIELDS = `id title sku barcode price compareAtPrice inventoryQuantity availableForSale inventoryPolicy position
-      selectedOptions { name value } inventoryItem { id tracked }`;
+      selectedOptions { name value } inventoryItem { id }`;
 
-const PRODUCT_FIELDS = `id legacyResourceId title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
-    onlineStoreUrl totalInventory tracksInventory hasOnlyDefaultVariant
+const PRODUCT_FIELDS = `id title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
+    onlineStoreUrl totalInventory
     priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
-    featuredMedia { preview { image { url altText } } }
     media(first: 5) { nodes { preview { image { url altText } } } }
     options(first: 3) { name values }
     variants(first: $variants) { pageInfo { hasNextPage endCursor } nodes { ${VARIANT_FIELDS} } }`;
@@ -92,10 +99,9 @@ export const BULK_PRODUCTS_QUERY = /* GraphQL */ `{
   products {
     edges {
       node {
-        id legacyResourceId title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
-        onlineStoreUrl totalInventory tracksInventory hasOnlyDefaultVariant
+        id title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
+        onlineStoreUrl totalInventory
         priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
-        featuredMedia { preview { image { url altText } } }
         options(first: 3) { name values }
         media { edges { node { id preview { image { url altText } } } } }
         variants { edges { node { ${VARIANT_FIELDS} } } }
