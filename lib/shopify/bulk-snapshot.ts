@@ -38,11 +38,14 @@ export async function writeMergedSnapshotStream(input: StreamedSnapshotInput): P
   const stored = scan.skeleton;
   const base = buildSnapshot(input.shop, input.shopInfo, [], { apiVersion: input.apiVersion, now: input.now(), source: input.source });
   const writes = writesSince(stored, syncStartedAt);
-  const picked = Object.keys(writes).length ? await pickStoredProducts(await store.getStream(key), new Set(Object.keys(writes))) : [];
+  const writtenIds = new Set(Object.keys(writes));
+  const picked = writtenIds.size ? await pickStoredProducts(await store.getStream(key), writtenIds) : [];
   const during = new Map(picked.map((n) => [n.id, n]));
   // Tombstones set during the listing may hide a listed copy; older ones are cleared for listed products at the end.
   const recentTombs = Object.fromEntries(
-    Object.entries(pruneTombstones(stored?.meta.tombstones, syncStartedAt)).filter(([, at]) => Date.parse(at) >= syncStartedAt),
+    Object.entries(pruneTombstones(stored?.meta.tombstones, syncStartedAt)).filter(
+      ([, at]) => Date.parse(at) >= syncStartedAt,
+    ),
   );
   const seen = new Set<string>();
   let productCount = 0;

@@ -154,7 +154,10 @@ export interface CatalogPage {
  * Walks the whole catalog page by page. The page size starts small and is then sized from the
  * requested cost Shopify reports, so every query stays under the 1000-point maximum.
  */
-export async function* walkCatalog(client: AdminClient, options: { after?: string | null; query?: string } = {}): AsyncGenerator<CatalogPage> {
+export async function* walkCatalog(
+  client: AdminClient,
+  options: { after?: string | null; query?: string } = {},
+): AsyncGenerator<CatalogPage> {
   let after = options.after ?? null;
   let first = 10;
   for (;;) {

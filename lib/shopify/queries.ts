@@ -19,8 +19,8 @@ export const SHOP_QUERY = /* GraphQL */ `query Shop {
 const VARIANT_FIELDS = `id title sku barcode price compareAtPrice inventoryQuantity availableForSale inventoryPolicy position
       selectedOptions { name value } inventoryItem { id }`;
 
-const PRODUCT_FIELDS = `id title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
-    onlineStoreUrl totalInventory
+const PRODUCT_FIELDS = `id title handle status description descriptionHtml vendor productType tags
+    createdAt updatedAt publishedAt onlineStoreUrl totalInventory
     priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
     media(first: 5) { nodes { preview { image { url altText } } } }
     options(first: 3) { name values }
@@ -46,7 +46,9 @@ export const PRODUCT_IDS_QUERY = /* GraphQL */ `query ProductIds($first: Int!, $
  * Variants updated since a time, with their product: an inventory-only change does not move the product's
  * `updatedAt` (contract §4, `inventory_levels/update`), but it does move the variant's.
  */
-export const CHANGED_VARIANTS_QUERY = /* GraphQL */ `query ChangedVariants($first: Int!, $after: String, $query: String!) {
+export const CHANGED_VARIANTS_QUERY = /* GraphQL */ `query ChangedVariants(
+  $first: Int!, $after: String, $query: String!
+) {
   productVariants(first: $first, after: $after, query: $query) {
     pageInfo { hasNextPage endCursor }
     nodes { id product { id } }

@@ -73,9 +73,15 @@ export const ShopifySnapshotSchema = z.object({
     listingStartedAt: z
       .string()
       .optional()
-      .describe('When the listing of the last successful sync (full or incremental) started: the next poll reads changes since then'),
-    fullSyncStartedAt: z.string().optional().describe('When the listing of the last full walk started (a full walk runs weekly)'),
-    fieldSet: z.string().optional().describe('Version of the product field set this object was written with; a change forces a full walk'),
+      .describe('When the listing of the last successful sync (full or incremental) started: the next poll reads from there'),
+    fullSyncStartedAt: z
+      .string()
+      .optional()
+      .describe('When the listing of the last full walk started (a full walk runs weekly)'),
+    fieldSet: z
+      .string()
+      .optional()
+      .describe('Version of the product field set this object was written with; a change forces a full walk'),
   }),
 });
 

@@ -35,23 +35,24 @@ export async function listProductIds(client: AdminClient): Promise<string[]> {
   const ids: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const { data }: { data: { products: Page<{ id: string }> } } = await client.query(PRODUCT_IDS_QUERY, { first: IDS_PER_PAGE, after });
+    const vars: Record<string, unknown> = { first: IDS_PER_PAGE, after };
+    const { data }: { data: { products: Page<{ id: string }> } } = await client.query(PRODUCT_IDS_QUERY, vars);
     for (const n of data.products.nodes) ids.push(n.id);
     if (!data.products.pageInfo.hasNextPage) return ids;
     after = data.products.pageInfo.endCursor;
   }
 }
 
-/** Ids of products whose variants changed since `since` (inventory moves a variant's `updatedAt`, not its product's). */
+/** Products whose variants changed since `since` (inventory moves a variant's `updatedAt`, not its product's). */
 export async function productsWithChangedVariants(client: AdminClient, since: string): Promise<Set<string>> {
   const out = new Set<string>();
   let after: string | null = null;
   for (;;) {
-    const { data }: { data: { productVariants: Page<{ product: { id: string } | null }> } } = await client.query(CHANGED_VARIANTS_QUERY, {
-      first: VARIANTS_PER_PAGE,
-      after,
-      query: `updated_at:>'${since}'`,
-    });
+    const vars: Record<string, unknown> = { first: VARIANTS_PER_PAGE, after, query: `updated_at:>'${since}'` };
+    const { data }: { data: { productVariants: Page<{ product: { id: string } | null }> } } = await client.query(
+      CHANGED_VARIANTS_QUERY,
+      vars,
+    );
     for (const n of data.productVariants.nodes) if (n.product) out.add(n.product.id);
     if (!data.productVariants.pageInfo.hasNextPage) return out;
     after = data.productVariants.pageInfo.endCursor;
@@ -117,6 +118,9 @@ export function mergeIncremental(
     const node = read.fetched.get(id) ?? current.get(id);
     if (node) nodes.push(node);
   }
-  const synced: ShopifySnapshot = { data: { shop: shopInfo, products: { edges: nodes.map((node) => ({ node })) } }, meta: { ...meta, productCount: nodes.length } };
+  const synced: ShopifySnapshot = {
+    data: { shop: shopInfo, products: { edges: nodes.map((node) => ({ node })) } },
+    meta: { ...meta, productCount: nodes.length },
+  };
   return mergeFullSync(synced, stored, listingStartedAt);
 }

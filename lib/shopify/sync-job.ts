@@ -15,7 +15,11 @@ const ParamsSchema = z.object({
 });
 
 /** The `shopify/sync` job: validates its params and syncs one shop. */
-export async function runSyncJob(params: Record<string, unknown>, deps: ShopifyDeps, settings: { bulkThreshold?: number } = {}): Promise<Omit<ShopSyncResult, 'firstPage' | 'shopInfo'>> {
+export async function runSyncJob(
+  params: Record<string, unknown>,
+  deps: ShopifyDeps,
+  settings: { bulkThreshold?: number } = {},
+): Promise<Omit<ShopSyncResult, 'firstPage' | 'shopInfo'>> {
   const parsed = ParamsSchema.safeParse(params);
   if (!parsed.success) throw new BadRequestError(`shopify/sync needs {"shop": "<name>.myshopify.com"}. ${SHOP_HELP}`, { code: 'invalid_params' });
   const shop = normalizeShop(parsed.data.shop);

@@ -33,7 +33,9 @@ export function isWrittenDuring(stored: ShopifySnapshot, id: string, listingStar
 /** Webhook receipts still needed after a complete listing that started at `listingStartedAt`. */
 export function writesSince(stored: ShopifySnapshot | null, listingStartedAt: number): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [id, at] of Object.entries(stored?.meta.webhookWrites ?? {})) if (Date.parse(at) >= listingStartedAt) out[id] = at;
+  for (const [id, at] of Object.entries(stored?.meta.webhookWrites ?? {})) {
+    if (Date.parse(at) >= listingStartedAt) out[id] = at;
+  }
   return out;
 }
 
@@ -58,14 +60,19 @@ export function pickListed(
 ): ProductNode | null {
   const tomb = tombstones[node.id];
   if (tomb && !isNewer(node.updatedAt, tomb)) return null;
-  if (stored && storedNode && isWrittenDuring(stored, node.id, listingStartedAt) && isNewer(storedNode.updatedAt, node.updatedAt)) {
+  const writtenDuring = stored !== null && isWrittenDuring(stored, node.id, listingStartedAt);
+  if (storedNode && writtenDuring && isNewer(storedNode.updatedAt, node.updatedAt)) {
     return storedNode;
   }
   return node;
 }
 
 /** Puts tombstones and webhook receipts into a meta object, omitting empty maps. */
-export function withMaps<M extends ShopifySnapshot['meta']>(meta: M, tombstones: Record<string, string>, writes: Record<string, string>): M {
+export function withMaps<M extends ShopifySnapshot['meta']>(
+  meta: M,
+  tombstones: Record<string, string>,
+  writes: Record<string, string>,
+): M {
   const out = { ...meta };
   delete out.tombstones;
   delete out.webhookWrites;
@@ -78,7 +85,11 @@ export function withMaps<M extends ShopifySnapshot['meta']>(meta: M, tombstones:
  * Merges a complete listing (`synced`, every product the shop returned) into what is stored, by the
  * rules above.
  */
-export function mergeFullSync(synced: ShopifySnapshot, stored: ShopifySnapshot | null, listingStartedAt: number): ShopifySnapshot {
+export function mergeFullSync(
+  synced: ShopifySnapshot,
+  stored: ShopifySnapshot | null,
+  listingStartedAt: number,
+): ShopifySnapshot {
   if (!stored) return synced;
   const listedIds = new Set(synced.data.products.edges.map((e) => e.node.id));
   const tombstones = tombstonesAfterListing(stored.meta.tombstones, (id) => listedIds.has(id), listingStartedAt);
@@ -91,6 +102,7 @@ export function mergeFullSync(synced: ShopifySnapshot, stored: ShopifySnapshot |
   for (const [id, node] of current) {
     if (!listedIds.has(id) && isWrittenDuring(stored, id, listingStartedAt) && !tombstones[id]) edges.push({ node });
   }
-  const meta = withMaps({ ...synced.meta, productCount: edges.length }, tombstones, writesSince(stored, listingStartedAt));
+  const writes = writesSince(stored, listingStartedAt);
+  const meta = withMaps({ ...synced.meta, productCount: edges.length }, tombstones, writes);
   return { data: { ...synced.data, products: { edges } }, meta };
 }

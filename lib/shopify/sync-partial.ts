@@ -21,7 +21,11 @@ const PartialSchema = z.object({
 export type SyncPartial = z.infer<typeof PartialSchema>;
 
 /** Stores the products read so far and the cursor (under `private/`, never read by the bot). */
-export async function savePartial(store: ObjectStore, uuid: string, partial: Omit<SyncPartial, 'fieldSet'>): Promise<void> {
+export async function savePartial(
+  store: ObjectStore,
+  uuid: string,
+  partial: Omit<SyncPartial, 'fieldSet'>,
+): Promise<void> {
   await store.putJson(keys.shopifySyncPartial(uuid), { ...partial, fieldSet: FIELD_SET });
 }
 
@@ -30,12 +34,21 @@ export async function savePartial(store: ObjectStore, uuid: string, partial: Omi
  * is older than a day is deleted and ignored: the sync then walks from the start, so a changed or missing partial
  * object costs points, never correctness.
  */
-export async function loadPartial(store: ObjectStore, uuid: string, shop: string, now: number): Promise<{ cursor: string; products: ProductNode[]; listingStartedAt: number } | null> {
+export async function loadPartial(
+  store: ObjectStore,
+  uuid: string,
+  shop: string,
+  now: number,
+): Promise<{ cursor: string; products: ProductNode[]; listingStartedAt: number } | null> {
   const key = keys.shopifySyncPartial(uuid);
   const found = await store.getJson<unknown>(key).catch(() => ({ value: null }));
   if (!found) return null;
   const parsed = PartialSchema.safeParse(found.value);
-  const ok = parsed.success && parsed.data.shop === shop && parsed.data.fieldSet === FIELD_SET && now - parsed.data.listingStartedAt < PARTIAL_TTL_MS;
+  const ok =
+    parsed.success &&
+    parsed.data.shop === shop &&
+    parsed.data.fieldSet === FIELD_SET &&
+    now - parsed.data.listingStartedAt < PARTIAL_TTL_MS;
   if (!ok || !parsed.success) {
     await store.delete(key);
     return null;

@@ -94,8 +94,10 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
       options.onPage?.(products.length);
       if (options.dryRun) break;
       if (page.hasNextPage && options.deadline && clock.now() > options.deadline) {
-        await savePartial(store, record.uuid, { shop, cursor: page.endCursor ?? '', listingStartedAt, products }).catch((err: unknown) => {
-          log.warn(`Could not keep the ${products.length} products read so far for the background sync (${failureMessage(err)}); it starts over`);
+        const partialOf = { shop, cursor: page.endCursor ?? '', listingStartedAt, products };
+        await savePartial(store, record.uuid, partialOf).catch((err: unknown) => {
+          const why = failureMessage(err);
+          log.warn(`Could not keep the ${products.length} products read so far for the background sync (${why}); it starts over`);
         });
         return { shop, status: 'incomplete', productCount: products.length, firstPage, shopInfo, message: 'catalog too large for this invocation' };
       }
@@ -153,13 +155,15 @@ async function syncIncremental(
   // Progress in catalog terms: every listed product is now current.
   options.onPage?.(read.listed.length);
   log.info(`Polled data for shop ${shop}: Success`);
-  const meta = buildSnapshot(shop, shopInfo, [], { apiVersion: deps.config.SHOPIFY_API_VERSION, now: clock.now(), source: options.source }).meta;
-  const { snapshot } = await updateSnapshot(
-    store,
-    uuid,
-    (current) => (current ? stamp(mergeIncremental(read, current, shopInfo, startedAt, { ...meta, syncedAt: current.meta.syncedAt, ...(current.meta.fullSyncStartedAt ? { fullSyncStartedAt: current.meta.fullSyncStartedAt } : {}) }), startedAt, false) : null),
-    clock,
-  );
-  log.info(`Polled and uploaded data for ${shop}: Success (incremental: ${read.count} products read, ${read.listed.length} listed)`);
-  return { shop, status: 'success', productCount: snapshot?.meta.productCount ?? read.listed.length, mode: 'incremental', shopInfo };
+  const base = { apiVersion: deps.config.SHOPIFY_API_VERSION, now: clock.now(), source: options.source };
+  const meta = buildSnapshot(shop, shopInfo, [], base).meta;
+  const merge = (current: ShopifySnapshot | null) => {
+    if (!current) return null;
+    const kept = { syncedAt: current.meta.syncedAt, fullSyncStartedAt: current.meta.fullSyncStartedAt };
+    return stamp(mergeIncremental(read, current, shopInfo, startedAt, { ...meta, ...kept }), startedAt, false);
+  };
+  const { snapshot } = await updateSnapshot(store, uuid, merge, clock);
+  log.info(`Polled and uploaded data for ${shop}: Success (incremental: ${read.count} read, ${read.listed.length} listed)`);
+  const productCount = snapshot?.meta.productCount ?? read.listed.length;
+  return { shop, status: 'success', productCount, mode: 'incremental', shopInfo };
 }

@@ -116,7 +116,13 @@ function assertSameShop(bodyShop: unknown, headerShop: string): void {
  * it, inline, waiting until the record is applied. A delivery is answered 200 only once its record is
  * durable and a flush is certain to see it; otherwise 503, and Shopify's retry completes it.
  */
-async function commit(deps: ShopifyDeps, uuid: string, received: PendingOp, ctx: DeliveryContext, topic: string): Promise<string> {
+async function commit(
+  deps: ShopifyDeps,
+  uuid: string,
+  received: PendingOp,
+  ctx: DeliveryContext,
+  topic: string,
+): Promise<string> {
   const { store, clock } = deps;
   // Receipt time, and future timestamps clamped to it (the full sync's authority rules go by our clock).
   const op = receiveOp(received, clock.now());

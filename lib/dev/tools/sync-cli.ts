@@ -130,7 +130,9 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
     bar(0);
     const work = [...shops.map((id) => ['shop', id] as const), ...pages.map((id) => ['page', id] as const)];
     await forEachLimit(work, deps.settings.POLL_INPROCESS_CONCURRENCY, async ([kind, id]) => {
-      results.push(kind === 'shop' ? await (await import('../../poll/shop-merchant')).pollShop(id, deps, 'manual', undefined, args.full === true) : await pollPage(id, deps, 'manual'));
+      const { pollShop } = await import('../../poll/shop-merchant');
+      const full = args.full === true;
+      results.push(kind === 'shop' ? await pollShop(id, deps, 'manual', undefined, full) : await pollPage(id, deps, 'manual'));
       bar(results.length);
     });
   }

@@ -108,7 +108,8 @@ export const catalogResolvers: ResolverMap = {
   'QueryRoot.productVariant': (_s, args, ctx) => ctx.store.variants.get(String(args.id)) ?? null,
   'QueryRoot.productVariants': (_s, args, ctx) => {
     const predicate = compileVariantQuery(args.query as string | null);
-    const all = sortByKey([...ctx.store.variants.values()].filter(predicate), (v) => ({ id: v.legacyResourceId, value: null }), args.reverse === true);
+    const matching = [...ctx.store.variants.values()].filter(predicate);
+    const all = sortByKey(matching, (v) => ({ id: v.legacyResourceId, value: null }), args.reverse === true);
     return paginate(all, args as ConnectionArgs, (v) => ({ id: v.legacyResourceId, value: null }), { reverse: args.reverse === true, unbounded: ctx.bulk });
   },
   'QueryRoot.inventoryItem': (_s, args, ctx) => {
