@@ -65,7 +65,8 @@ export async function writeMergedSnapshotStream(input: StreamedSnapshotInput): P
     }
     const tombstones = tombstonesAfterListing(stored?.meta.tombstones, (id) => seen.has(id), syncStartedAt);
     for (const [id, node] of during) if (!seen.has(id) && !tombstones[id]) yield emit(node);
-    const meta = withMaps({ ...base.meta, productCount, ...listingMeta(syncStartedAt, true) }, tombstones, writes);
+    const levels = stored?.meta.inventoryLevels ? { inventoryLevels: stored.meta.inventoryLevels } : {};
+    const meta = withMaps({ ...base.meta, productCount, ...levels, ...listingMeta(syncStartedAt, true) }, tombstones, writes);
     yield Buffer.from(`]}},"meta":${JSON.stringify(meta)}}`);
   }
 

@@ -82,6 +82,10 @@ export const ShopifySnapshotSchema = z.object({
       .string()
       .optional()
       .describe('Version of the product field set this object was written with; a change forces a full walk'),
+    inventoryLevels: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Inventory item GIDs and the updated_at of the last inventory level applied to each (older levels are dropped)'),
   }),
 });
 

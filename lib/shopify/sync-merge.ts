@@ -103,6 +103,8 @@ export function mergeFullSync(
     if (!listedIds.has(id) && isWrittenDuring(stored, id, listingStartedAt) && !tombstones[id]) edges.push({ node });
   }
   const writes = writesSince(stored, listingStartedAt);
-  const meta = withMaps({ ...synced.meta, productCount: edges.length }, tombstones, writes);
+  // Inventory levels kept, so a level older than the last applied one stays dropped after a sync.
+  const levels = stored.meta.inventoryLevels ? { inventoryLevels: stored.meta.inventoryLevels } : {};
+  const meta = withMaps({ ...synced.meta, productCount: edges.length, ...levels }, tombstones, writes);
   return { data: { ...synced.data, products: { edges } }, meta };
 }

@@ -78,7 +78,8 @@ describe('signed deliveries with swapped headers end repaired by the next full s
 
     // Assess: if it was taken, its time was clamped, and the sync removes it all the same.
     const node = during.data.products.edges.find((e: any) => e.node.id === foreign)?.node;
-    expect(Boolean(node)).toBe(res.status === 200);
+    // Refused at the door (400), dropped by the flush's Admin API check, or applied: only an applied one can be present.
+    if (res.status !== 200) expect(node).toBeUndefined();
     if (node) expect(Date.parse(node.updatedAt)).toBeLessThanOrEqual(Date.now());
     const after = await stored();
     expect(storedView(after)).toEqual(adminView(stack.shopify!, SHOP));
