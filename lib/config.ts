@@ -99,10 +99,6 @@ const pollShape = {
   POLL_INPROCESS_CONCURRENCY: int(1, 32, 4),
   /** Catalogs with at least this many products are read with a bulk operation. */
   SHOPIFY_BULK_THRESHOLD: int(1, 10_000_000, 2000),
-  /** Benchmarks only: a "minute" of the pacing window lasts 60000 / scale ms (the host's `clockScale`). */
-  POLL_CLOCK_SCALE: int(1, 1000, 1),
-  /** Benchmarks only: each merchant's sync is replaced by a sleep of this many ms. */
-  POLL_SIMULATED_WORK_MS: int(0, 600_000, 0),
 };
 
 const areas = {

@@ -17,7 +17,7 @@ export interface ShopStatus {
   lastResult: SyncOutcome;
   message?: string;
   productCount?: number;
-  mode?: 'paginated' | 'bulk';
+  mode?: 'paginated' | 'bulk' | 'incremental';
   lastSuccessAt?: string;
   source?: SyncSource;
 }

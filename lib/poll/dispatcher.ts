@@ -146,9 +146,8 @@ interface FanOutContext {
 async function fanOut(deps: PollDeps, ctx: FanOutContext): Promise<void> {
   const { clock, settings, log } = deps;
   const { summary, batches: queue } = ctx;
-  const scale = settings.POLL_CLOCK_SCALE;
-  const pacer = new StartPacer(settings.POLL_MAX_PER_MINUTE, 60_000 / scale, () => clock.now());
-  const pollEveryMs = Math.max(25, 2000 / scale);
+  const pacer = new StartPacer(settings.POLL_MAX_PER_MINUTE, 60_000, () => clock.now());
+  const pollEveryMs = 2000;
   const inFlight = new Map<string, { batch: MerchantBatch; startedAt: number; polledAt: number }>();
   let throttledInARow = 0;
   let failedInARow = 0;
@@ -162,7 +161,7 @@ async function fanOut(deps: PollDeps, ctx: FanOutContext): Promise<void> {
         flight.polledAt = clock.now();
         const state = await ctx.reader.get(id).catch(() => ({ done: false as const }));
         if (!state.done) {
-          if (clock.now() - flight.startedAt > LOST_AFTER_MS / scale) {
+          if (clock.now() - flight.startedAt > LOST_AFTER_MS) {
             inFlight.delete(id);
             summary.lost++;
           }
@@ -200,11 +199,11 @@ async function fanOut(deps: PollDeps, ctx: FanOutContext): Promise<void> {
         queue.unshift(batch);
         if (err instanceof InvocationThrottledError) {
           summary.throttled429++;
-          await clock.sleep(backoffMs(throttledInARow++, 1000 / scale, 30_000 / scale));
+          await clock.sleep(backoffMs(throttledInARow++, 1000, 30_000));
         } else if (++failedInARow <= 3) {
           // A network blip or a 5xx of the API: try again a few times before giving up the run.
           log.warn(`Invoking ${WORKER_FUNCTION} failed (${failureMessage(err)}); retrying`);
-          await clock.sleep(backoffMs(failedInARow, 1000 / scale, 10_000 / scale));
+          await clock.sleep(backoffMs(failedInARow, 1000, 10_000));
         } else {
           throw err;
         }

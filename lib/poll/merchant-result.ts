@@ -5,7 +5,7 @@ export interface MerchantResult {
   status: 'success' | 'failed' | 'reauth_required' | 'skipped';
   message?: string;
   productCount?: number;
-  mode?: 'paginated' | 'bulk';
+  mode?: 'paginated' | 'bulk' | 'incremental';
   /** Webhook topics re-created because Shopify had deleted them. */
   webhooksCreated?: string[];
 }

@@ -15,7 +15,13 @@ const isAuthFailure = (err: unknown) =>
  * outcome in the merchant's status record. A revoked token marks the shop `reauth_required`; it
  * never throws for one shop's failure.
  */
-export async function pollShop(shop: string, deps: PollDeps, source: 'poll' | 'manual' = 'poll', onProgress?: (count: number) => void): Promise<MerchantResult> {
+export async function pollShop(
+  shop: string,
+  deps: PollDeps,
+  source: 'poll' | 'manual' = 'poll',
+  onProgress?: (count: number) => void,
+  full = false,
+): Promise<MerchantResult> {
   const { store, clock, log } = deps;
   const record = await getShopRecord(store, shop);
   if (!record) return { kind: 'shop', id: shop, status: 'skipped', message: `${shop} is not in the registry` };
@@ -34,6 +40,7 @@ export async function pollShop(shop: string, deps: PollDeps, source: 'poll' | 'm
     const synced = await syncShop(shop, deps.shopify, {
       source,
       bulkThreshold: deps.settings.SHOPIFY_BULK_THRESHOLD,
+      full,
       ...(onProgress ? { onPage: onProgress } : {}),
     });
     result = { kind: 'shop', id: shop, status: synced.status === 'incomplete' ? 'failed' : synced.status };

@@ -20,8 +20,7 @@ const BatchSchema = z.object({
 /**
  * The `poll/merchants` job: syncs a batch `{shops, pages}` with bounded concurrency and returns
  * each merchant's result. Merchants it could not start before `deadline − DEFER_RESERVE_MS` come
- * back in `deferred` for the dispatcher to hand to another invocation. With `POLL_SIMULATED_WORK_MS`
- * (benchmarks only) each merchant's sync is replaced by a sleep.
+ * back in `deferred` for the dispatcher to hand to another invocation.
  */
 export async function runMerchantBatch(params: Record<string, unknown>, deps: PollDeps, deadline: number): Promise<BatchResult> {
   const parsed = BatchSchema.safeParse(params);
@@ -38,15 +37,9 @@ export async function runMerchantBatch(params: Record<string, unknown>, deps: Po
   ];
   const results: MerchantResult[] = [];
   const deferred: MerchantBatch = { shops: [], pages: [] };
-  const simulated = deps.settings.POLL_SIMULATED_WORK_MS;
   await forEachLimit(work, deps.settings.POLL_WORKER_CONCURRENCY, async (item) => {
     if (deps.clock.now() > deadline - DEFER_RESERVE_MS) {
       (item.kind === 'shop' ? deferred.shops : deferred.pages).push(item.id);
-      return;
-    }
-    if (simulated > 0) {
-      await deps.clock.sleep(simulated);
-      results.push({ kind: item.kind, id: item.id, status: 'success', message: 'simulated' });
       return;
     }
     try {

@@ -3,13 +3,9 @@ import { keys } from '../storage/keys';
 import type { ObjectStore } from '../storage/s3-store';
 import { pickStoredProducts, scanStoredSnapshot } from './bulk-scan';
 import { ProductNodeSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
-import { buildSnapshot, mergeFullSync } from './snapshot';
-
-/**
- * Stored products updated this long before the sync started are still treated as "written during
- * the sync", covering clock skew between Shopify's `updatedAt` and ours.
- */
-const RECENT_MARGIN_MS = 10 * 60_000;
+import { buildSnapshot } from './snapshot';
+import { pruneTombstones } from './snapshot-ops';
+import { listingMeta, pickListed, tombstonesAfterListing, withMaps, writesSince } from './sync-merge';
 
 /** Inputs of {@link writeMergedSnapshotStream}. */
 export interface StreamedSnapshotInput {
@@ -25,64 +21,52 @@ export interface StreamedSnapshotInput {
   source: ShopifySnapshot['meta']['source'];
 }
 
-const stub = (base: ShopifySnapshot, nodes: ProductNode[], tombstones: Record<string, string> | undefined): ShopifySnapshot => ({
-  data: { ...base.data, products: { edges: nodes.map((node) => ({ node })) } },
-  meta: { ...base.meta, productCount: nodes.length, ...(tombstones ? { tombstones } : {}) },
-});
-
-const newer = (a: string | undefined, b: string | undefined) => (a ?? '') > (b ?? '');
-
 /**
  * Writes the merged snapshot of a full sync as a stream (lib-storage multipart upload) with the
- * semantics of `mergeFullSync`, in bounded memory: a first pass over the stored copy keeps its
- * skeleton (shop, meta, tombstones) and the `updatedAt` of recently updated products; synced
- * products then stream out, minus tombstoned ones; those the stored copy holds in a newer version
- * (a webhook wrote them during the sync) and those created during the sync are read in a second
- * pass over the stored copy and appended (so they move to the end; order carries no meaning). A
- * multipart upload cannot carry `If-Match`: a webhook write that lands between the first pass and
- * the end of the upload is lost until the next delivery or poll (see README).
+ * semantics of `mergeFullSync` (the authority rules of `sync-merge.ts`), in bounded memory: a first
+ * pass over the stored copy keeps its skeleton (shop, meta with tombstones and webhook receipts); a
+ * second pass, only when a webhook wrote during the sync, reads those few products. Synced products
+ * then stream out (a newer copy a webhook wrote during the sync wins); products a webhook created
+ * during the sync are appended (order carries no meaning). A multipart upload cannot carry `If-Match`:
+ * a webhook write that lands between the first pass and the end of the upload is lost until the next
+ * delivery or poll (see README).
  */
 export async function writeMergedSnapshotStream(input: StreamedSnapshotInput): Promise<{ productCount: number; storedCount: number }> {
   const { store, uuid, syncStartedAt } = input;
   const key = keys.shopifySnapshot(uuid);
-  const scan = await scanStoredSnapshot(await store.getStream(key), syncStartedAt - RECENT_MARGIN_MS);
+  const scan = await scanStoredSnapshot(await store.getStream(key), Infinity);
+  const stored = scan.skeleton;
   const base = buildSnapshot(input.shop, input.shopInfo, [], { apiVersion: input.apiVersion, now: input.now(), source: input.source });
-  // mergeFullSync prunes expired tombstones; do it once rather than per product.
-  const storedBase = scan.skeleton ? stub(scan.skeleton, [], scan.skeleton.meta.tombstones) : null;
-  const tombstones = storedBase ? mergeFullSync(base, storedBase, syncStartedAt).meta.tombstones : undefined;
+  const writes = writesSince(stored, syncStartedAt);
+  const writtenIds = new Set(Object.keys(writes));
+  const picked = writtenIds.size ? await pickStoredProducts(await store.getStream(key), writtenIds) : [];
+  const during = new Map(picked.map((n) => [n.id, n]));
+  // Tombstones set during the listing may hide a listed copy; older ones are cleared for listed products at the end.
+  const recentTombs = Object.fromEntries(
+    Object.entries(pruneTombstones(stored?.meta.tombstones, syncStartedAt)).filter(
+      ([, at]) => Date.parse(at) >= syncStartedAt,
+    ),
+  );
+  const seen = new Set<string>();
   let productCount = 0;
 
   async function* body(): AsyncGenerator<Buffer> {
     const head = JSON.stringify({ data: { shop: input.shopInfo, products: { edges: [] } } });
     // `{"data":{"shop":{…},"products":{"edges":[` + edges + `]}},"meta":{…}}`
     yield Buffer.from(head.slice(0, head.length - '[]}}}'.length + 1));
-    const seen = new Set<string>();
-    const fromStored = new Set<string>();
-    const emit = function* (edges: Array<{ node: ProductNode }>) {
-      for (const edge of edges) {
-        ProductNodeSchema.parse(edge.node);
-        yield Buffer.from(`${productCount++ === 0 ? '' : ','}${JSON.stringify(edge)}`);
-      }
+    const emit = (node: ProductNode) => {
+      ProductNodeSchema.parse(node);
+      return Buffer.from(`${productCount++ === 0 ? '' : ','}${JSON.stringify({ node })}`);
     };
     for await (const product of input.products) {
       seen.add(product.id);
-      const merged = storedBase ? mergeFullSync(stub(base, [product], undefined), stub(storedBase, [], tombstones), syncStartedAt).data.products.edges : [{ node: product }];
-      if (merged.length > 0 && newer(scan.recent.get(product.id), product.updatedAt)) fromStored.add(product.id);
-      else yield* emit(merged);
+      const kept = pickListed(product, stored, during.get(product.id), recentTombs, syncStartedAt);
+      if (kept) yield emit(kept);
     }
-    for (const [id, updatedAt] of scan.recent) if (!seen.has(id) && Date.parse(updatedAt) >= syncStartedAt) fromStored.add(id);
-    const stored = fromStored.size > 0 ? await pickStoredProducts(await store.getStream(key), fromStored) : [];
-    // Synced products whose stored copy is newer keep that copy; the rest go through mergeFullSync's rule for "created during the sync".
-    yield* emit(stored.filter((n) => seen.has(n.id)).map((node) => ({ node })));
-    const tail = storedBase ? mergeFullSync(base, stub(storedBase, stored.filter((n) => !seen.has(n.id)), tombstones), syncStartedAt) : base;
-    yield* emit(tail.data.products.edges);
-    const levels = scan.skeleton?.meta.inventoryLevels;
-    const meta = {
-      ...base.meta,
-      productCount,
-      ...(tail.meta.tombstones ? { tombstones: tail.meta.tombstones } : {}),
-      ...(levels ? { inventoryLevels: levels } : {}),
-    };
+    const tombstones = tombstonesAfterListing(stored?.meta.tombstones, (id) => seen.has(id), syncStartedAt);
+    for (const [id, node] of during) if (!seen.has(id) && !tombstones[id]) yield emit(node);
+    const levels = stored?.meta.inventoryLevels ? { inventoryLevels: stored.meta.inventoryLevels } : {};
+    const meta = withMaps({ ...base.meta, productCount, ...levels, ...listingMeta(syncStartedAt, true) }, tombstones, writes);
     yield Buffer.from(`]}},"meta":${JSON.stringify(meta)}}`);
   }
 

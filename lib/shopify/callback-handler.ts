@@ -157,7 +157,7 @@ async function uploadStatus(sync: ShopSyncResult, shop: string, deps: ShopifyDep
     };
   }
   try {
-    const activationId = await deps.invoker.invokeAsync('shopify/sync', { shop, source: 'oauth' });
+    const activationId = await deps.invoker.invokeAsync('shopify/sync', { shop, source: 'oauth', resume: true });
     deps.log.info(`Queued a full sync of ${shop} (activation ${activationId})`);
     return {
       status: 'queued',

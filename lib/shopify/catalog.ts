@@ -24,7 +24,7 @@ interface GqlVariant {
   inventoryPolicy: string | null;
   position: number | null;
   selectedOptions: Array<{ name: string; value: string }>;
-  inventoryItem: { id: string; tracked?: boolean } | null;
+  inventoryItem: { id: string } | null;
 }
 interface Connection<T> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
@@ -47,7 +47,8 @@ export interface GqlProduct {
   onlineStoreUrl: string | null;
   totalInventory: number | null;
   priceRangeV2: { minVariantPrice: { amount: string; currencyCode: string }; maxVariantPrice: { amount: string; currencyCode: string } } | null;
-  featuredMedia: { preview: { image: GqlImage | null } | null } | null;
+  /** Not queried since field set products-v2 (the first image is the featured one); kept for older bulk files. */
+  featuredMedia?: { preview: { image: GqlImage | null } | null } | null;
   media: { nodes: Array<{ preview: { image: GqlImage | null } | null }> } | null;
   options: Array<{ name: string; values: string[] }>;
   variants: Connection<GqlVariant>;
@@ -153,7 +154,10 @@ export interface CatalogPage {
  * Walks the whole catalog page by page. The page size starts small and is then sized from the
  * requested cost Shopify reports, so every query stays under the 1000-point maximum.
  */
-export async function* walkCatalog(client: AdminClient, options: { after?: string | null } = {}): AsyncGenerator<CatalogPage> {
+export async function* walkCatalog(
+  client: AdminClient,
+  options: { after?: string | null; query?: string } = {},
+): AsyncGenerator<CatalogPage> {
   let after = options.after ?? null;
   let first = 10;
   for (;;) {
@@ -161,6 +165,7 @@ export async function* walkCatalog(client: AdminClient, options: { after?: strin
       first,
       after,
       variants: VARIANTS_PER_PAGE,
+      ...(options.query ? { query: options.query } : {}),
     });
     const products: ProductNode[] = [];
     for (const p of data.products.nodes) products.push(await completeProduct(client, p));

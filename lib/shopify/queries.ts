@@ -8,13 +8,20 @@ export const SHOP_QUERY = /* GraphQL */ `query Shop {
   shop { id name email myshopifyDomain url currencyCode ianaTimezone description primaryDomain { url host } }
 }`;
 
+/*
+ * The field set (README "Daily poll": what the bot needs and nothing else): identity and URL, title, description
+ * (text and HTML), status and publication, vendor, type and tags for answering questions, the price range, up to five
+ * images (the first is the featured one, as in Shopify's media order), options, and per variant its price, compare-at
+ * price, SKU/barcode, options, inventory and availability plus its inventory item (for inventory_levels/update).
+ * Scalars cost no points; every object costs one per product, so the featured image is not asked for separately.
+ * Keep `toProductNode`, `trimProductPayload`/`productFromPayload`, the schema and `FIELD_SET` in step.
+ */
 const VARIANT_FIELDS = `id title sku barcode price compareAtPrice inventoryQuantity availableForSale inventoryPolicy position
-      selectedOptions { name value } inventoryItem { id tracked }`;
+      selectedOptions { name value } inventoryItem { id }`;
 
-const PRODUCT_FIELDS = `id legacyResourceId title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
-    onlineStoreUrl totalInventory tracksInventory hasOnlyDefaultVariant
+const PRODUCT_FIELDS = `id title handle status description descriptionHtml vendor productType tags
+    createdAt updatedAt publishedAt onlineStoreUrl totalInventory
     priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
-    featuredMedia { preview { image { url altText } } }
     media(first: 5) { nodes { preview { image { url altText } } } }
     options(first: 3) { name values }
     variants(first: $variants) { pageInfo { hasNextPage endCursor } nodes { ${VARIANT_FIELDS} } }`;
@@ -24,6 +31,27 @@ export const PRODUCTS_QUERY = /* GraphQL */ `query Products($first: Int!, $after
   products(first: $first, after: $after, query: $query, sortKey: ID) {
     pageInfo { hasNextPage endCursor }
     nodes { ${PRODUCT_FIELDS} }
+  }
+}`;
+
+/** Product ids only, for the daily poll's existence check (about 1 point per product). */
+export const PRODUCT_IDS_QUERY = /* GraphQL */ `query ProductIds($first: Int!, $after: String) {
+  products(first: $first, after: $after, sortKey: ID) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id }
+  }
+}`;
+
+/**
+ * Variants updated since a time, with their product: an inventory-only change does not move the product's
+ * `updatedAt` (contract §4, `inventory_levels/update`), but it does move the variant's.
+ */
+export const CHANGED_VARIANTS_QUERY = /* GraphQL */ `query ChangedVariants(
+  $first: Int!, $after: String, $query: String!
+) {
+  productVariants(first: $first, after: $after, query: $query) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id product { id } }
   }
 }`;
 
@@ -82,10 +110,9 @@ export const BULK_PRODUCTS_QUERY = /* GraphQL */ `{
   products {
     edges {
       node {
-        id legacyResourceId title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
-        onlineStoreUrl totalInventory tracksInventory hasOnlyDefaultVariant
+        id title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
+        onlineStoreUrl totalInventory
         priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
-        featuredMedia { preview { image { url altText } } }
         options(first: 3) { name values }
         media { edges { node { id preview { image { url altText } } } } }
         variants { edges { node { ${VARIANT_FIELDS} } } }
@@ -112,6 +139,8 @@ export const ALL_DOCUMENTS = {
   SHOP_QUERY,
   PRODUCTS_QUERY,
   PRODUCT_QUERY,
+  PRODUCT_IDS_QUERY,
+  CHANGED_VARIANTS_QUERY,
   PRODUCT_VARIANTS_QUERY,
   INVENTORY_ITEM_QUERY,
   WEBHOOK_SUBSCRIPTIONS_QUERY,

@@ -66,6 +66,22 @@ export const ShopifySnapshotSchema = z.object({
     productCount: z.number().int(),
     source: z.enum(['oauth', 'poll', 'webhook', 'manual']),
     tombstones: z.record(z.string(), z.string()).optional().describe('Recently deleted product GIDs and when they were deleted'),
+    webhookWrites: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Product GIDs a webhook wrote since the last complete listing, and when we received them (our clock)'),
+    listingStartedAt: z
+      .string()
+      .optional()
+      .describe('When the listing of the last successful sync (full or incremental) started: the next poll reads from there'),
+    fullSyncStartedAt: z
+      .string()
+      .optional()
+      .describe('When the listing of the last full walk started (a full walk runs weekly)'),
+    fieldSet: z
+      .string()
+      .optional()
+      .describe('Version of the product field set this object was written with; a change forces a full walk'),
     inventoryLevels: z
       .record(z.string(), z.string())
       .optional()

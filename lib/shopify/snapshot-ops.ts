@@ -17,7 +17,34 @@ export type PendingOp = (
 ) & {
   /** The webhook topic that asked for the op, for the flush's log line. */
   topic?: string;
+  /** When the delivery was received (our clock); what the full sync's authority rules go by. */
+  receivedAt?: string;
 };
+
+/** How far a delivery's `updated_at` may lie ahead of our clock before it is clamped to the receipt time. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
+/**
+ * Stamps an op with its receipt time. A product or inventory time more than {@link MAX_FUTURE_SKEW_MS}
+ * ahead of the receipt is clamped to it, so a forged or replayed future timestamp cannot outrank the next
+ * sync; a deletion is dated at receipt (the unsigned `X-Shopify-Triggered-At` is not trusted), which is
+ * after anything the product had before and on the clock the full sync compares with.
+ */
+export function receiveOp(op: PendingOp, now: number): PendingOp {
+  const receivedAt = new Date(now).toISOString();
+  const clamp = (t: string) => (Date.parse(t) > now + MAX_FUTURE_SKEW_MS ? receivedAt : t);
+  switch (op.kind) {
+    case 'delete':
+      return { ...op, at: receivedAt, receivedAt };
+    case 'payload': {
+      const updatedAt = clamp(op.updatedAt);
+      if (updatedAt === op.updatedAt) return { ...op, receivedAt };
+      return { ...op, updatedAt, payload: { ...op.payload, updated_at: updatedAt }, receivedAt };
+    }
+    default:
+      return { ...op, updatedAt: clamp(op.updatedAt), receivedAt };
+  }
+}
 
 /** The instant an op describes: a product's `updated_at`, a level's `updated_at`, or a deletion time. */
 export function opTime(op: PendingOp): string {
@@ -63,6 +90,7 @@ export function applyOps(
   const edges: Array<{ node: ProductNode } | null> = [...snapshot.data.products.edges];
   const index = new Map(snapshot.data.products.edges.map((e, i) => [e.node.id, i]));
   const tombstones = pruneTombstones(snapshot.meta.tombstones, now);
+  const writes = { ...snapshot.meta.webhookWrites };
   // The updated_at of the last level applied per inventory item: a level that is not newer is dropped (Shopify does
   // not promise delivery order, and a retried delivery can arrive after a newer one).
   const levels = pruneTombstones(snapshot.meta.inventoryLevels, now);
@@ -96,6 +124,7 @@ export function applyOps(
       const node = op.kind === 'node' ? op.node : productFromPayload(op.payload, previous, currency);
       const slot = at ?? edges.push(null) - 1;
       edges[slot] = { node };
+      writes[op.id] = op.receivedAt ?? new Date(now).toISOString();
       index.set(op.id, slot);
       touched.add(slot);
       results[i] = 'applied';
@@ -106,8 +135,10 @@ export function applyOps(
   const kept = edges.filter((e): e is { node: ProductNode } => e !== null);
   const meta = { ...snapshot.meta, productCount: kept.length, updatedAt: new Date(now).toISOString(), source: 'webhook' as const };
   delete meta.tombstones;
+  delete meta.webhookWrites;
   delete meta.inventoryLevels;
   if (Object.keys(tombstones).length) meta.tombstones = tombstones;
+  if (Object.keys(writes).length) meta.webhookWrites = writes;
   if (Object.keys(levels).length) meta.inventoryLevels = levels;
   return {
     snapshot: { data: { ...snapshot.data, products: { edges: kept } }, meta },

@@ -6,7 +6,7 @@ import { deletePending, listPending, loadPending, tryAcquireLease, type LeaseHol
 import { ProductNodeSchema, ShopifySnapshotSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
 import { bulkWriteActive } from './bulk-window';
 import type { FlushCheck } from './flush-checks';
-import { applyOps, isNewer, pruneTombstones, type OpResult, type PendingOp } from './snapshot-ops';
+import { applyOps, type OpResult, type PendingOp } from './snapshot-ops';
 
 // A sync's default budget, and how long it waits for a webhook flusher's lease before writing without it.
 const DEFAULT_BUDGET_MS = 60_000;
@@ -33,38 +33,8 @@ export function buildSnapshot(
   };
 }
 
-/**
- * Merges a full sync into what is stored: a product the stored copy holds in a newer version
- * (a webhook wrote it during the sync) wins, products created after the sync started are kept, and
- * tombstoned ids stay deleted.
- */
-export function mergeFullSync(synced: StoredSnapshot, stored: StoredSnapshot | null, syncStartedAt: number): StoredSnapshot {
-  if (!stored) return synced;
-  const tombstones = pruneTombstones(stored.meta.tombstones, syncStartedAt);
-  const current = new Map(stored.data.products.edges.map((e) => [e.node.id, e.node]));
-  const seen = new Set<string>();
-  const edges: Array<{ node: ProductNode }> = [];
-  for (const { node } of synced.data.products.edges) {
-    seen.add(node.id);
-    const at = tombstones[node.id];
-    if (at && !isNewer(node.updatedAt, at)) continue;
-    const mine = current.get(node.id);
-    edges.push({ node: mine && isNewer(mine.updatedAt, node.updatedAt) ? mine : node });
-  }
-  for (const [id, node] of current) {
-    if (!seen.has(id) && Date.parse(node.updatedAt) >= syncStartedAt) edges.push({ node });
-  }
-  return {
-    data: { ...synced.data, products: { edges } },
-    meta: {
-      ...synced.meta,
-      productCount: edges.length,
-      ...(Object.keys(tombstones).length ? { tombstones } : {}),
-      // Kept, so a level older than the last applied one stays dropped after a sync.
-      ...(stored.meta.inventoryLevels ? { inventoryLevels: stored.meta.inventoryLevels } : {}),
-    },
-  };
-}
+/** The full sync's merge (the authority rules) lives in `sync-merge.ts`. */
+export { mergeFullSync } from './sync-merge';
 
 /**
  * Validates and writes a snapshot with one PUT (readers see the old or the new object, never a mix). With `touched`,
@@ -198,8 +168,12 @@ class Flusher {
       listed.splice(this.batch);
       await loadPending(this.store, listed, this.cache);
       const live = listed.filter((key) => this.cache.get(key));
-      const mutated = mutate ? mutate(current?.value ?? null) : null;
-      const base = mutated ?? current?.value ?? null;
+      const ops = (keys: string[]) => keys.map((key) => this.checked.get(key) ?? this.cache.get(key)!);
+      // Records first, then a sync's merge: a record received before the listing started is covered by the
+      // listing (the authority on what exists), one received during it is kept by its receipt time.
+      const mergeAfter = mutate !== null && current !== null;
+      const mutatedFirst = mutate && !current ? mutate(null) : null;
+      const base = current?.value ?? mutatedFirst;
       if (!base) return false;
       if (this.checks) {
         const fresh = live.filter((key) => !this.checked.has(key)).map((key) => ({ key, op: this.cache.get(key)! }));
@@ -207,8 +181,9 @@ class Flusher {
       }
       // Dropped records take no part in the merge; they are reported stale and deleted with the applied ones.
       const kept = live.filter((key) => this.checked.get(key) !== null);
-      const applied = applyOps(base, kept.map((key) => this.checked.get(key) ?? this.cache.get(key)!), this.clock.now());
-      const next = applied.snapshot ?? mutated;
+      const applied = applyOps(base, ops(kept), this.clock.now());
+      const mutated = mergeAfter && mutate ? mutate(applied.snapshot ?? base) : mutatedFirst;
+      const next = mergeAfter ? (mutated ?? applied.snapshot) : (applied.snapshot ?? mutated);
       if (next) {
         try {
           const condition = current ? { ifMatch: current.etag } : { ifNoneMatch: '*' as const };

@@ -8,10 +8,18 @@ const ParamsSchema = z.object({
   shop: z.string(),
   dryRun: z.boolean().optional(),
   source: z.enum(['oauth', 'poll', 'manual']).optional(),
+  /** Walk the whole catalog instead of an incremental poll. */
+  full: z.boolean().optional(),
+  /** Continue from the partial object the OAuth callback left (install). */
+  resume: z.boolean().optional(),
 });
 
 /** The `shopify/sync` job: validates its params and syncs one shop. */
-export async function runSyncJob(params: Record<string, unknown>, deps: ShopifyDeps): Promise<Omit<ShopSyncResult, 'firstPage' | 'shopInfo'>> {
+export async function runSyncJob(
+  params: Record<string, unknown>,
+  deps: ShopifyDeps,
+  settings: { bulkThreshold?: number } = {},
+): Promise<Omit<ShopSyncResult, 'firstPage' | 'shopInfo'>> {
   const parsed = ParamsSchema.safeParse(params);
   if (!parsed.success) throw new BadRequestError(`shopify/sync needs {"shop": "<name>.myshopify.com"}. ${SHOP_HELP}`, { code: 'invalid_params' });
   const shop = normalizeShop(parsed.data.shop);
@@ -19,6 +27,9 @@ export async function runSyncJob(params: Record<string, unknown>, deps: ShopifyD
   const { firstPage: _first, shopInfo: _info, ...result } = await syncShop(shop, deps, {
     source: parsed.data.source ?? 'poll',
     dryRun: parsed.data.dryRun ?? false,
+    full: parsed.data.full ?? false,
+    resume: parsed.data.resume ?? false,
+    ...(settings.bulkThreshold !== undefined ? { bulkThreshold: settings.bulkThreshold } : {}),
   });
   return result;
 }

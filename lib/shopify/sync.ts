@@ -3,8 +3,12 @@ import { countProducts, syncCatalogBulk } from './bulk-sync';
 import { fetchShop, walkCatalog } from './catalog';
 import { getShopRecord, markShop } from './connection';
 import type { ShopifyDeps } from './deps';
-import type { ProductNode, ShopInfo } from './schemas';
-import { buildSnapshot, mergeFullSync, updateSnapshot } from './snapshot';
+import type { AdminClient } from './admin-client';
+import type { ProductNode, ShopInfo, ShopifySnapshot } from './schemas';
+import { buildSnapshot, mergeFullSync, readSnapshot, updateSnapshot } from './snapshot';
+import { fullWalkReason, mergeIncremental, readIncremental } from './sync-incremental';
+import { listingMeta } from './sync-merge';
+import { deletePartial, dropStalePartial, loadPartial, savePartial } from './sync-partial';
 
 /** `{"status":"success"}` or `{"status":"failed","message":…}`, as in the seed's answers. */
 export type StepStatus = { status: 'success' } | { status: 'failed'; message: string } | { status: 'queued'; message: string; activation_id?: string };
@@ -15,8 +19,8 @@ export interface ShopSyncResult {
   status: 'success' | 'failed' | 'incomplete' | 'reauth_required';
   productCount?: number;
   message?: string;
-  /** How the catalog was read. */
-  mode?: 'paginated' | 'bulk';
+  /** How the catalog was read: a full paginated walk, a bulk operation, or only what changed since the last poll. */
+  mode?: 'paginated' | 'bulk' | 'incremental';
   firstPage?: ProductNode[];
   shopInfo?: ShopInfo;
 }
@@ -39,6 +43,10 @@ export interface SyncShopOptions {
   onPage?: (count: number) => void;
   /** Catalogs with at least this many products are read with a bulk operation (full syncs without `deadline` only). */
   bulkThreshold?: number;
+  /** Walk the whole catalog even when an incremental poll would do (`npm run sync -- --full`). */
+  full?: boolean;
+  /** Continue from the partial object an interrupted full walk (the OAuth callback's) left, if it is usable. */
+  resume?: boolean;
 }
 
 /** Time a bulk sync may take when the caller sets no deadline. */
@@ -61,6 +69,7 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
   try {
     const shopInfo = await fetchShop(client);
     if (options.bulkThreshold !== undefined && !options.dryRun && !options.deadline && (await countProducts(client)) >= options.bulkThreshold) {
+      if (options.resume) await deletePartial(store, record.uuid);
       const bulk = await syncCatalogBulk(
         { shop, uuid: record.uuid, client, shopInfo, syncStartedAt: startedAt, deadline: startedAt + BULK_BUDGET_MS, source: options.source, ...(options.onPage ? { onProgress: options.onPage } : {}) },
         deps,
@@ -69,21 +78,40 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
       log.info(`Polled and uploaded data for ${shop}: Success`);
       return { shop, status: 'success', productCount: bulk.productCount, mode: 'bulk', shopInfo };
     }
-    const products: ProductNode[] = [];
+    if (!options.dryRun && !options.deadline && !options.resume) {
+      const incremental = await syncIncremental(shop, record.uuid, client, shopInfo, startedAt, deps, options);
+      if (incremental) return incremental;
+    }
+    // The background sync of an install continues the callback's walk instead of paying for its pages again.
+    const partial = options.resume && !options.dryRun ? await loadPartial(store, record.uuid, shop, startedAt) : null;
+    const listingStartedAt = partial?.listingStartedAt ?? startedAt;
+    const products: ProductNode[] = partial ? [...partial.products] : [];
+    if (partial) log.info(`Resuming the sync of ${shop} after ${products.length} products the callback read`);
     let firstPage: ProductNode[] | undefined;
-    for await (const page of walkCatalog(client)) {
+    for await (const page of walkCatalog(client, partial ? { after: partial.cursor } : {})) {
       firstPage ??= page.products;
       products.push(...page.products);
       options.onPage?.(products.length);
       if (options.dryRun) break;
       if (page.hasNextPage && options.deadline && clock.now() > options.deadline) {
+        const partialOf = { shop, cursor: page.endCursor ?? '', listingStartedAt, products };
+        await savePartial(store, record.uuid, partialOf).catch((err: unknown) => {
+          const why = failureMessage(err);
+          log.warn(`Could not keep the ${products.length} products read so far for the background sync (${why}); it starts over`);
+        });
         return { shop, status: 'incomplete', productCount: products.length, firstPage, shopInfo, message: 'catalog too large for this invocation' };
       }
     }
     log.info(`Polled data for shop ${shop}: Success`);
     if (options.dryRun) return { shop, status: 'success', productCount: products.length, firstPage: firstPage ?? [], shopInfo };
     const synced = buildSnapshot(shop, shopInfo, products, { apiVersion: deps.config.SHOPIFY_API_VERSION, now: clock.now(), source: options.source });
-    const { snapshot } = await updateSnapshot(store, record.uuid, (current) => mergeFullSync(synced, current, startedAt), clock);
+    const { snapshot } = await updateSnapshot(
+      store,
+      record.uuid,
+      (current) => stamp(mergeFullSync(synced, current, listingStartedAt), listingStartedAt, true),
+      clock,
+    );
+    if (options.resume) await deletePartial(store, record.uuid);
     log.info(`Polled and uploaded data for ${shop}: Success`);
     return { shop, status: 'success', productCount: snapshot?.meta.productCount ?? products.length, mode: 'paginated', firstPage: firstPage ?? [], shopInfo };
   } catch (err) {
@@ -95,4 +123,47 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
     log.error(`Polled data for shop ${shop}: Failed (${failureMessage(err)})`);
     return { shop, status: 'failed', message: failureMessage(err) };
   }
+}
+
+// Records the listing's start (the next incremental poll reads changes since then) and the field set.
+function stamp(snapshot: ShopifySnapshot, listingStartedAt: number, full: boolean): ShopifySnapshot {
+  return { ...snapshot, meta: { ...snapshot.meta, ...listingMeta(listingStartedAt, full, snapshot.meta) } };
+}
+
+/**
+ * The daily poll of a shop whose stored snapshot is usable (see `fullWalkReason`): reads only what changed since the
+ * last listing plus a complete id listing, and merges by the full sync's rules. Null when a full walk is due.
+ */
+async function syncIncremental(
+  shop: string,
+  uuid: string,
+  client: AdminClient,
+  shopInfo: ShopInfo,
+  startedAt: number,
+  deps: ShopifyDeps,
+  options: SyncShopOptions,
+): Promise<ShopSyncResult | null> {
+  const { store, clock, log } = deps;
+  const stored = (await readSnapshot(store, uuid))?.value ?? null;
+  await dropStalePartial(store, uuid, shop, startedAt);
+  const reason = fullWalkReason(stored, startedAt, options.full === true);
+  if (reason || !stored) {
+    log.info(`Full catalog walk of ${shop}: ${reason}`);
+    return null;
+  }
+  const read = await readIncremental(client, stored);
+  // Progress in catalog terms: every listed product is now current.
+  options.onPage?.(read.listed.length);
+  log.info(`Polled data for shop ${shop}: Success`);
+  const base = { apiVersion: deps.config.SHOPIFY_API_VERSION, now: clock.now(), source: options.source };
+  const meta = buildSnapshot(shop, shopInfo, [], base).meta;
+  const merge = (current: ShopifySnapshot | null) => {
+    if (!current) return null;
+    const kept = { syncedAt: current.meta.syncedAt, fullSyncStartedAt: current.meta.fullSyncStartedAt };
+    return stamp(mergeIncremental(read, current, shopInfo, startedAt, { ...meta, ...kept }), startedAt, false);
+  };
+  const { snapshot } = await updateSnapshot(store, uuid, merge, clock);
+  log.info(`Polled and uploaded data for ${shop}: Success (incremental: ${read.count} read, ${read.listed.length} listed)`);
+  const productCount = snapshot?.meta.productCount ?? read.listed.length;
+  return { shop, status: 'success', productCount, mode: 'incremental', shopInfo };
 }

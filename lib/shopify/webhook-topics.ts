@@ -9,7 +9,7 @@ import { adminFlushChecks } from './flush-checks';
 import { FLUSH_FUNCTION } from './flush-job';
 import { leaseHolder, raiseFlushFlag, recordPending } from './pending-updates';
 import { updateSnapshot, type UpdateResult } from './snapshot';
-import { applyOps, type PendingOp } from './snapshot-ops';
+import { applyOps, receiveOp, type PendingOp } from './snapshot-ops';
 import { hasProductGid, isIncomplete, trimProductPayload, type ProductPayload } from './webhook-payload';
 
 /** What a delivery carries besides its body. */
@@ -116,8 +116,16 @@ function assertSameShop(bodyShop: unknown, headerShop: string): void {
  * it, inline, waiting until the record is applied. A delivery is answered 200 only once its record is
  * durable and a flush is certain to see it; otherwise 503, and Shopify's retry completes it.
  */
-async function commit(deps: ShopifyDeps, uuid: string, op: PendingOp, ctx: DeliveryContext, topic: string): Promise<string> {
+async function commit(
+  deps: ShopifyDeps,
+  uuid: string,
+  received: PendingOp,
+  ctx: DeliveryContext,
+  topic: string,
+): Promise<string> {
   const { store, clock } = deps;
+  // Receipt time, and future timestamps clamped to it (the full sync's authority rules go by our clock).
+  const op = receiveOp(received, clock.now());
   if (!(await store.supportsConditionalWrites())) {
     const { changed } = await updateSnapshot(store, uuid, (s) => (s ? applyOps(s, [op], clock.now()).snapshot : null), clock, { deadline: ctx.deadline });
     return changed ? 'updated' : 'stale';

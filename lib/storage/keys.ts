@@ -60,6 +60,8 @@ export const keys = {
   pendingShopifyUpdate: (uuid: string, name: string) =>
     `private/pending/shopify/${assertUuid(uuid)}/${assertOpaqueId(name, 'pending update name')}.json`,
   pendingShopifyPrefix: (uuid: string) => `private/pending/shopify/${assertUuid(uuid)}/`,
+  /** Products an interrupted full walk (the OAuth callback's) fetched, and its cursor, for the background sync. */
+  shopifySyncPartial: (uuid: string) => `private/partial/shopify/${assertUuid(uuid)}.json`,
   shopifyFlushLease: (uuid: string, epoch: number) => {
     if (!Number.isSafeInteger(epoch) || epoch < 0) throw new BadRequestError('Invalid lease epoch.', { code: 'invalid_id' });
     return `private/leases/shopify/${assertUuid(uuid)}/${epoch}.json`;

@@ -4,12 +4,13 @@
  *     20× emulator clock: catalog-walk wall time against the bound (charged − bucket) / rate / 20.
  *  2. Bulk sync of 50,000 products × 3 variants by the built `poll/merchants` bundle in a child
  *     process: wall time and the child's peak RSS (first sync, then a re-sync over the stored copy).
- *  3. The real `poll/dispatch` and `poll/merchants` functions for 10,000 registry merchants on the
- *     local host enforcing DO's limits on a scaled clock; each merchant's sync is replaced by a
- *     sleep of POLL_SIMULATED_WORK_MS (nominal work / scale), so only the fan-out is measured.
+ *  3. The fan-out: the product's dispatcher code, built from the fixture project `test/fixtures/poll-bench`
+ *     with a clock scaled by its BENCH_CLOCK_SCALE, for 10,000 registry merchants on the local host
+ *     enforcing DO's limits on the same scale; the fixture's `poll/merchants` sleeps BENCH_WORK_MS
+ *     (nominal) per merchant, so only the fan-out is measured.
  * With --json the last line is one JSON object.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +20,10 @@ import { seedMerchants } from '../../lib/dev/seed-merchants';
 import { createLogger } from '../../lib/log';
 import { createShopifyDeps } from '../../lib/shopify/deps';
 import { syncShop } from '../../lib/shopify/sync';
+import { scanSnapshotStream } from '../../lib/shopify/bulk-scan';
+import { getShopRecord } from '../../lib/shopify/connection';
+import { keys } from '../../lib/storage/keys';
+import type { ObjectStore } from '../../lib/storage/s3-store';
 import type { DispatchSummary } from '../../lib/poll/dispatcher';
 import { connectShopify, startTestStack, type TestStack } from '../helpers/stack';
 
@@ -35,6 +40,21 @@ const DISPATCH_SCALE = num('--dispatch-scale', 5);
 const WORK_MS = num('--work-ms', 5000);
 const say = (line: string) => (JSON_OUT ? process.stderr : process.stdout).write(`${line}\n`);
 const silent = createLogger({ sink: () => undefined });
+/** Checks that failed; any makes the run exit 1. */
+const violations: string[] = [];
+const check = (ok: boolean, what: string) => {
+  if (!ok) violations.push(what);
+};
+
+/** Counts the products of a stored shopify_data.json by streaming it (a 50,000-product object is too big to parse whole). */
+async function storedProductCount(store: ObjectStore, shop: string): Promise<number> {
+  const record = await getShopRecord(store, shop);
+  if (!record) throw new Error(`${shop} has no registry record`);
+  let count = 0;
+  const skeleton = await scanSnapshotStream((await store.getStream(keys.shopifySnapshot(record.uuid)))!, () => void count++);
+  if (skeleton?.meta.productCount !== count) violations.push(`${shop}: meta.productCount ${skeleton?.meta.productCount} but ${count} products stored`);
+  return count;
+}
 
 async function connectLarge(stack: TestStack, name: string, products: number): Promise<string> {
   const shop = `${name}.myshopify.com`;
@@ -52,13 +72,16 @@ async function benchPaginated(stack: TestStack) {
   const before = stack.shopify!.stats(shop);
   const started = Date.now();
   let lastPage = started;
-  const result = await syncShop(shop, deps, { source: 'manual', onPage: () => (lastPage = Date.now()) });
+  const result = await syncShop(shop, deps, { source: 'manual', full: true, onPage: () => (lastPage = Date.now()) });
   const ended = Date.now();
   const after = stack.shopify!.stats(shop);
   const charged = after.chargedCost - before.chargedCost;
   const boundMs = ((charged - 2000) / 100 / CLOCK_SCALE) * 1000;
+  const stored = await storedProductCount(stack.store, shop);
+  check(result.status === 'success', `paginated sync: ${result.status} ${result.message ?? ''}`);
+  check(stored === PAGINATED_PRODUCTS, `paginated sync stored ${stored} of ${PAGINATED_PRODUCTS} products`);
   const out = {
-    paginated_products: result.productCount,
+    paginated_products: stored,
     paginated_charged_cost: Math.round(charged),
     paginated_requests: after.requests - before.requests,
     paginated_bound_ms: Math.round(boundMs),
@@ -67,8 +90,76 @@ async function benchPaginated(stack: TestStack) {
     paginated_ratio: Number(((lastPage - started) / boundMs).toFixed(3)),
     paginated_ratio_with_write: Number(((ended - started) / boundMs).toFixed(3)),
     paginated_throttled: after.throttled - before.throttled,
+    points_per_product: Number((charged / PAGINATED_PRODUCTS).toFixed(2)),
   };
+  check(out.paginated_ratio <= 1.03, `paginated_ratio ${out.paginated_ratio} > 1.03`);
+  check(out.paginated_throttled === 0, `paginated_throttled ${out.paginated_throttled} > 0`);
   say(`paginated: ${out.paginated_products} products, charged ${out.paginated_charged_cost}, walk ${out.paginated_walk_ms} ms vs bound ${out.paginated_bound_ms} ms → ratio ${out.paginated_ratio} (with the Spaces write ${out.paginated_ratio_with_write}), THROTTLED ${out.paginated_throttled}`);
+  Object.assign(out, await benchDaily(stack, shop, deps, charged), await benchInstall(stack, charged));
+  return out;
+}
+
+const scaledSeconds = (ms: number) => Number(((ms * CLOCK_SCALE) / 1000).toFixed(1));
+
+/** Daily polls after the full walk: of the unchanged store, then with 1% updated, 0.2% deleted and 0.2% created. */
+async function benchDaily(stack: TestStack, shop: string, deps: ReturnType<typeof createShopifyDeps>, fullCharged: number) {
+  const emulator = stack.shopify!;
+  const poll = async () => {
+    await sleep(1500); // bucket full again
+    const before = emulator.stats(shop);
+    const started = Date.now();
+    const result = await syncShop(shop, deps, { source: 'poll' });
+    const ms = Date.now() - started;
+    check(result.status === 'success' && result.mode === 'incremental', `daily poll: ${result.status} ${result.mode ?? ''} ${result.message ?? ''}`);
+    const stored = await storedProductCount(stack.store, shop);
+    check(stored === emulator.getProducts(shop).length, `daily poll stored ${stored} products, the shop has ${emulator.getProducts(shop).length}`);
+    return { charged: emulator.stats(shop).chargedCost - before.chargedCost, ms };
+  };
+  const unchanged = await poll();
+  // 0.2% created: the generator with more products keeps the first ones unchanged and adds new ones (old updatedAt,
+  // so only the id listing finds them); then 1% updated and 0.2% deleted.
+  const created = Math.max(1, Math.round(PAGINATED_PRODUCTS * 0.002));
+  emulator.seedShop(shop, { products: PAGINATED_PRODUCTS + created, variantsPerProduct: 3 });
+  const ids = emulator.getProducts(shop).map((p) => p.id);
+  for (let i = 0; i < Math.round(PAGINATED_PRODUCTS * 0.01); i++) emulator.updateProduct(shop, ids[(i * 97) % ids.length]!, { title: `Daily change ${i}` });
+  for (let i = 0; i < created; i++) emulator.deleteProduct(shop, ids[(i * 89 + 13) % ids.length]!);
+  const changed = await poll();
+  const out = {
+    daily_points_unchanged: Math.round(unchanged.charged),
+    daily_points_ratio_unchanged: Number((unchanged.charged / fullCharged).toFixed(3)),
+    daily_s_unchanged: scaledSeconds(unchanged.ms),
+    daily_points_1pct: Math.round(changed.charged),
+    daily_points_ratio_1pct: Number((changed.charged / fullCharged).toFixed(3)),
+    daily_s_1pct: scaledSeconds(changed.ms),
+  };
+  check(out.daily_points_ratio_unchanged <= 0.1, `daily_points_ratio_unchanged ${out.daily_points_ratio_unchanged} > 0.10`);
+  check(out.daily_points_ratio_1pct <= 0.15, `daily_points_ratio_1pct ${out.daily_points_ratio_1pct} > 0.15`);
+  say(`daily poll: unchanged ${out.daily_points_unchanged} points (ratio ${out.daily_points_ratio_unchanged}, ${out.daily_s_unchanged} s scaled); 1% changed ${out.daily_points_1pct} points (ratio ${out.daily_points_ratio_1pct}, ${out.daily_s_1pct} s)`);
+  return out;
+}
+
+/** A whole install of a store of the same size: the OAuth callback's walk, then the background sync resuming it. */
+async function benchInstall(stack: TestStack, fullCharged: number) {
+  const name = 'bench-install';
+  const shop = `${name}.myshopify.com`;
+  stack.shopify!.seedShop(shop, { products: PAGINATED_PRODUCTS, variantsPerProduct: 3 });
+  const started = Date.now();
+  const { body } = await connectShopify(stack, name);
+  check(body?.upload_status?.status === 'queued', `install: upload_status ${JSON.stringify(body?.upload_status)}`);
+  const key = keys.shopifySnapshot(body.user_uuid);
+  for (let i = 0; i < 2400 && !(await stack.store.exists(key)); i++) await sleep(100);
+  const ms = Date.now() - started;
+  const stored = await storedProductCount(stack.store, shop);
+  check(stored === PAGINATED_PRODUCTS, `install stored ${stored} of ${PAGINATED_PRODUCTS} products`);
+  const charged = stack.shopify!.stats(shop).chargedCost;
+  const out = {
+    install_points: Math.round(charged),
+    install_points_ratio: Number((charged / fullCharged).toFixed(3)),
+    install_s: scaledSeconds(ms),
+    install_throttled: stack.shopify!.stats(shop).throttled,
+  };
+  check(out.install_points_ratio <= 1.02, `install_points_ratio ${out.install_points_ratio} > 1.02`);
+  say(`install: ${out.install_points} points (ratio ${out.install_points_ratio} to one full walk), ${out.install_s} s scaled, THROTTLED ${out.install_throttled}`);
   return out;
 }
 
@@ -101,10 +192,13 @@ async function benchBulk(stack: TestStack) {
   const shop = await connectLarge(stack, 'bench-bulk', BULK_PRODUCTS);
   const env = { ...stack.env, SHOPIFY_BULK_THRESHOLD: '2000', LOG_LEVEL: 'warn' };
   const first = await runWorkerChild(env, shop);
+  const firstStored = await storedProductCount(stack.store, shop);
   const again = await runWorkerChild(env, shop);
-  for (const run of [first, again]) {
+  const againStored = await storedProductCount(stack.store, shop);
+  for (const [run, stored] of [[first, firstStored], [again, againStored]] as const) {
     const r = run.result.results?.[0];
-    if (r?.status !== 'success' || r.mode !== 'bulk' || r.productCount !== BULK_PRODUCTS) throw new Error(`bulk sync failed: ${JSON.stringify(run.result).slice(0, 500)}`);
+    check(r?.status === 'success' && r.mode === 'bulk', `bulk sync failed: ${JSON.stringify(run.result).slice(0, 500)}`);
+    check(stored === BULK_PRODUCTS, `bulk sync stored ${stored} of ${BULK_PRODUCTS} products`);
   }
   const out = {
     bulk_products: BULK_PRODUCTS,
@@ -115,14 +209,19 @@ async function benchBulk(stack: TestStack) {
     bulk_first_rss_mb: first.maxRssMb,
     bulk_resync_rss_mb: again.maxRssMb,
   };
+  check(out.bulk_peak_rss_mb <= 200, `bulk_peak_rss_mb ${out.bulk_peak_rss_mb} > 200`);
   say(`bulk: ${BULK_PRODUCTS} products × 3 variants: first sync ${out.bulk_first_ms} ms (peak RSS ${first.maxRssMb} MB), re-sync over the stored copy ${out.bulk_resync_ms} ms (peak RSS ${again.maxRssMb} MB)`);
   return out;
 }
 
+const DISPATCH_FIXTURE = resolve(ROOT, 'test/fixtures/poll-bench');
+
 async function benchDispatch() {
+  execFileSync(process.execPath, [resolve(ROOT, 'build.mjs'), '--quiet', '--project', DISPATCH_FIXTURE], { stdio: 'inherit' });
   const stack = await startTestStack({
+    projectDir: DISPATCH_FIXTURE,
     host: { limits: { concurrent: 120, perMinute: 600, clockScale: DISPATCH_SCALE }, poolCap: 80 },
-    env: { POLL_CLOCK_SCALE: String(DISPATCH_SCALE), POLL_SIMULATED_WORK_MS: String(Math.round(WORK_MS / DISPATCH_SCALE)), LOG_LEVEL: 'warn' },
+    env: { BENCH_CLOCK_SCALE: String(DISPATCH_SCALE), BENCH_WORK_MS: String(WORK_MS), LOG_LEVEL: 'warn' },
   });
   try {
     const seeded = await seedMerchants(stack.store, { shops: Math.round(MERCHANTS * 0.8), pages: MERCHANTS - Math.round(MERCHANTS * 0.8) });
@@ -144,6 +243,10 @@ async function benchDispatch() {
       dispatch_scale: DISPATCH_SCALE,
       dispatch_work_ms_per_merchant: WORK_MS,
     };
+    check(out.dispatch_synced === out.dispatch_merchants, `dispatch: ${out.dispatch_synced} of ${out.dispatch_merchants} merchants done`);
+    check(out.dispatch_429 === 0, `dispatch: ${out.dispatch_429} × 429`);
+    check(out.dispatch_max_per_min <= 600 && out.dispatch_max_concurrency <= 120, 'dispatch: DO limits exceeded');
+    check(out.dispatch_minutes <= 30, `dispatch took ${out.dispatch_minutes} scaled minutes > 30`);
     say(`dispatch: ${out.dispatch_synced}/${out.dispatch_merchants} merchants in ${out.dispatch_invocations} invocations, ${out.dispatch_minutes} scaled minutes (${wallMs} ms real at ×${DISPATCH_SCALE}); host saw max ${out.dispatch_max_per_min}/min, ${out.dispatch_max_concurrency} concurrent, ${out.dispatch_429} × 429`);
     return out;
   } finally {
@@ -169,7 +272,9 @@ async function main(): Promise<void> {
   for (const [part, run] of [['paginated', benchPaginated], ['bulk', benchBulk]] as const) {
     if (only && only !== part) continue;
     const spaces = await startSpacesProcess();
-    const stack = await startTestStack({ shopify: { clockScale: CLOCK_SCALE }, env: { LOG_LEVEL: 'warn', ...spaces.env } });
+    // The paginated part measures the install's resumed paginated walk, so bulk stays out of its way there.
+    const bulkOff = part === 'paginated' ? { SHOPIFY_BULK_THRESHOLD: '10000000' } : {};
+    const stack = await startTestStack({ shopify: { clockScale: CLOCK_SCALE }, env: { LOG_LEVEL: 'warn', ...bulkOff, ...spaces.env } });
     try {
       Object.assign(figures, await run(stack));
     } finally {
@@ -179,6 +284,8 @@ async function main(): Promise<void> {
   }
   if (!only || only === 'dispatch') Object.assign(figures, await benchDispatch());
   if (JSON_OUT) process.stdout.write(`${JSON.stringify(figures)}\n`);
+  for (const v of violations) console.error(`VIOLATED: ${v}`);
+  if (violations.length > 0) process.exit(1);
 }
 
 main().catch((err: unknown) => {

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const gids = shopify.getProducts(SHOP).slice(0, PRODUCTS).map((p) => p.id);
     const templates = new Map(gids.map((gid) => [gid, shopify.productPayload(SHOP, gid)]));
     const newest = new Map<string, { updatedAt: string; title: string }>();
-    let clock = Date.now() + 3600_000;
+    let clock = Date.now() - 3600_000;
     let sequence = 0;
 
     let over5s = 0;

@@ -79,7 +79,7 @@ describe('regressions found by the hardening harness', () => {
     const { body } = await connectShopify(h, 'queued-ack');
     await flushed(h.stack.store, body.user_uuid);
     const gid = h.stack.shopify!.getProducts(domain)[0]!.id;
-    const payload = Buffer.from(toShopifyJson({ ...(h.stack.shopify!.productPayload(domain, gid) as object), title: 'Acknowledged title', updated_at: '2032-01-01T00:00:00Z' }));
+    const payload = Buffer.from(toShopifyJson({ ...(h.stack.shopify!.productPayload(domain, gid) as object), title: 'Acknowledged title', updated_at: '2026-09-01T00:00:00Z' }));
     for (let i = 0; i < 6; i++) h.stack.spaces!.injectFault('503-slowdown', { match: { method: 'PUT', keyPrefix: 'users/' } });
 
     // Act

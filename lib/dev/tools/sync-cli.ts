@@ -15,6 +15,7 @@ const USAGE = `Usage: npm run sync -- [--platform shopify|facebook] (--shop <nam
   --shop <shop>   sync one Shopify store's whole catalog (paginated, or bulk past SHOPIFY_BULK_THRESHOLD)
   --page <id>     sync one connected Facebook Page
   --all           every connected shop and page in the registry (filter with --platform)
+  --full          walk whole catalogs even where an incremental poll (changes since the last sync) would do
 Reads .env and the environment (SPACES_*, SHOPIFY_*, FACEBOOK_*, TOKEN_ENCRYPTION_KEY, …); when they name no
 store (SPACES_ENDPOINT unset), the settings of the running \`npm start\` from ${LOCAL_ENV_FILE}.`;
 
@@ -24,6 +25,8 @@ export interface SyncArgs {
   shop?: string;
   page?: string;
   all: boolean;
+  /** Walk whole catalogs instead of an incremental poll. */
+  full?: boolean;
 }
 
 /** Parses the arguments; returns an error message for anything it does not understand. */
@@ -33,6 +36,7 @@ export function parseSyncArgs(argv: readonly string[]): SyncArgs | { error: stri
     const flag = argv[i];
     const value = () => argv[++i] ?? '';
     if (flag === '--all') args.all = true;
+    else if (flag === '--full') args.full = true;
     else if (flag === '--shop') args.shop = value();
     else if (flag === '--page') args.page = value();
     else if (flag === '--platform') {
@@ -123,11 +127,11 @@ export function summaryTable(results: readonly MerchantResult[]): string {
   return [line(header), line(widths.map((w, i) => '-'.repeat(i === 5 ? 7 : w))), ...rows.map(line)].join('\n');
 }
 
-async function syncOneShop(shop: string, deps: PollDeps, out: CliOutput): Promise<MerchantResult> {
+async function syncOneShop(shop: string, deps: PollDeps, out: CliOutput, full: boolean): Promise<MerchantResult> {
   const [{ countProducts }, { pollShop }] = await Promise.all([import('../../shopify/bulk-sync'), import('../../poll/shop-merchant')]);
   const total = await countProducts(deps.shopify.adminClient(shop)).catch(() => 0);
   const bar = progressBar(out.progress, out.isTty, shop, total);
-  return pollShop(shop, deps, 'manual', bar);
+  return pollShop(shop, deps, 'manual', bar, full);
 }
 
 /** Where the CLI writes. */
@@ -175,7 +179,7 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
       out.log(`${shop} is not connected. ${known}`);
       return 1;
     }
-    results.push(await syncOneShop(shop, deps, out));
+    results.push(await syncOneShop(shop, deps, out, args.full === true));
   } else if (args.page) {
     const { getPageRecord } = await import('../../facebook/registry');
     if (!(await getPageRecord(deps.store, args.page))) {
@@ -204,7 +208,9 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
     bar(0);
     const work = [...shops.map((id) => ['shop', id] as const), ...pages.map((id) => ['page', id] as const)];
     await forEachLimit(work, deps.settings.POLL_INPROCESS_CONCURRENCY, async ([kind, id]) => {
-      results.push(kind === 'shop' ? await (await import('../../poll/shop-merchant')).pollShop(id, deps, 'manual') : await pollPage(id, deps, 'manual'));
+      const { pollShop } = await import('../../poll/shop-merchant');
+      const full = args.full === true;
+      results.push(kind === 'shop' ? await pollShop(id, deps, 'manual', undefined, full) : await pollPage(id, deps, 'manual'));
       bar(results.length);
     });
   }

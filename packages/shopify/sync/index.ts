@@ -8,5 +8,6 @@ export const main = jobMain(async (env) => {
     import('../../../lib/shopify/sync-job'),
   ]);
   const deps = createShopifyDeps(loadConfig(env, ['core', 'spaces', 'shopify', 'functions']));
-  return (params) => runSyncJob(params, deps);
+  const { SHOPIFY_BULK_THRESHOLD } = loadConfig(env, ['poll']);
+  return (params) => runSyncJob(params, deps, { bulkThreshold: SHOPIFY_BULK_THRESHOLD });
 });

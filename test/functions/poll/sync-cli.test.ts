@@ -54,12 +54,16 @@ describe('npm run sync (manual sync CLI)', () => {
 
     // Assess
     expect(stderr).toContain(`${A}: 39/39`);
-    expect(stdout).toMatch(new RegExp(`shop\\s+${A.replace(/\./g, '\\.')}\\s+success\\s+39\\s+paginated`));
+    // The OAuth callback's full sync left a usable snapshot, so only changes and an id listing are read.
+    expect(stdout).toMatch(new RegExp(`shop\\s+${A.replace(/\./g, '\\.')}\\s+success\\s+39\\s+incremental`));
     expect(stdout).toContain('1 of 1 synced.');
     expect(code).toBe(0);
     const snapshot = (await stack.store.getJson<any>(keys.shopifySnapshot(uuids[A]!)))!.value;
     expect(snapshot.meta.source).toBe('manual');
     expect(snapshot.data.products.edges.map((e: any) => e.node.id)).not.toContain(gone);
+    // --full walks the whole catalog.
+    const full = await runCli(['--shop', 'cli-one', '--full'], stack.env, cwd);
+    expect(full.stdout).toMatch(new RegExp(`shop\\s+${A.replace(/\./g, '\\.')}\\s+success\\s+39\\s+paginated`));
   });
 
   it('syncs every shop with --all and exits 1 when one needs re-authorisation', async () => {

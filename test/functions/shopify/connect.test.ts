@@ -206,5 +206,10 @@ describe('Shopify callback with a catalog too large for the web time limit', () 
     expect(validate(stored!.value).valid).toBe(true);
     const activation = stack.host.activations.get(body.upload_status.activation_id);
     expect(activation?.name).toMatch(/shopify\/sync/);
+    // The background sync continued from the callback's cursor (issue 16), wrote every product once, and removed the partial object.
+    expect(stack.logs.some((l) => /Resuming the sync of bigshop\.myshopify\.com after [1-9]\d* products/.test(l))).toBe(true);
+    expect(new Set(stored!.value.data.products.edges.map((e: any) => e.node.id)).size).toBe(400);
+    for (let i = 0; i < 40 && (await stack.store.exists(keys.shopifySyncPartial(body.user_uuid))); i++) await new Promise((r) => setTimeout(r, 250));
+    expect(await stack.store.exists(keys.shopifySyncPartial(body.user_uuid))).toBe(false);
   });
 });

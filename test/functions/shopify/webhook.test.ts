@@ -81,12 +81,12 @@ describe('shopify/webhook through the local DO host', () => {
     // Prepare: stored 10:00Z; the late delivery says 14:30+05:00 (= 09:30Z), which sorts after "…T10" as text.
     const gid = gidAt(3);
     const base = stack.shopify!.productPayload(SHOP, gid);
-    await send('products/update', { ...base, title: 'Current', updated_at: '2031-01-01T10:00:00Z' });
+    await send('products/update', { ...base, title: 'Current', updated_at: '2026-09-01T10:00:00Z' });
     expect(nodeOf(await snapshot(), gid).title).toBe('Current');
     const skipped = stack.logs.filter((l) => l.includes(`Skipped products/update for ${SHOP}`)).length;
 
     // Act
-    const res = await send('products/update', { ...base, title: 'Older', updated_at: '2031-01-01T14:30:00+05:00' });
+    const res = await send('products/update', { ...base, title: 'Older', updated_at: '2026-09-01T14:30:00+05:00' });
 
     // Assess
     expect(outcome(res)).toMatchObject({ http: 200, outcome: 'queued' });
@@ -128,14 +128,14 @@ describe('shopify/webhook through the local DO host', () => {
   });
 
   it('applies a Webhook-Id once, whether the duplicate comes later or at the same time', async () => {
-    const payload = { ...stack.shopify!.productPayload(SHOP, gidAt(5)), updated_at: '2031-02-01T00:00:00Z' };
+    const payload = { ...stack.shopify!.productPayload(SHOP, gidAt(5)), updated_at: '2026-09-02T00:00:00Z' };
     const first = await send('products/update', payload, { webhookId: 'dup-sequential' });
     const again = await send('products/update', payload, { webhookId: 'dup-sequential' });
     expect(outcome(first)).toMatchObject({ http: 200, outcome: 'queued' });
     expect(again.status).toBe(200);
     expect(JSON.parse(again.body)).toEqual({ status: 'duplicate', webhook_id: 'dup-sequential' });
 
-    const both = await Promise.all([1, 2].map(() => send('products/update', { ...payload, updated_at: '2031-02-02T00:00:00Z' }, { webhookId: 'dup-concurrent' })));
+    const both = await Promise.all([1, 2].map(() => send('products/update', { ...payload, updated_at: '2026-09-03T00:00:00Z' }, { webhookId: 'dup-concurrent' })));
     expect(both.map((r) => r.status)).toEqual([200, 200]);
     expect(both.map((r) => JSON.parse(r.body).status).sort()).toEqual(['duplicate', 'ok']);
   });

@@ -66,7 +66,7 @@ export function armFaults(h: Harness, intensity: FaultIntensity, options: { shop
   };
 }
 
-const TIMESTAMPS = ['syncedAt', 'updatedAt', 'fetchedAt', 'polledAt'];
+const TIMESTAMPS = ['syncedAt', 'updatedAt', 'fetchedAt', 'polledAt', 'listingStartedAt', 'fullSyncStartedAt'];
 
 /** The object as text with its top-level `meta` timestamps removed, for byte-for-byte comparison of two runs. */
 export function normalized(bytes: Buffer | null): string | null {

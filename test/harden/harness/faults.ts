@@ -138,7 +138,7 @@ export async function burstUnderFaults(h: Harness, intensity: FaultIntensity, ru
   const key = keys.shopifySnapshot(body.user_uuid);
   for (let run = 0; run < runs; run++) {
     const start = await readObject(h.s3, h.bucket, key);
-    const bodies = deliveries(h, domain, size, Date.parse('2031-01-01T00:00:00Z') + run * 86_400_000);
+    const bodies = deliveries(h, domain, size, Date.parse('2026-07-01T00:00:00Z') + run * 86_400_000);
     const disarm = armFaults(h, { ...intensity, seed: intensity.seed * 100 + run }, { shopify: 20, spaces: true });
     // Each run and its replay use their own Webhook-Ids: the replay must not be answered "duplicate".
     const tag = randomUUID().slice(0, 8);

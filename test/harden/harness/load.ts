@@ -66,7 +66,7 @@ export async function webhookBurst(h: Harness, options: { shop: string; products
   if (connected.res.status !== 200) throw new Error(`connect answered ${connected.res.status}`);
   const products = emulator.getProducts(domain).map((p) => p.id);
   const secret = h.stack.env.SHOPIFY_API_SECRET!;
-  const base = Date.parse('2030-01-01T00:00:00Z');
+  const base = Date.parse('2026-08-01T00:00:00Z');
   const latest = new Map<string, string>();
   const bodies = Array.from({ length: options.deliveries }, (_, i) => {
     const gid = products[i % products.length]!;

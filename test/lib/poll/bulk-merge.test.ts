@@ -61,6 +61,7 @@ describe('streamed full-sync merge', () => {
       product(9, '2026-11-20T10:06:00Z', 'Created during sync'),
     ], { apiVersion: '2026-07', now: STARTED, source: 'webhook' });
     stored.meta.tombstones = { 'gid://shopify/Product/3': '2026-11-20T10:07:00Z', 'gid://shopify/Product/77': '2026-01-01T00:00:00Z' };
+    stored.meta.webhookWrites = { 'gid://shopify/Product/2': '2026-11-20T10:05:00Z', 'gid://shopify/Product/9': '2026-11-20T10:06:00Z' };
     await store.putJson(keys.shopifySnapshot(UUID), stored);
     const synced = [product(1, '2026-01-01T00:00:00Z'), product(2, '2026-11-20T09:00:00Z'), product(3, '2026-11-20T09:00:00Z'), product(4, '2026-02-01T00:00:00Z')];
     const expected = mergeFullSync(buildSnapshot('acme.myshopify.com', SHOP_INFO, synced, { apiVersion: '2026-07', now: STARTED, source: 'poll' }), stored, STARTED);
@@ -76,6 +77,9 @@ describe('streamed full-sync merge', () => {
     const byId = (s: typeof expected) => Object.fromEntries(s.data.products.edges.map((e) => [e.node.id, e.node]));
     expect(byId(actual)).toEqual(byId(expected));
     expect(actual.meta.tombstones).toEqual(expected.meta.tombstones);
+    expect(actual.meta.webhookWrites).toEqual(expected.meta.webhookWrites);
+    expect(Object.keys(byId(actual)).sort()).toEqual([1, 2, 4, 9].map((n) => `gid://shopify/Product/${n}`));
+    expect(byId(actual)['gid://shopify/Product/2']?.title).toBe('Webhook title');
     expect(actual.meta.productCount).toBe(expected.meta.productCount);
     expect(written).toEqual({ productCount: 4, storedCount: 4 });
     expect(actual.data.shop).toEqual(SHOP_INFO);

@@ -56,16 +56,16 @@ describe('Shopify product deliveries without the functions API (inline flush)', 
     (await store.getJson<any>(keys.shopifySnapshot(uuid)))!.value.data.products.edges.find((e: any) => e.node.id === gid)?.node.title;
 
   it('answers updated once the product is in the snapshot, and stale for an older copy', async () => {
-    const fresh = update(0, 'Inline fresh', '2031-01-01T00:00:00Z');
+    const fresh = update(0, 'Inline fresh', '2026-09-01T00:00:00Z');
     expect(await deliver(fresh.payload)).toBe('updated');
     expect(await titleOf(fresh.gid)).toBe('Inline fresh');
-    expect(await deliver(update(0, 'Inline older', '2030-01-01T00:00:00Z').payload)).toBe('stale');
+    expect(await deliver(update(0, 'Inline older', '2026-08-01T00:00:00Z').payload)).toBe('stale');
     expect(await titleOf(fresh.gid)).toBe('Inline fresh');
   });
 
   it('answers 503 when Spaces keeps failing the snapshot write, keeps the previous snapshot, and applies the update on the retry', async () => {
     // Prepare: every attempt of the SDK (4 per write, and more rounds) fails with 503 SlowDown.
-    const next = update(1, 'After the outage', '2031-02-01T00:00:00Z');
+    const next = update(1, 'After the outage', '2026-09-02T00:00:00Z');
     const before = await store.getJson<any>(keys.shopifySnapshot(uuid));
     for (let i = 0; i < 40; i++) t.spaces.injectFault('503-slowdown', { match: { method: 'PUT', keyPrefix: 'users/' } });
 
@@ -92,7 +92,7 @@ describe('Shopify product deliveries without the functions API (inline flush)', 
   });
 
   it('answers every concurrent delivery either after its update is visible or with 503', async () => {
-    const versions = Array.from({ length: 12 }, (_, i) => update(2 + i, `Concurrent ${i}`, '2031-03-01T00:00:00Z'));
+    const versions = Array.from({ length: 12 }, (_, i) => update(2 + i, `Concurrent ${i}`, '2026-09-03T00:00:00Z'));
     const outcomes = await Promise.all(versions.map((v) => deliver(v.payload).catch((err: unknown) => err)));
     // Without faults most are answered 200 (one flushes, the others wait for it); all 503 would mean the hand-off never works.
     expect(outcomes.filter((o) => typeof o === 'string').length).toBeGreaterThan(outcomes.length / 2);

@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { type ConnectionArgs, paginate, type SortKey, sortByKey } from './connection';
 import type { Args, ExecContext, ResolverMap } from './exec-context';
 import { gid, hash32 } from './ids';
-import { compileProductQuery } from './query-filter';
+import { compileProductQuery, compileVariantQuery } from './query-filter';
 import type { ImageRecord, InventoryItemRecord, ProductRecord, VariantRecord } from './records';
 import type { ShopStore } from './store';
 
@@ -107,7 +107,9 @@ export const catalogResolvers: ResolverMap = {
   },
   'QueryRoot.productVariant': (_s, args, ctx) => ctx.store.variants.get(String(args.id)) ?? null,
   'QueryRoot.productVariants': (_s, args, ctx) => {
-    const all = sortByKey([...ctx.store.variants.values()], (v) => ({ id: v.legacyResourceId, value: null }), args.reverse === true);
+    const predicate = compileVariantQuery(args.query as string | null);
+    const matching = [...ctx.store.variants.values()].filter(predicate);
+    const all = sortByKey(matching, (v) => ({ id: v.legacyResourceId, value: null }), args.reverse === true);
     return paginate(all, args as ConnectionArgs, (v) => ({ id: v.legacyResourceId, value: null }), { reverse: args.reverse === true, unbounded: ctx.bulk });
   },
   'QueryRoot.inventoryItem': (_s, args, ctx) => {

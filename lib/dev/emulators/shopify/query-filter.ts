@@ -84,3 +84,25 @@ function compare(diff: number, op: Term['op']): boolean {
     default: return diff === 0;
   }
 }
+
+const legacy = (value: string) => value.replace(/^gid:\/\/shopify\/\w+\//, '');
+
+/**
+ * The subset of `productVariants(query:)` the app uses: `updated_at` comparisons (a variant's `updatedAt`
+ * moves when its inventory changes, unlike its product's), `product_id:` and `id:`, with AND/OR/NOT as for
+ * products. Other fields are ignored, as Shopify ignores filters it does not know. The contract is silent on
+ * this filter; Shopify documents `updated_at`, `product_id` and `id` among the productVariants query fields.
+ */
+export function compileVariantQuery(query: string | null | undefined): (v: VariantRecord) => boolean {
+  if (!query || !query.trim()) return () => true;
+  const groups = splitOr(tokenize(query)).map((tokens) => tokens.map(parseTerm));
+  const matchVariant = (t: Term, v: VariantRecord): boolean => {
+    switch (t.field) {
+      case 'updated_at': return compare(Date.parse(v.updatedAt) - Date.parse(t.value), t.op);
+      case 'product_id': return compare(compareIds(v.productId.split('/').pop() ?? '', legacy(t.value)), t.op);
+      case 'id': return compare(compareIds(v.legacyResourceId, legacy(t.value)), t.op);
+      default: return true;
+    }
+  };
+  return (v) => groups.some((terms) => terms.every((t) => t.negate !== matchVariant(t, v)));
+}
