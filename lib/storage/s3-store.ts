@@ -8,8 +8,9 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { FinalizeHandler, FinalizeHandlerArguments, HandlerExecutionContext } from '@smithy/types';
 import { PreconditionFailedError, StorageError } from '../errors';
 
 /** Where and how to reach Spaces. */
@@ -63,7 +64,7 @@ export const SPACES_CONNECT_TIMEOUT_MS = 2_000;
 
 /** Builds the S3 client for Spaces: path-style addressing, bounded waits, and no default checksums (Spaces and s3rver mishandle aws-chunked). */
 export function createS3Client(config: SpacesConfig): S3Client {
-  return new S3Client({
+  const client = new S3Client({
     requestHandler: { socketTimeout: SPACES_REQUEST_IDLE_TIMEOUT_MS, connectionTimeout: SPACES_CONNECT_TIMEOUT_MS },
     endpoint: config.SPACES_ENDPOINT,
     region: config.SPACES_REGION,
@@ -73,6 +74,34 @@ export function createS3Client(config: SpacesConfig): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 4,
   });
+  addDeleteObjectsContentMd5(client);
+  return client;
+}
+
+/**
+ * DeleteObjects with `Content-MD5` instead of the CRC32 the SDK sends since early 2025 (even with `WHEN_REQUIRED`):
+ * S3-compatible services that require the MD5 answer 400 otherwise (aws-sdk-js-v3 #6819, #6920). This is the
+ * middleware the SDK's supplemental documentation (MD5 fallback) describes, placed before signing.
+ */
+export function addDeleteObjectsContentMd5(client: S3Client): void {
+  client.middlewareStack.addRelativeTo(
+    (next: FinalizeHandler<any, any>, context: HandlerExecutionContext): FinalizeHandler<any, any> =>
+      async (args: FinalizeHandlerArguments<any>) => {
+      const request = args.request as { headers?: Record<string, string>; body?: unknown };
+      if (context.commandName === 'DeleteObjectsCommand' && request.headers) {
+        for (const name of Object.keys(request.headers)) {
+          const lower = name.toLowerCase();
+          if (lower.startsWith('x-amz-checksum-') || lower === 'x-amz-sdk-checksum-algorithm') delete request.headers[name];
+        }
+        const body = request.body;
+        if (typeof body === 'string' || body instanceof Uint8Array) {
+          request.headers['content-md5'] = createHash('md5').update(body).digest('base64');
+        }
+      }
+      return next(args);
+    },
+    { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'deleteObjectsContentMd5', override: true },
+  );
 }
 
 const statusOf = (err: unknown) => (err instanceof S3ServiceException ? err.$metadata.httpStatusCode : undefined);
