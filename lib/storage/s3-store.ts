@@ -8,6 +8,7 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FinalizeHandler, FinalizeHandlerArguments, HandlerExecutionContext } from '@smithy/types';
@@ -62,6 +63,15 @@ export const SPACES_REQUEST_IDLE_TIMEOUT_MS = 4_000;
 /** Connecting to Spaces takes milliseconds; a connect that takes longer is retried. */
 export const SPACES_CONNECT_TIMEOUT_MS = 2_000;
 
+/** Attempts per Spaces request (the first and three retries). */
+export const SPACES_MAX_ATTEMPTS = 4;
+
+/** Wait before retry `attempt` (1-based): 100–200, 200–400, 400–800 ms. */
+export function spacesRetryDelayMs(attempt: number, random: () => number = Math.random): number {
+  const base = Math.min(800, 50 * 2 ** attempt);
+  return Math.round(base * (1 + random()));
+}
+
 /** Builds the S3 client for Spaces: path-style addressing, bounded waits, and no default checksums (Spaces and s3rver mishandle aws-chunked). */
 export function createS3Client(config: SpacesConfig): S3Client {
   const client = new S3Client({
@@ -72,7 +82,10 @@ export function createS3Client(config: SpacesConfig): S3Client {
     credentials: { accessKeyId: config.SPACES_KEY, secretAccessKey: config.SPACES_SECRET },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 4,
+    // 503 SlowDown (Spaces' answer past its rate and per-object limits), 5xx and network errors are retried with
+    // exponential backoff and jitter. The SDK's default waits up to 0.5/1/2 s after a SlowDown, which alone would use a
+    // webhook's 3.5 s budget; these waits (≤ 0.2/0.4/0.8 s) keep the three retries inside it.
+    retryStrategy: new ConfiguredRetryStrategy(SPACES_MAX_ATTEMPTS, spacesRetryDelayMs),
   });
   addDeleteObjectsContentMd5(client);
   return client;

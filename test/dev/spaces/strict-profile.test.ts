@@ -88,6 +88,28 @@ describe('the strict profile of the local Spaces', () => {
     expect(await store.list('del/')).toEqual([]);
   });
 
+  it('the app store retries 503 SlowDown with backoff (three retries) and then reports the failure', async () => {
+    // Prepare
+    const store = createS3Store({
+      SPACES_ENDPOINT: t.spaces.endpoint,
+      SPACES_REGION: t.spaces.region,
+      SPACES_BUCKET: BUCKET,
+      SPACES_KEY: t.spaces.accessKeyId,
+      SPACES_SECRET: t.spaces.secretAccessKey,
+    });
+    for (let i = 0; i < 3; i++) t.spaces.injectFault('503-slowdown', { match: { keyPrefix: 'slow/' } });
+
+    // Act
+    await store.putJson('slow/a.json', { ok: true });
+    for (let i = 0; i < 4; i++) t.spaces.injectFault('503-slowdown', { match: { keyPrefix: 'slow/' } });
+    const failed = store.putJson('slow/b.json', { ok: true });
+
+    // Assess
+    await expect(failed).rejects.toMatchObject({ name: 'StorageError', details: { upstream_status: 503 } });
+    expect((await store.getJson('slow/a.json'))?.value).toEqual({ ok: true });
+    expect(t.spaces.stats().pendingFaults).toBe(0);
+  });
+
   it('counts requests by operation', async () => {
     // Prepare
     const s3 = t.client();
