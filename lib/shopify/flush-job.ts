@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { BadRequestError, PreconditionFailedError, StorageError } from '../errors';
 import { backoffMs } from '../http/clock';
-import { assertUuid, keys } from '../storage/keys';
+import { keys } from '../storage/keys';
 import type { ShopifyDeps } from './deps';
-import { listPending, raiseFlag } from './pending-updates';
+import { getShopRecord } from './connection';
+import { listPending, lowerFlushFlags, raiseFlag } from './pending-updates';
 import { normalizeShop, SHOP_HELP } from './shop-domain';
 import { updateSnapshot, type UpdateResult } from './snapshot';
 
@@ -17,7 +18,6 @@ const FLUSH_BATCH = 500;
 const MAX_GENERATIONS = 5;
 
 const ParamsSchema = z.object({
-  uuid: z.string(),
   shop: z.string(),
   flag: z.string().optional(),
   generation: z.number().int().min(0).max(MAX_GENERATIONS).optional(),
@@ -29,65 +29,87 @@ export interface FlushJobResult {
   applied: number;
   stale: number;
   pending_left: number;
+  /** Another flush job held the lease and applies the records. */
+  yielded?: boolean;
 }
 
 /**
- * The `shopify/flush` job: folds every pending record of the user into `shopify_data.json` (waiting for
- * the flush lease, retrying Spaces failures with backoff) and logs each delivery's line, for as long as
- * records keep coming: the flush flag that started it stays up meanwhile, so a burst runs one job, not one
- * per delivery. Records left when its budget ends go to a successor job.
+ * The `shopify/flush` job: folds every pending record of the shop into its user's `shopify_data.json` (waiting for
+ * the flush lease, retrying Spaces failures with backoff) and logs each delivery's line, for as long as records keep
+ * coming: the flag shard that started it stays up meanwhile, so a burst runs a few jobs (at most one per shard), not
+ * one per delivery. A job started by another shard while a job holds the lease leaves the work to that job, which
+ * lowers every shard and looks for records once more before it stops. Records left when the budget ends go to a
+ * successor job. The shop's registry record is read here, not by each delivery: a shop without one (never connected,
+ * or redacted) has its records dropped.
  */
 export async function runFlushJob(params: Record<string, unknown>, deps: ShopifyDeps): Promise<FlushJobResult> {
   const parsed = ParamsSchema.safeParse(params);
   if (!parsed.success) {
-    throw new BadRequestError('shopify/flush needs {"uuid": "<user uuid>", "shop": "<name>.myshopify.com"}.', { code: 'invalid_params' });
+    throw new BadRequestError('shopify/flush needs {"shop": "<name>.myshopify.com"}.', { code: 'invalid_params' });
   }
-  const uuid = assertUuid(parsed.data.uuid);
   const shop = normalizeShop(parsed.data.shop);
   if (!shop) throw new BadRequestError(`"${parsed.data.shop.slice(0, 100)}" is not a Shopify shop. ${SHOP_HELP}`, { code: 'invalid_shop' });
   const { flag, generation = 0 } = parsed.data;
-  if (flag !== undefined && !flag.startsWith(keys.shopifyFlushFlagPrefix(uuid))) {
-    throw new BadRequestError('shopify/flush: the flag is not one of this user\'s flush flags.', { code: 'invalid_params' });
+  if (flag !== undefined && !flag.startsWith(keys.shopifyFlushFlagPrefix(shop))) {
+    throw new BadRequestError('shopify/flush: the flag is not one of this shop\'s flush flags.', { code: 'invalid_params' });
   }
-  const { store, clock } = deps;
+  const { store, clock, log } = deps;
   const deadline = clock.now() + FLUSH_BUDGET_MS;
   const totals = { applied: 0, stale: 0 };
+  const record = await getShopRecord(store, shop);
+  if (!record) {
+    const dropped = await store.deletePrefix(keys.pendingShopifyPrefix(shop));
+    await lowerFlushFlags(store, shop, clock.now(), flag);
+    log.info(`Dropped ${dropped} pending updates for ${shop}: the shop is not connected`);
+    return { shop, ...totals, pending_left: 0 };
+  }
+  const { uuid } = record;
   // While the flag is up, deliveries leave their records to this job instead of starting another one.
   let raised = flag !== undefined;
-  let hasSnapshot = true;
+  let outcome: FlushOutcome = 'done';
   for (;;) {
-    hasSnapshot = await flushAll(deps, uuid, shop, deadline, totals);
-    if (!hasSnapshot || clock.now() >= deadline || !flag || !raised) break;
-    // Lower the flag, then look once more: a delivery recorded before that saw the flag up and counts on this job.
-    await store.delete(flag);
+    outcome = await flushAll(deps, uuid, shop, deadline, totals);
+    if (outcome !== 'done' || clock.now() >= deadline) break;
+    // Lower every shard, then look once more: a delivery recorded before that saw its shard up and counts on a job.
+    await lowerFlushFlags(store, shop, clock.now(), flag);
     raised = false;
-    if ((await listPending(store, uuid)).length === 0) break;
+    if ((await listPending(store, shop)).length === 0) break;
     // Go on with the flag up again, unless a delivery raised it first and started the next job.
-    raised = await raiseFlag(store, flag, clock.now());
-    if (!raised) break;
+    if (flag) {
+      raised = await raiseFlag(store, flag, clock.now());
+      if (!raised) break;
+    }
   }
-  if (raised && flag) await store.delete(flag);
-  if (!hasSnapshot) deps.log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
-  const left = (await listPending(store, uuid)).length;
-  if (left > 0 && hasSnapshot && clock.now() >= deadline) await handOver(deps, uuid, shop, generation, left);
+  if (outcome === 'yielded') {
+    log.info(`Flush job for ${shop} leaves its records to the running flush job`);
+    return { shop, ...totals, pending_left: 0, yielded: true };
+  }
+  if (raised) await lowerFlushFlags(store, shop, clock.now(), flag);
+  if (outcome === 'no-snapshot') log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
+  const left = (await listPending(store, shop)).length;
+  if (left > 0 && outcome === 'done' && clock.now() >= deadline) await handOver(deps, shop, generation, left);
   return { shop, ...totals, pending_left: left };
 }
 
-// Folds every pending record in, retrying Spaces failures until the deadline; false when there is no snapshot yet.
-async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: { applied: number; stale: number }): Promise<boolean> {
+type FlushOutcome = 'done' | 'no-snapshot' | 'yielded';
+
+// Folds every pending record in, retrying Spaces failures until the deadline.
+async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: { applied: number; stale: number }): Promise<FlushOutcome> {
   const { store, clock, log } = deps;
   for (let attempt = 0; clock.now() < deadline; attempt++) {
     try {
-      const result = await updateSnapshot(store, uuid, null, clock, { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job' });
+      const options = { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job' as const, shop, yieldToJob: true };
+      const result = await updateSnapshot(store, uuid, null, clock, options);
+      if (result.yielded) return 'yielded';
       report(result, shop, deps, totals);
-      return result.snapshot !== null || result.changed;
+      return result.snapshot !== null || result.changed ? 'done' : 'no-snapshot';
     } catch (err) {
       if (!(err instanceof StorageError || err instanceof PreconditionFailedError)) throw err;
       log.warn(`Flushing pending updates for ${shop} failed, retrying: ${err.message}`);
       await clock.sleep(Math.min(backoffMs(attempt, 250, 4000), Math.max(0, deadline - clock.now())));
     }
   }
-  return true;
+  return 'done';
 }
 
 function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: { applied: number; stale: number }): void {
@@ -104,7 +126,7 @@ function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals
 }
 
 // Out of time (or Spaces kept failing) with records left: start a successor, or leave them to the next delivery and the daily poll.
-async function handOver(deps: ShopifyDeps, uuid: string, shop: string, generation: number, left: number): Promise<void> {
+async function handOver(deps: ShopifyDeps, shop: string, generation: number, left: number): Promise<void> {
   const { log, invoker } = deps;
   if (generation + 1 >= MAX_GENERATIONS || !invoker.available) {
     log.error(`${left} pending updates for ${shop} stay queued: the next delivery or the daily poll applies them`);
@@ -112,7 +134,7 @@ async function handOver(deps: ShopifyDeps, uuid: string, shop: string, generatio
   }
   log.warn(`${left} pending updates for ${shop} left at the end of this flush; starting another flush job`);
   try {
-    await invoker.invokeAsync(FLUSH_FUNCTION, { uuid, shop, generation: generation + 1 });
+    await invoker.invokeAsync(FLUSH_FUNCTION, { shop, generation: generation + 1 });
   } catch (err) {
     log.error(`Could not start another flush job for ${shop} (${err instanceof Error ? err.message : String(err)}): the next delivery or the daily poll applies the ${left} pending updates`);
   }

@@ -2,7 +2,7 @@ import { PreconditionFailedError } from '../errors';
 import { backoffMs, systemClock, type Clock } from '../http/clock';
 import { keys } from '../storage/keys';
 import type { ObjectStore, Versioned } from '../storage/s3-store';
-import { deletePending, listPending, loadPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
+import { deletePending, leaseHolder, listPending, loadPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
 import { ProductNodeSchema, ShopifySnapshotSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
 import { applyOps, isNewer, pruneTombstones, type OpResult, type PendingOp } from './snapshot-ops';
 
@@ -99,6 +99,8 @@ export interface UpdateResult {
   results: Map<string, OpResult>;
   /** The ops of those records, by record key. */
   ops: Map<string, PendingOp>;
+  /** With `yieldToJob`: another flush job held the lease, and it applies the records (this call applied none). */
+  yielded?: boolean;
 }
 
 /** How {@link updateSnapshot} runs. */
@@ -114,6 +116,13 @@ export interface UpdateOptions {
   batch?: number;
   /** Recorded in the lease (default: a sync with `mutate`, else a delivery). */
   holder?: LeaseHolder;
+  /** The shop whose pending records to fold in; default: the one the snapshot names (`meta.shop`). */
+  shop?: string;
+  /**
+   * Without `mutate`: when a flush job holds the lease, return at once with `yielded` (a flush job started by another
+   * flag shard). The holder lowers every flag shard and lists again before it stops, so it applies our records.
+   */
+  yieldToJob?: boolean;
 }
 
 /**
@@ -133,13 +142,16 @@ export async function updateSnapshot(
   const deadline = options.deadline ?? clock.now() + DEFAULT_BUDGET_MS;
   const out: UpdateResult = { changed: false, snapshot: null, results: new Map(), ops: new Map() };
   if (!(await store.supportsConditionalWrites())) return lastWriterWins(store, uuid, mutate, out);
-  const flusher = new Flusher(store, uuid, clock, deadline, out, options.batch ?? DEFAULT_BATCH);
+  const flusher = new Flusher(store, uuid, options.shop, clock, deadline, out, options.batch ?? DEFAULT_BATCH);
   const waitUntil = Math.min(deadline, clock.now() + LEASE_WAIT_MS);
   const handOff = options.handOff ?? true;
   let todo = mutate;
   for (let attempt = 0; ; attempt++) {
     const lease = await tryAcquireLease(store, uuid, clock.now(), options.holder ?? (mutate ? 'sync' : 'delivery'));
     if (!lease && !todo && handOff) return out;
+    if (!lease && !todo && options.yieldToJob && (await leaseHolder(store, uuid, clock.now())) === 'job') {
+      return { ...out, yielded: true };
+    }
     if (!lease && clock.now() < waitUntil) {
       await clock.sleep(backoffMs(Math.min(attempt, 3), 25, 200));
       continue;
@@ -153,7 +165,8 @@ export async function updateSnapshot(
     }
     if (!more) return out;
     await clock.sleep(HANDOFF_PAUSE_MS);
-    if (clock.now() >= deadline || (await listPending(store, uuid)).length === 0) return out;
+    const shop = flusher.shop;
+    if (clock.now() >= deadline || !shop || (await listPending(store, shop)).length === 0) return out;
   }
 }
 
@@ -166,6 +179,8 @@ class Flusher {
   constructor(
     private readonly store: ObjectStore,
     private readonly uuid: string,
+    /** Whose pending records to fold in; learnt from the snapshot when not given. */
+    public shop: string | undefined,
     private readonly clock: Clock,
     private readonly deadline: number,
     private readonly out: UpdateResult,
@@ -175,15 +190,16 @@ class Flusher {
   // Retries until one write succeeds; false when there is no snapshot to fold records into yet.
   async round(mutate: ((current: StoredSnapshot | null) => StoredSnapshot | null) | null): Promise<boolean> {
     for (let attempt = 0; this.clock.now() < this.deadline; attempt++) {
-      const [current, listed] = await Promise.all([
-        this.current !== undefined ? this.current : readSnapshot(this.store, this.uuid),
-        listPending(this.store, this.uuid),
-      ]);
+      const snapshotRead = this.current !== undefined ? this.current : readSnapshot(this.store, this.uuid);
+      // Without a shop, its records are found once the snapshot (or the sync's new one) names it.
+      const [current, listedFirst] = await Promise.all([snapshotRead, this.shop ? listPending(this.store, this.shop) : null]);
       this.current = current;
+      const mutated = mutate ? mutate(current?.value ?? null) : null;
+      this.shop ??= (mutated ?? current?.value)?.meta.shop;
+      const listed = listedFirst ?? (this.shop ? await listPending(this.store, this.shop) : []);
       listed.splice(this.batch);
       await loadPending(this.store, listed, this.cache);
       const live = listed.filter((key) => this.cache.get(key));
-      const mutated = mutate ? mutate(current?.value ?? null) : null;
       const base = mutated ?? current?.value ?? null;
       if (!base) return false;
       const applied = applyOps(base, live.map((key) => this.cache.get(key)!), this.clock.now());

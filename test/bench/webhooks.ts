@@ -177,7 +177,7 @@ async function main(): Promise<void> {
       // Lost: the stored copy is older than the newest acknowledged version (a newer unacknowledged one may have landed).
       if (!got || Date.parse(got.updatedAt) < Date.parse(want.updatedAt) || (Date.parse(got.updatedAt) === Date.parse(want.updatedAt) && got.title !== want.title)) lost++;
     }
-    const pendingLeft = (await store.list(keys.pendingShopifyPrefix(body.user_uuid))).length;
+    const pendingLeft = (await store.list(keys.pendingShopifyPrefix(SHOP))).length;
     Object.assign(figures, { lost_updates: lost, pending_left: pendingLeft, products_stored: stored.size, pool_cap: POOL_CAP });
 
     console.log(`Webhook bench: ${DELIVERIES} signed products/update per level over ${PRODUCTS} of 1,000 products, through the local DO host (poolCap ${POOL_CAP})`);

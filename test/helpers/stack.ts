@@ -102,14 +102,28 @@ export async function connectShopify(stack: Stack, shopName: string, jar = new C
 /**
  * Waits until every acknowledged Shopify delivery of a user is in `shopify_data.json`: deliveries answer once their
  * pending record is durable and a `shopify/flush` job is due, and the job deletes each record after writing it.
+ * Pending records are kept per shop; the user's shops are found in the registry.
  */
 export async function flushed(store: ObjectStore, uuid: string, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
+  let shops: string[] | null = null;
   for (;;) {
     // A listing may fail while a test injects Spaces faults: look again.
-    const left = await store.list(keys.pendingShopifyPrefix(uuid)).catch(() => null);
-    if (left?.length === 0) return;
-    if (Date.now() > until) throw new Error(`${left?.length ?? 'some'} pending Shopify updates were not flushed within ${timeoutMs} ms`);
+    shops ??= await shopsOf(store, uuid).catch(() => null);
+    const lists = shops ? await Promise.all(shops.map((shop) => store.list(keys.pendingShopifyPrefix(shop)))).catch(() => null) : null;
+    const left = lists?.reduce((sum, list) => sum + list.length, 0);
+    if (left === 0) return;
+    if (Date.now() > until) throw new Error(`${left ?? 'some'} pending Shopify updates were not flushed within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The shops whose registry record names this user. */
+export async function shopsOf(store: ObjectStore, uuid: string): Promise<string[]> {
+  const shops: string[] = [];
+  for (const key of await store.list(keys.shopRecordPrefix())) {
+    const record = await store.getJson<{ shop: string; uuid: string }>(key);
+    if (record?.value.uuid === uuid) shops.push(record.value.shop);
+  }
+  return shops;
 }
