@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSyncOutcome } from '../../../lib/account/status';
 import { createTokenBox } from '../../../lib/crypto/token-box';
 import { signWebhookBody, toShopifyJson } from '../../../lib/dev/emulators/shopify';
+import { parseJsonLossless } from '../../../lib/json-lossless';
 import { recordDelivery } from '../../../lib/shopify/pending-updates';
 import { trimProductPayload } from '../../../lib/shopify/webhook-payload';
 import { keys } from '../../../lib/storage/keys';
@@ -154,7 +155,7 @@ describe('shopify/webhook through the local DO host', () => {
     // Prepare: the state a killed first attempt leaves: its claim (the pending record) is written, no flag, no job.
     const gid = gidAt(8);
     const payload = { ...stack.shopify!.productPayload(SHOP, gid), updated_at: '2031-03-01T00:00:00Z', title: 'After the crash' };
-    const op = { kind: 'payload' as const, id: gid, updatedAt: payload.updated_at, payload: trimProductPayload(payload as any), topic: 'products/update' };
+    const op = { kind: 'payload' as const, id: gid, updatedAt: payload.updated_at, payload: trimProductPayload(parseJsonLossless(toShopifyJson(payload)) as any), topic: 'products/update' };
     await recordDelivery(stack.store, SHOP, 'crashed-attempt', op);
     await new Promise((r) => setTimeout(r, 300));
     expect(await stack.store.exists(keys.pendingShopifyDelivery(SHOP, 'crashed-attempt'))).toBe(true);
