@@ -14,6 +14,8 @@ export const FLUSH_FUNCTION = 'shopify/flush';
 export const FLUSH_BUDGET_MS = 45_000;
 /** Records folded in per snapshot write; one write per burst instead of one per delivery. */
 const FLUSH_BATCH = 500;
+/** Pause between rounds in degraded mode, where records wait to be old enough to delete. */
+const NO_CAS_ROUND_PAUSE_MS = 1000;
 /** A job that runs out of time with records left starts a successor, at most this many times in a row. */
 const MAX_GENERATIONS = 5;
 
@@ -64,6 +66,7 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
     return { shop, ...totals, pending_left: 0 };
   }
   const { uuid } = record;
+  const conditional = await store.supportsConditionalWrites();
   // While the flag is up, deliveries leave their records to this job instead of starting another one.
   let raised = flag !== undefined;
   let outcome: FlushOutcome = 'done';
@@ -79,6 +82,8 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
       raised = await raiseFlag(store, flag, clock.now());
       if (!raised) break;
     }
+    // Without conditional writes records stay until they are safely reflected (snapshot.ts): look again in a while.
+    if (!conditional) await clock.sleep(Math.min(NO_CAS_ROUND_PAUSE_MS, Math.max(0, deadline - clock.now())));
   }
   if (outcome === 'yielded') {
     log.info(`Flush job for ${shop} leaves its records to the running flush job`);

@@ -111,6 +111,8 @@ export function flagShard(webhookId: string): number {
  */
 export async function raiseFlushFlag(store: ObjectStore, shop: string, now: number, shard: number): Promise<string | null> {
   const key = keys.shopifyFlushFlag(shop, Math.floor(now / FLAG_TTL_MS), shard);
+  // Without conditional writes, read first (concurrent raisers may then start a job each: safe, only more work).
+  if (!(await store.supportsConditionalWrites()) && (await store.exists(key))) return null;
   return (await raiseFlag(store, key, now)) ? key : null;
 }
 

@@ -50,6 +50,8 @@ export interface ObjectStore {
   deleteMany(keys: readonly string[]): Promise<void>;
   deletePrefix(prefix: string): Promise<number>;
   list(prefix: string): Promise<string[]>;
+  /** Lists keys with their LastModified (epoch ms; Spaces reports whole seconds). */
+  listDetailed(prefix: string): Promise<Array<{ key: string; lastModified: number }>>;
   /** Whether the store really honours `If-Match` / `If-None-Match` (probed once, then remembered). */
   supportsConditionalWrites(): Promise<boolean>;
 }
@@ -267,7 +269,11 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
     },
 
     async list(prefix) {
-      const out: string[] = [];
+      return (await store.listDetailed(prefix)).map((entry) => entry.key);
+    },
+
+    async listDetailed(prefix) {
+      const out: Array<{ key: string; lastModified: number }> = [];
       let ContinuationToken: string | undefined;
       do {
         let res;
@@ -276,7 +282,7 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
         } catch (err) {
           throw storageError('list', prefix, err);
         }
-        for (const obj of res.Contents ?? []) if (obj.Key) out.push(obj.Key);
+        for (const obj of res.Contents ?? []) if (obj.Key) out.push({ key: obj.Key, lastModified: obj.LastModified?.getTime() ?? 0 });
         ContinuationToken = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (ContinuationToken);
       return out;

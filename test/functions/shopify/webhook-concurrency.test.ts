@@ -16,7 +16,9 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
   beforeAll(async () => {
     // The host runs up to 16 warm processes of the function at once and queues the rest: 16 concurrent writers of one
     // object, without 64 cold starts competing for the test machine's 2 cores (the benchmark uses 64).
-    stack = await startTestStack({ shopify: { clockScale: 50 } });
+    // DO's real namespace limits (120 concurrent, 600/min: a 200-delivery burst meets 429s), and 64 processes per
+    // function, so per-object concurrency at the store is what Spaces would see from a burst of 64.
+    stack = await startTestStack({ shopify: { clockScale: 50 }, host: { poolCap: 64 } });
     stack.shopify!.seedShop(SHOP, { products: 220, variantsPerProduct: 2 });
     uuid = (await connectShopify(stack, 'burst-shop')).body.user_uuid;
   });
@@ -28,7 +30,10 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
   // Signed exactly like the emulator's sender, but without its 5 s abort: on a loaded 2-core machine a queued delivery
   // may take longer, and a Shopify-style retry storm would only measure the machine. Answer time is the benchmark's job.
   // Like Shopify, a non-2xx answer is retried with the same Webhook-Id (a 503 says the update is recorded but not yet applied).
+  // Like Shopify, a non-2xx answer (429 from DO at the door, 503 not yet applied, 502 when a cold process on this
+  // loaded machine ran out of time) is retried with the same Webhook-Id; a duplicate answer then means it is recorded.
   let retried = 0;
+  let throttled = 0;
   async function deliver(payload: unknown, topic = 'products/update'): Promise<string> {
     const body = Buffer.from(toShopifyJson(payload), 'utf8');
     const webhookId = randomUUID();
@@ -45,12 +50,20 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
           'X-Shopify-Webhook-Id': webhookId,
           'X-Shopify-Triggered-At': new Date().toISOString(),
         },
-      });
-      const text = await res.text();
-      if (res.status === 200) return JSON.parse(text).status;
-      if (res.status !== 503 || attempt === 5) throw new Error(`delivery answered ${res.status}: ${text}`);
-      retried++;
-      await new Promise((r) => setTimeout(r, 500));
+      }).catch(() => null);
+      // A connection the loaded machine dropped: Shopify retries it like a failed answer.
+      const text = res ? await res.text().catch(() => '') : '';
+      if (!res) {
+        if (attempt === 8) throw new Error('delivery failed to connect 8 times');
+        retried++;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+        continue;
+      }
+      if (res.status === 200) return JSON.parse(text).status === 'duplicate' ? 'ok' : JSON.parse(text).status;
+      if (![429, 502, 503].includes(res.status) || attempt === 8) throw new Error(`delivery answered ${res.status}: ${text}`);
+      if (res.status === 429) throttled++;
+      else retried++;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
     }
   }
   const stored = async () => {
@@ -79,7 +92,11 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
     expect(validate(snap)).toEqual({ valid: true, errors: 'No errors' });
     // 200 deliveries at once exceed DO's 120 concurrent activations, so starting a flush job may be refused; a delivery then
     // flushes itself, and only answers 503 (Shopify retries) if that did not finish in time. Most are answered at once.
-    expect(retried).toBeLessThan(20);
+    expect(retried).toBeLessThan(40);
+    // 200 at once exceed the 120 concurrent activations: DO answers the rest 429 at the door and Shopify retries them.
+    console.log(`burst of 200: ${throttled} answers 429, ${retried} other retries`);
+    const spaces = stack.spaces!.stats();
+    expect(spaces.maxConcurrentPutsPerKey).toBeLessThanOrEqual(10);
     // The flush flag stays up while a job works, so the burst starts a few jobs, not one per delivery.
     expect(started() - startedBefore).toBeLessThan(20);
     expect(await stack.store.list(keys.pendingShopifyPrefix(SHOP))).toEqual([]);

@@ -40,6 +40,7 @@ function memoryStore(): ObjectStore & { objects: Map<string, string> } {
     deleteMany: fail,
     deletePrefix: fail,
     list: fail,
+    listDetailed: fail,
     supportsConditionalWrites: async () => true,
   };
 }
