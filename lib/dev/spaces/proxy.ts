@@ -10,6 +10,7 @@ import { describeRequest, isPathStyleHost, objectId, READ_METHODS, type S3Reques
 import { elementTexts, INTERNAL_ERROR, SLOW_DOWN, sendError, type S3ErrorSpec } from './s3-xml';
 import {
   checkContentMd5,
+  clientApp,
   emptyStrictCounters,
   SlidingSecond,
   WRITE_CLASS,
@@ -408,6 +409,8 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
     const info = describeRequest(req);
     const operation = countedOperation(info, req);
     counters.requestsByOperation[operation] += 1;
+    const app = (counters.requestsByApp[clientApp(req.headers)] ??= {});
+    app[operation] = (app[operation] ?? 0) + 1;
     const limited = overRate(req, operation);
     if (limited) return slowDown(req, res, limited);
     if (

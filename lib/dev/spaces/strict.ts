@@ -67,6 +67,11 @@ export const WRITE_CLASS: ReadonlySet<CountedOperation> = new Set([
 export interface StrictCounters {
   /** Requests received, by operation (including refused ones). */
   requestsByOperation: Record<CountedOperation, number>;
+  /**
+   * The same, per client application: the `app/<id>` the AWS SDK puts in its user agent (the local DO host sets
+   * `AWS_SDK_UA_APP_ID` to `<pkg>-<fn>` for each function), `other` without one.
+   */
+  requestsByApp: Record<string, Partial<Record<CountedOperation, number>>>;
   /** 503 SlowDown answers the profile gave (not injected faults), in total and by reason. */
   slowDown: number;
   slowDownByReason: { perKeyPuts: number; bucketOps: number; bucketWrites: number; client: number };
@@ -90,6 +95,7 @@ export function emptyStrictCounters(): StrictCounters {
       Multipart: 0,
       Other: 0,
     },
+    requestsByApp: {},
     slowDown: 0,
     slowDownByReason: { perKeyPuts: 0, bucketOps: 0, bucketWrites: 0, client: 0 },
     deleteObjectsMd5Refused: 0,
@@ -143,4 +149,14 @@ export function checkContentMd5(header: string | string[] | undefined, body: Buf
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return MISSING_CONTENT_MD5;
   return value.trim() === createHash('md5').update(body).digest('base64') ? undefined : BAD_DIGEST;
+}
+
+/** The `app/<id>` of an AWS SDK user agent (`x-amz-user-agent` or `user-agent`), or `other`. */
+export function clientApp(headers: { [name: string]: string | string[] | undefined }): string {
+  const agents = [headers['x-amz-user-agent'], headers['user-agent']].flat().filter((v): v is string => typeof v === 'string');
+  for (const agent of agents) {
+    const match = /(?:^|\s)app\/([^\s]+)/.exec(agent);
+    if (match?.[1]) return match[1];
+  }
+  return 'other';
 }

@@ -124,10 +124,14 @@ describe('the strict profile of the local Spaces', () => {
     await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'count/' }));
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'count/y.json' }));
 
+    await t.client({ userAgentAppId: 'shopify-webhook' }).send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'count/x.json' }));
+
     // Assess
     const stats = t.spaces.stats();
-    expect(stats.requestsByOperation).toMatchObject({ PutObject: 2, GetObject: 1, HeadObject: 1, ListObjects: 1, DeleteObject: 1, DeleteObjects: 0 });
-    expect(stats.requests).toBe(6);
+    expect(stats.requestsByOperation).toMatchObject({ PutObject: 2, GetObject: 1, HeadObject: 2, ListObjects: 1, DeleteObject: 1, DeleteObjects: 0 });
+    // Per client application, from the SDK's user agent (the local host sets AWS_SDK_UA_APP_ID per function).
+    expect(stats.requestsByApp['shopify-webhook']).toEqual({ HeadObject: 1 });
+    expect(stats.requests).toBe(7);
     expect(stats.slowDown).toBe(0);
     expect(stats.maxConcurrentPutsPerKey).toBe(1);
   });
