@@ -151,11 +151,14 @@ async function commit(deps: ShopifyDeps, op: PendingOp, ctx: DeliveryContext, to
   // no snapshot writer can lose it (snapshot.ts, degraded mode); a flush job keeps folding records in until then.
   const { key, fresh } = await recordDelivery(store, ctx.shop, ctx.webhookId, { ...op, topic });
   if (!fresh) log.info(`Duplicate ${topic} delivery ${ctx.webhookId} from ${ctx.shop}: its update is recorded and still pending`);
-  let outcome: string;
-  if (deps.invoker.available) outcome = await scheduleFlush(deps, key, ctx, topic, op);
-  else if (await store.supportsConditionalWrites()) outcome = await flushInline(deps, key, ctx, topic, op);
-  else outcome = await flushInlineWithoutCas(deps, key, ctx, topic);
+  const outcome = deps.invoker.available ? await scheduleFlush(deps, key, ctx, topic, op) : await flushHere(deps, key, ctx, topic, op);
   return fresh ? outcome : 'duplicate';
+}
+
+// Flushes in this invocation: waiting for the record to be applied, or, without conditional writes, for it to be safe.
+async function flushHere(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
+  if (await deps.store.supportsConditionalWrites()) return flushInline(deps, key, ctx, topic, op);
+  return flushInlineWithoutCas(deps, key, ctx, topic);
 }
 
 async function scheduleFlush(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
@@ -179,7 +182,7 @@ async function scheduleFlush(deps: ShopifyDeps, key: string, ctx: DeliveryContex
     await store.delete(flag);
   }
   try {
-    return await flushInline(deps, key, { ...ctx, deadline: ctx.deadline - LAST_CALL_MS }, topic, op);
+    return await flushHere(deps, key, { ...ctx, deadline: ctx.deadline - LAST_CALL_MS }, topic, op);
   } catch (err) {
     if (!(err instanceof UpstreamError && err.code === 'not_yet_applied')) throw err;
     // Last chance before asking Shopify to retry: a job started now applies every pending record.

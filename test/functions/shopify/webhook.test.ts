@@ -164,7 +164,8 @@ describe('shopify/webhook through the local DO host', () => {
     const retry = await send('products/update', payload, { webhookId: 'crashed-attempt' });
 
     // Assess: the retry is a duplicate of a recorded delivery, and it still makes sure a flush applies it.
-    expect(outcome(retry)).toMatchObject({ http: 200, status: 'duplicate' });
+    // (A store that ignores If-None-Match cannot tell: the retry rewrites the same record, which is as good.)
+    expect(outcome(retry)).toMatchObject({ http: 200, status: stack.spaces!.conditionalWrites === 'ignore' ? 'ok' : 'duplicate' });
     expect(nodeOf(await snapshot(), gid).title).toBe('After the crash');
   });
 
