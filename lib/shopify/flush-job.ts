@@ -67,6 +67,8 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   }
   const { uuid } = record;
   const conditional = await store.supportsConditionalWrites();
+  // How to tell which mode a deployment runs in (README "Degraded mode"): every flush job says what the probe found.
+  log.info(`Spaces conditional writes: ${conditional ? 'honoured' : 'ignored (degraded mode)'}`);
   // While the flag is up, deliveries leave their records to this job instead of starting another one.
   let raised = flag !== undefined;
   let outcome: FlushOutcome = 'done';
