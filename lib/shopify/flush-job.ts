@@ -57,13 +57,13 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   }
   const { store, clock, log } = deps;
   const deadline = clock.now() + FLUSH_BUDGET_MS;
-  const totals = { applied: 0, stale: 0 };
+  const totals: FlushTotals = { applied: 0, stale: 0, reported: new Set() };
   const record = await getShopRecord(store, shop);
   if (!record) {
     const dropped = await store.deletePrefix(keys.pendingShopifyPrefix(shop));
     await lowerFlushFlags(store, shop, clock.now(), flag);
     log.info(`Dropped ${dropped} pending updates for ${shop}: the shop is not connected`);
-    return { shop, ...totals, pending_left: 0 };
+    return { shop, applied: 0, stale: 0, pending_left: 0 };
   }
   const { uuid } = record;
   const conditional = await store.supportsConditionalWrites();
@@ -89,19 +89,24 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   }
   if (outcome === 'yielded') {
     log.info(`Flush job for ${shop} leaves its records to the running flush job`);
-    return { shop, ...totals, pending_left: 0, yielded: true };
+    return { shop, applied: totals.applied, stale: totals.stale, pending_left: 0, yielded: true };
   }
   if (raised) await lowerFlushFlags(store, shop, clock.now(), flag);
   if (outcome === 'no-snapshot') log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
   const left = (await listPending(store, shop)).length;
   if (left > 0 && outcome === 'done' && clock.now() >= deadline) await handOver(deps, shop, generation, left);
-  return { shop, ...totals, pending_left: left };
+  return { shop, applied: totals.applied, stale: totals.stale, pending_left: left };
 }
 
 type FlushOutcome = 'done' | 'no-snapshot' | 'yielded';
+interface FlushTotals {
+  applied: number;
+  stale: number;
+  reported: Set<string>;
+}
 
 // Folds every pending record in, retrying Spaces failures until the deadline.
-async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: { applied: number; stale: number }): Promise<FlushOutcome> {
+async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: FlushTotals): Promise<FlushOutcome> {
   const { store, clock, log } = deps;
   for (let attempt = 0; clock.now() < deadline; attempt++) {
     try {
@@ -119,8 +124,11 @@ async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline:
   return 'done';
 }
 
-function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: { applied: number; stale: number }): void {
+function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: FlushTotals): void {
   for (const [key, outcome] of result.results) {
+    // In degraded mode a record is folded in every round until it is safe to delete: report it once.
+    if (totals.reported.has(key)) continue;
+    totals.reported.add(key);
     const topic = result.ops.get(key)?.topic ?? 'webhook';
     if (outcome === 'applied') {
       totals.applied++;

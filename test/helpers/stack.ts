@@ -38,6 +38,9 @@ export async function startTestStack(options: Partial<StackOptions> & { env?: Re
     dataDir,
     sandbox: true,
     ...options,
+    // DO (and `npm start`) give every concurrent activation its own process, up to 120; tests share two cores with
+    // other suites, so they run at most 16 processes per function unless a test asks for more.
+    host: { poolCap: 16, ...options.host },
     env,
     log: (line) => logs.push(line),
   });
