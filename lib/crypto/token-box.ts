@@ -1,4 +1,5 @@
 import { CompactEncrypt, compactDecrypt } from 'jose';
+import { TokenBoxError } from '../errors';
 import { deriveKey } from './derive-key';
 
 /**
@@ -9,11 +10,6 @@ import { deriveKey } from './derive-key';
 export interface TokenBox {
   seal(value: unknown, context: string): Promise<string>;
   open<T>(jwe: string, context: string): Promise<T>;
-}
-
-/** Thrown when a sealed blob was altered, moved or made with another key. */
-export class TokenBoxError extends Error {
-  override name = 'TokenBoxError';
 }
 
 /** Creates a `TokenBox` from the base64 TOKEN_ENCRYPTION_KEY. */

@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { appPath } from '../config';
 import { signToken, verifyToken } from '../crypto/signed-token';
 import { safeCompare } from '../crypto/safe-compare';
-import { BadRequestError, PreconditionFailedError, ShopifyApiError, UnauthorizedError } from '../errors';
+import {
+  BadRequestError,
+  PreconditionFailedError,
+  ShopifyApiError,
+  UnauthorizedError,
+  UpstreamShapeError,
+} from '../errors';
 import { parseCookies, serializeCookie } from '../http/cookies';
 import { keys } from '../storage/keys';
 import type { TokenVault } from '../vault/token-vault';
@@ -87,7 +93,12 @@ export async function checkState(request: Request, shop: string, state: string |
 
 function toStoredToken(body: unknown, now: number): ShopifyToken {
   const parsed = TokenResponseSchema.safeParse(body);
-  if (!parsed.success) throw new ShopifyApiError('Shopify\'s token endpoint answered with an unexpected shape.', { code: 'shopify_token_shape' });
+  if (!parsed.success) {
+    throw new UpstreamShapeError('shopify', 'Shopify\'s token endpoint answered with an unexpected shape.', {
+      code: 'shopify_token_shape',
+      ...(body === null ? {} : { cause: parsed.error }),
+    });
+  }
   const t = parsed.data;
   const expiring = t.refresh_token !== undefined;
   return {
@@ -171,7 +182,8 @@ export async function getAccessToken(
         code: 'shopify_refresh_failed',
       });
     }
-    const next = toStoredToken(await res.json(), deps.now());
+    // A body that is not JSON is a shape error too, not a crash.
+    const next = toStoredToken(await res.json().catch(() => null), deps.now());
     try {
       await deps.vault.put(key, next, { ifMatch: entry.etag });
       return next.accessToken;
