@@ -61,7 +61,8 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
         continue;
       }
       if (res.status === 200) return JSON.parse(text).status === 'duplicate' ? 'ok' : JSON.parse(text).status;
-      if (![429, 502, 503].includes(res.status) || attempt === 8) throw new Error(`delivery answered ${res.status}: ${text}`);
+      // 202: the host's 30 s web cut-over (a delivery queued behind busy processes); its retry is a duplicate.
+      if (![202, 429, 502, 503].includes(res.status) || attempt === 8) throw new Error(`delivery answered ${res.status}: ${text}`);
       if (res.status === 429) throttled++;
       else retried++;
       await new Promise((r) => setTimeout(r, 500 * attempt));
@@ -101,7 +102,7 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
     // The flush flag stays up while a job works, so the burst starts a few jobs, not one per delivery.
     expect(started() - startedBefore).toBeLessThan(20);
     if (stack.spaces!.conditionalWrites === 'honour') expect(await stack.store.list(keys.pendingShopifyPrefix(SHOP))).toEqual([]);
-  }, 120_000);
+  }, 400_000);
 
   it('ends with the newest version when versions of the same products arrive concurrently in shuffled order', async () => {
     // Prepare: 6 versions of each of 5 products, shuffled.
@@ -123,7 +124,7 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
       expect(byId.get(gid).title).toBe('Version 6');
       expect(Date.parse(byId.get(gid).updatedAt)).toBe(at + 6 * 60_000);
     }
-  });
+  }, 240_000);
 
   it('keeps a delivery that lands while a full sync runs, instead of the sync\'s older copy', async () => {
     // Prepare: an empty GraphQL bucket makes the sync wait on THROTTLED long enough to deliver during it.
@@ -151,7 +152,7 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
     expect(byId.get(gid).title).toBe('Delivered during the sync');
     expect(['poll', 'webhook']).toContain(snap.meta.source);
     expect(snap.meta.productCount).toBe(220);
-  });
+  }, 240_000);
 
   it('applies a delete and an update of different products arriving together', async () => {
     const [a, b] = stack.shopify!.getProducts(SHOP).slice(215, 217).map((p) => p.id);
@@ -159,5 +160,5 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
     const { byId } = await stored();
     expect(byId.has(a!)).toBe(false);
     expect(byId.get(b!).title).toBe('Survivor');
-  });
+  }, 240_000);
 });

@@ -41,7 +41,10 @@ describe('shopify/webhook through the local DO host', () => {
   const gidAt = (i: number, shop = SHOP) => stack.shopify!.getProducts(shop)[i]!.id;
   const logged = async (text: string, times = 1) => {
     for (let i = 0; i < 200 && stack.logs.filter((l) => l.includes(text)).length < times; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(stack.logs.filter((l) => l.includes(text)).length).toBe(times);
+    const count = stack.logs.filter((l) => l.includes(text)).length;
+    // A store that ignores conditional writes keeps records for 40 s, and a later job may report them again.
+    if (stack.spaces!.conditionalWrites === 'ignore') expect(count).toBeGreaterThanOrEqual(times);
+    else expect(count).toBe(times);
   };
   const outcome = (res: { status: number; body: string }) => ({ http: res.status, ...JSON.parse(res.body) });
 
