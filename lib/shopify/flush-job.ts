@@ -4,6 +4,7 @@ import { backoffMs } from '../http/clock';
 import { keys } from '../storage/keys';
 import type { ShopifyDeps } from './deps';
 import { getShopRecord } from './connection';
+import { adminFlushChecks } from './flush-checks';
 import { listPending, lowerFlushFlags, raiseFlag } from './pending-updates';
 import { normalizeShop, SHOP_HELP } from './shop-domain';
 import { updateSnapshot, type UpdateResult } from './snapshot';
@@ -30,6 +31,8 @@ export interface FlushJobResult {
   shop: string;
   applied: number;
   stale: number;
+  /** Admin API reads the flush-time checks made (`flush-checks.ts`). */
+  admin_reads: number;
   pending_left: number;
   /** Another flush job held the lease and applies the records. */
   yielded?: boolean;
@@ -57,13 +60,13 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   }
   const { store, clock, log } = deps;
   const deadline = clock.now() + FLUSH_BUDGET_MS;
-  const totals: FlushTotals = { applied: 0, stale: 0, reported: new Set() };
+  const totals: FlushTotals = { applied: 0, stale: 0, reported: new Set(), reads: { count: 0 } };
   const record = await getShopRecord(store, shop);
   if (!record) {
     const dropped = await store.deletePrefix(keys.pendingShopifyPrefix(shop));
     await lowerFlushFlags(store, shop, clock.now(), flag);
     log.info(`Dropped ${dropped} pending updates for ${shop}: the shop is not connected`);
-    return { shop, applied: 0, stale: 0, pending_left: 0 };
+    return { shop, applied: 0, stale: 0, admin_reads: 0, pending_left: 0 };
   }
   const { uuid } = record;
   const conditional = await store.supportsConditionalWrites();
@@ -74,7 +77,7 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   let outcome: FlushOutcome = 'done';
   for (;;) {
     outcome = await flushAll(deps, uuid, shop, deadline, totals);
-    if (outcome !== 'done' || clock.now() >= deadline) break;
+    if (outcome !== 'done' || totals.keptForBulkWrite || clock.now() >= deadline) break;
     // Lower every shard, then look once more: a delivery recorded before that saw its shard up and counts on a job.
     await lowerFlushFlags(store, shop, clock.now(), flag);
     raised = false;
@@ -89,13 +92,14 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   }
   if (outcome === 'yielded') {
     log.info(`Flush job for ${shop} leaves its records to the running flush job`);
-    return { shop, applied: totals.applied, stale: totals.stale, pending_left: 0, yielded: true };
+    return { shop, applied: totals.applied, stale: totals.stale, admin_reads: totals.reads.count, pending_left: 0, yielded: true };
   }
   if (raised) await lowerFlushFlags(store, shop, clock.now(), flag);
   if (outcome === 'no-snapshot') log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
   const left = (await listPending(store, shop)).length;
-  if (left > 0 && outcome === 'done' && clock.now() >= deadline) await handOver(deps, shop, generation, left);
-  return { shop, applied: totals.applied, stale: totals.stale, pending_left: left };
+  if (totals.keptForBulkWrite) log.info(`A bulk sync of ${shop} is writing: it re-applies the ${left} pending updates when it ends`);
+  else if (left > 0 && outcome === 'done' && clock.now() >= deadline) await handOver(deps, shop, generation, left);
+  return { shop, applied: totals.applied, stale: totals.stale, admin_reads: totals.reads.count, pending_left: left };
 }
 
 type FlushOutcome = 'done' | 'no-snapshot' | 'yielded';
@@ -103,17 +107,21 @@ interface FlushTotals {
   applied: number;
   stale: number;
   reported: Set<string>;
+  reads: { count: number };
+  keptForBulkWrite?: boolean;
 }
 
 // Folds every pending record in, retrying Spaces failures until the deadline.
 async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: FlushTotals): Promise<FlushOutcome> {
   const { store, clock, log } = deps;
+  const checks = adminFlushChecks(deps, shop, totals.reads);
   for (let attempt = 0; clock.now() < deadline; attempt++) {
     try {
-      const options = { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job' as const, shop, yieldToJob: true };
+      const options = { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job' as const, shop, yieldToJob: true, checks };
       const result = await updateSnapshot(store, uuid, null, clock, options);
       if (result.yielded) return 'yielded';
       report(result, shop, deps, totals);
+      if (result.keptForBulkWrite) totals.keptForBulkWrite = true;
       return result.snapshot !== null || result.changed ? 'done' : 'no-snapshot';
     } catch (err) {
       if (!(err instanceof StorageError || err instanceof PreconditionFailedError)) throw err;

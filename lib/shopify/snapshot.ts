@@ -4,6 +4,8 @@ import { keys } from '../storage/keys';
 import type { ObjectStore, Versioned } from '../storage/s3-store';
 import { deletePending, leaseHolder, listPending, loadPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
 import { ProductNodeSchema, ShopifySnapshotSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
+import { bulkWriteActive } from './bulk-window';
+import type { FlushCheck } from './flush-checks';
 import { applyOps, isNewer, pruneTombstones, type OpResult, type PendingOp } from './snapshot-ops';
 
 // A sync's default budget, and how long it waits for a webhook flusher's lease before writing without it.
@@ -54,7 +56,13 @@ export function mergeFullSync(synced: StoredSnapshot, stored: StoredSnapshot | n
   }
   return {
     data: { ...synced.data, products: { edges } },
-    meta: { ...synced.meta, productCount: edges.length, ...(Object.keys(tombstones).length ? { tombstones } : {}) },
+    meta: {
+      ...synced.meta,
+      productCount: edges.length,
+      ...(Object.keys(tombstones).length ? { tombstones } : {}),
+      // Kept, so a level older than the last applied one stays dropped after a sync.
+      ...(stored.meta.inventoryLevels ? { inventoryLevels: stored.meta.inventoryLevels } : {}),
+    },
   };
 }
 
@@ -101,6 +109,8 @@ export interface UpdateResult {
   ops: Map<string, PendingOp>;
   /** With `yieldToJob`: another flush job held the lease, and it applies the records (this call applied none). */
   yielded?: boolean;
+  /** Records were applied but kept, because a bulk write was under way (it re-applies them when it ends). */
+  keptForBulkWrite?: boolean;
 }
 
 /** How {@link updateSnapshot} runs. */
@@ -123,6 +133,8 @@ export interface UpdateOptions {
    * flag shard). The holder lowers every flag shard and lists again before it stops, so it applies our records.
    */
   yieldToJob?: boolean;
+  /** Checks of pending records against the shop before they are applied (see `flush-checks.ts`). */
+  checks?: FlushCheck;
 }
 
 /**
@@ -144,7 +156,7 @@ export async function updateSnapshot(
   if (!(await store.supportsConditionalWrites())) {
     return flushWithoutCas(store, uuid, options.shop, mutate, clock, out, options.batch ?? DEFAULT_BATCH);
   }
-  const flusher = new Flusher(store, uuid, options.shop, clock, deadline, out, options.batch ?? DEFAULT_BATCH);
+  const flusher = new Flusher(store, uuid, options.shop, clock, deadline, out, options.batch ?? DEFAULT_BATCH, options.checks);
   const waitUntil = Math.min(deadline, clock.now() + LEASE_WAIT_MS);
   const handOff = options.handOff ?? true;
   let todo = mutate;
@@ -177,6 +189,8 @@ export async function updateSnapshot(
 class Flusher {
   private current: Versioned<StoredSnapshot> | null | undefined;
   private readonly cache = new Map<string, PendingOp | null>();
+  // What the checks decided per record key (a replacement op, or null to drop it); each record is checked once.
+  private readonly checked = new Map<string, PendingOp | null>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -187,6 +201,7 @@ class Flusher {
     private readonly deadline: number,
     private readonly out: UpdateResult,
     private readonly batch: number,
+    private readonly checks?: FlushCheck,
   ) {}
 
   // Retries until one write succeeds; false when there is no snapshot to fold records into yet.
@@ -204,7 +219,13 @@ class Flusher {
       const live = listed.filter((key) => this.cache.get(key));
       const base = mutated ?? current?.value ?? null;
       if (!base) return false;
-      const applied = applyOps(base, live.map((key) => this.cache.get(key)!), this.clock.now());
+      if (this.checks) {
+        const fresh = live.filter((key) => !this.checked.has(key)).map((key) => ({ key, op: this.cache.get(key)! }));
+        for (const [key, decision] of await this.checks(base, fresh)) this.checked.set(key, decision);
+      }
+      // Dropped records take no part in the merge; they are reported stale and deleted with the applied ones.
+      const kept = live.filter((key) => this.checked.get(key) !== null);
+      const applied = applyOps(base, kept.map((key) => this.checked.get(key) ?? this.cache.get(key)!), this.clock.now());
       const next = applied.snapshot ?? mutated;
       if (next) {
         try {
@@ -220,10 +241,16 @@ class Flusher {
           continue;
         }
       } else this.out.snapshot ??= current?.value ?? null;
-      live.forEach((key, i) => {
-        this.out.results.set(key, applied.results[i]!);
+      kept.forEach((key, i) => this.out.results.set(key, applied.results[i]!));
+      for (const key of live) {
+        if (!this.out.results.has(key)) this.out.results.set(key, 'stale');
         this.out.ops.set(key, this.cache.get(key)!);
-      });
+      }
+      // A bulk write under way may replace what was just written: keep the records for it to re-apply, and stop.
+      if (await bulkWriteActive(this.store, this.uuid, this.clock.now())) {
+        this.out.keptForBulkWrite = true;
+        return false;
+      }
       await deletePending(this.store, live);
       return true;
     }
@@ -259,7 +286,8 @@ async function flushWithoutCas(
   const current = await readSnapshot(store, uuid);
   const mutated = mutate ? mutate(current?.value ?? null) : null;
   const shop = knownShop ?? (mutated ?? current?.value)?.meta.shop;
-  const listed = shop ? (await store.listDetailed(keys.pendingShopifyPrefix(shop))).slice(0, batch) : [];
+  const entries = shop ? await store.listEntries(keys.pendingShopifyPrefix(shop)) : [];
+  const listed = entries.slice(0, batch).map((e) => ({ key: e.key, lastModified: e.lastModified.getTime() }));
   const cache = new Map<string, PendingOp | null>();
   await loadPending(store, listed.map((entry) => entry.key), cache);
   const live = listed.filter((entry) => cache.get(entry.key));

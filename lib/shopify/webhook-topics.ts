@@ -5,6 +5,7 @@ import { backoffMs } from '../http/clock';
 import { fetchProduct } from './catalog';
 import { getShopRecord, markShop, type ShopRecord } from './connection';
 import type { ShopifyDeps } from './deps';
+import { adminFlushChecks } from './flush-checks';
 import { FLUSH_FUNCTION } from './flush-job';
 import { flagShard, leaseHolder, raiseFlushFlag, recordDelivery } from './pending-updates';
 import { updateSnapshot, type UpdateResult } from './snapshot';
@@ -220,7 +221,7 @@ async function flushInline(deps: ShopifyDeps, key: string, ctx: DeliveryContext,
   }
   const { uuid } = record;
   // Stopping a flush midway is safe (the snapshot is only written by ETag, records deleted after that write).
-  const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline, shop: ctx.shop });
+  const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline, shop: ctx.shop, checks: adminFlushChecks(deps, ctx.shop) });
   flush.catch(() => undefined);
   let done: UpdateResult | null;
   try {

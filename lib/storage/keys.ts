@@ -52,6 +52,8 @@ export const keys = {
   pageRecordPrefix: () => 'private/registry/pages/',
   facebookUserRecord: (asid: string) => `private/registry/facebook-users/${assertPageId(asid)}.json`,
   status: (uuid: string) => `private/status/${assertUuid(uuid)}.json`,
+  /** Every webhook dedupe record (both platforms) lives under this prefix; the daily poll expires them by age. */
+  webhookMarkersPrefix: () => 'private/webhooks/',
   webhookSeen: (platform: 'shopify' | 'facebook', scope: string, id: string) =>
     `private/webhooks/${platform}/${assertOpaqueId(scope.replace(/\./g, '_'), 'scope')}/${assertOpaqueId(id, 'webhook id')}`,
   productOverlay: (uuid: string) => `private/overlays/shopify/${assertUuid(uuid)}.json`,
@@ -82,6 +84,8 @@ export const keys = {
     return `private/flush/shopify/${assertShop(shop)}/${window}-${shard}.json`;
   },
   shopifyFlushFlagPrefix: (shop: string) => `private/flush/shopify/${assertShop(shop)}/`,
+  shopifyBulkWrite: (uuid: string, id: string) => `private/bulk/shopify/${assertUuid(uuid)}/${assertOpaqueId(id, 'bulk write id')}.json`,
+  shopifyBulkWritePrefix: (uuid: string) => `private/bulk/shopify/${assertUuid(uuid)}/`,
 };
 
 /** A fixed-length hex name for an id of any shape (Webhook-Ids are the sender's to choose). */

@@ -50,8 +50,8 @@ export interface ObjectStore {
   deleteMany(keys: readonly string[]): Promise<void>;
   deletePrefix(prefix: string): Promise<number>;
   list(prefix: string): Promise<string[]>;
-  /** Lists keys with their LastModified (epoch ms; Spaces reports whole seconds). */
-  listDetailed(prefix: string): Promise<Array<{ key: string; lastModified: number }>>;
+  /** Like {@link list}, with each object's LastModified (for sweeps by age). */
+  listEntries(prefix: string): Promise<Array<{ key: string; lastModified: Date }>>;
   /** Whether the store really honours `If-Match` / `If-None-Match` (probed once, then remembered). */
   supportsConditionalWrites(): Promise<boolean>;
 }
@@ -269,11 +269,11 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
     },
 
     async list(prefix) {
-      return (await store.listDetailed(prefix)).map((entry) => entry.key);
+      return (await store.listEntries(prefix)).map((e) => e.key);
     },
 
-    async listDetailed(prefix) {
-      const out: Array<{ key: string; lastModified: number }> = [];
+    async listEntries(prefix) {
+      const out: Array<{ key: string; lastModified: Date }> = [];
       let ContinuationToken: string | undefined;
       do {
         let res;
@@ -282,7 +282,7 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
         } catch (err) {
           throw storageError('list', prefix, err);
         }
-        for (const obj of res.Contents ?? []) if (obj.Key) out.push({ key: obj.Key, lastModified: obj.LastModified?.getTime() ?? 0 });
+        for (const obj of res.Contents ?? []) if (obj.Key) out.push({ key: obj.Key, lastModified: obj.LastModified ?? new Date(0) });
         ContinuationToken = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (ContinuationToken);
       return out;
