@@ -157,20 +157,20 @@ describe('shopify/webhook through the local DO host', () => {
 
   it('applies the update on the retry after an invocation was killed between its claim and the flush', async () => {
     // Prepare: the state a killed first attempt leaves: its claim (the pending record) is written, no flag, no job.
-    const gid = gidAt(8);
-    const payload = { ...stack.shopify!.productPayload(SHOP, gid), updated_at: '2031-03-01T00:00:00Z', title: 'After the crash' };
+    // (OTHER, whose last flush job is long over, so nothing else applies the record before the retry.)
+    const gid = gidAt(8, OTHER);
+    const payload = { ...stack.shopify!.productPayload(OTHER, gid), updated_at: '2031-03-01T00:00:00Z', title: 'After the crash' };
     const op = { kind: 'payload' as const, id: gid, updatedAt: payload.updated_at, payload: trimProductPayload(parseJsonLossless(toShopifyJson(payload)) as any), topic: 'products/update' };
-    await recordDelivery(stack.store, SHOP, 'crashed-attempt', op);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await stack.store.exists(keys.pendingShopifyDelivery(SHOP, 'crashed-attempt'))).toBe(true);
+    await flushed(stack.store, uuids[OTHER]!);
+    await recordDelivery(stack.store, OTHER, 'crashed-attempt', op);
 
     // Act: Shopify retries with the same Webhook-Id.
-    const retry = await send('products/update', payload, { webhookId: 'crashed-attempt' });
+    const retry = await send('products/update', payload, { webhookId: 'crashed-attempt' }, OTHER);
 
     // Assess: the retry is a duplicate of a recorded delivery, and it still makes sure a flush applies it.
     // (A store that ignores If-None-Match cannot tell: the retry rewrites the same record, which is as good.)
     expect(outcome(retry)).toMatchObject({ http: 200, status: stack.spaces!.conditionalWrites === 'ignore' ? 'ok' : 'duplicate' });
-    expect(nodeOf(await snapshot(), gid).title).toBe('After the crash');
+    expect(nodeOf(await snapshot(OTHER), gid).title).toBe('After the crash');
   });
 
   it('accepts any Webhook-Id a validly signed delivery carries (hashed into the key)', async () => {
