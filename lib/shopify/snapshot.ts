@@ -11,6 +11,8 @@ import { applyOps, isNewer, pruneTombstones, type OpResult, type PendingOp } fro
 // A sync's default budget, and how long it waits for a webhook flusher's lease before writing without it.
 const DEFAULT_BUDGET_MS = 60_000;
 const LEASE_WAIT_MS = 10_000;
+// How often a flush job watches another job's lease before leaving the records to it.
+const LEASE_POLL_MS = 250;
 // After releasing the lease a flusher pauses briefly, so a new arrival (which flushes anyway) can take over.
 const HANDOFF_PAUSE_MS = 10;
 // Bounds one round's reads and deletes; the rest waits for the next round.
@@ -160,11 +162,18 @@ export async function updateSnapshot(
   const waitUntil = Math.min(deadline, clock.now() + LEASE_WAIT_MS);
   const handOff = options.handOff ?? true;
   let todo = mutate;
+  let holderPresumedDead = false;
   for (let attempt = 0; ; attempt++) {
     const lease = await tryAcquireLease(store, uuid, clock.now(), options.holder ?? (mutate ? 'sync' : 'delivery'));
     if (!lease && !todo && handOff) return out;
-    if (!lease && !todo && options.yieldToJob && (await leaseHolder(store, uuid, clock.now())) === 'job') {
-      return { ...out, yielded: true };
+    if (!lease && !todo && options.yieldToJob && !holderPresumedDead && (await leaseHolder(store, uuid, clock.now())) === 'job') {
+      // Another job is in a round: once it releases the lease it lists again, so our records are its. Watch the lease
+      // with reads (no PUTs on the lease key); a lease that outlives the wait belongs to a job that died.
+      while (clock.now() < waitUntil) {
+        await clock.sleep(LEASE_POLL_MS);
+        if ((await leaseHolder(store, uuid, clock.now())) === null) return { ...out, yielded: true };
+      }
+      holderPresumedDead = true;
     }
     if (!lease && clock.now() < waitUntil) {
       await clock.sleep(backoffMs(Math.min(attempt, 3), 25, 200));
