@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { startFacebookEmulator, type FacebookEmulator, type FacebookEmulatorOptions } from './emulators/facebook';
 import { startShopifyEmulator, type ShopifyEmulator, type ShopifyEmulatorOptions } from './emulators/shopify';
 import { startHost, type Host, type HostOptions } from './host/start-host';
-import { startLocalSpaces, type LocalSpaces } from './spaces';
+import { conditionalWritesFromEnv, startLocalSpaces, type LocalSpaces, type LocalSpacesOptions } from './spaces';
 
 /** Demo credentials the emulators use when no real ones are configured. */
 export const DEMO = {
@@ -31,6 +31,11 @@ export interface StackOptions {
   shopify?: Partial<ShopifyEmulatorOptions>;
   facebook?: Partial<FacebookEmulatorOptions>;
   host?: Partial<HostOptions>;
+  /**
+   * Embedded Spaces: the strict profile is on unless `strict: false`; conditional writes follow
+   * `LOCAL_SPACES_CONDITIONAL_WRITES` (`honour` by default, `ignore` for the degraded mode) unless set here.
+   */
+  spaces?: Pick<LocalSpacesOptions, 'strict' | 'conditionalWrites'>;
   /** Receives every log line of the functions and the host. */
   log?: (line: string) => void;
 }
@@ -78,7 +83,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       SPACES_BUCKET: DEMO.SPACES_BUCKET,
     };
     if (!operator.SPACES_ENDPOINT) {
-      spaces = await startLocalSpaces({ dataDir: join(options.dataDir, 'spaces'), bucket: operator.SPACES_BUCKET ?? DEMO.SPACES_BUCKET });
+      spaces = await startLocalSpaces({
+        dataDir: join(options.dataDir, 'spaces'),
+        bucket: operator.SPACES_BUCKET ?? DEMO.SPACES_BUCKET,
+        conditionalWrites: conditionalWritesFromEnv(),
+        ...options.spaces,
+      });
       started.push(spaces);
       Object.assign(defaults, {
         SPACES_ENDPOINT: spaces.endpoint,

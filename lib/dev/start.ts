@@ -52,7 +52,10 @@ async function main(): Promise<void> {
     '',
     `Local DigitalOcean Functions host on ${stack.host.url} (namespace ${stack.host.namespace})`,
     `APP_URL: ${stack.appUrl}`,
-    stack.spaces ? `Embedded Spaces: ${stack.spaces.endpoint} bucket ${stack.spaces.bucket} (data in ${join(dataDir, 'spaces')})` : `Spaces: ${stack.env.SPACES_ENDPOINT}`,
+    stack.spaces
+      ? `Embedded Spaces: ${stack.spaces.endpoint} bucket ${stack.spaces.bucket} (data in ${join(dataDir, 'spaces')}; ` +
+        `${stack.spaces.strict ? 'strict profile' : 'lenient'}, conditional writes ${stack.spaces.conditionalWrites})`
+      : `Spaces: ${stack.env.SPACES_ENDPOINT}`,
   ];
   if (stack.shopify && stack.facebook) {
     lines.push(

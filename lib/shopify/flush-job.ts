@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { countWebhookUpdates } from '../account/status';
 import { BadRequestError, PreconditionFailedError, StorageError } from '../errors';
 import { backoffMs } from '../http/clock';
-import { assertUuid, keys } from '../storage/keys';
+import { keys } from '../storage/keys';
 import type { ShopifyDeps } from './deps';
+import { getShopRecord } from './connection';
 import { adminFlushChecks } from './flush-checks';
-import { listPending, raiseFlag } from './pending-updates';
+import { listPending, lowerFlushFlags, raiseFlag } from './pending-updates';
 import { normalizeShop, SHOP_HELP } from './shop-domain';
 import { updateSnapshot, type UpdateResult } from './snapshot';
 
@@ -15,11 +16,12 @@ export const FLUSH_FUNCTION = 'shopify/flush';
 export const FLUSH_BUDGET_MS = 45_000;
 /** Records folded in per snapshot write; one write per burst instead of one per delivery. */
 const FLUSH_BATCH = 500;
+/** Pause between rounds in degraded mode, where records wait to be old enough to delete. */
+const NO_CAS_ROUND_PAUSE_MS = 1000;
 /** A job that runs out of time with records left starts a successor, at most this many times in a row. */
 const MAX_GENERATIONS = 5;
 
 const ParamsSchema = z.object({
-  uuid: z.string(),
   shop: z.string(),
   flag: z.string().optional(),
   generation: z.number().int().min(0).max(MAX_GENERATIONS).optional(),
@@ -33,75 +35,110 @@ export interface FlushJobResult {
   /** Admin API reads the flush-time checks made (`flush-checks.ts`). */
   admin_reads: number;
   pending_left: number;
+  /** Another flush job held the lease and applies the records. */
+  yielded?: boolean;
 }
 
 /**
- * The `shopify/flush` job: folds every pending record of the user into `shopify_data.json` (waiting for
- * the flush lease, retrying Spaces failures with backoff) and logs each delivery's line, for as long as
- * records keep coming: the flush flag that started it stays up meanwhile, so a burst runs one job, not one
- * per delivery. Records left when its budget ends go to a successor job.
+ * The `shopify/flush` job: folds every pending record of the shop into its user's `shopify_data.json` (waiting for
+ * the flush lease, retrying Spaces failures with backoff) and logs each delivery's line, for as long as records keep
+ * coming: the flag shard that started it stays up meanwhile, so a burst runs a few jobs (at most one per shard), not
+ * one per delivery. A job started by another shard while a job holds the lease leaves the work to that job, which
+ * lowers every shard and looks for records once more before it stops. Records left when the budget ends go to a
+ * successor job. The shop's registry record is read here, not by each delivery: a shop without one (never connected,
+ * or redacted) has its records dropped.
  */
 export async function runFlushJob(params: Record<string, unknown>, deps: ShopifyDeps): Promise<FlushJobResult> {
   const parsed = ParamsSchema.safeParse(params);
   if (!parsed.success) {
-    throw new BadRequestError('shopify/flush needs {"uuid": "<user uuid>", "shop": "<name>.myshopify.com"}.', { code: 'invalid_params' });
+    throw new BadRequestError('shopify/flush needs {"shop": "<name>.myshopify.com"}.', { code: 'invalid_params' });
   }
-  const uuid = assertUuid(parsed.data.uuid);
   const shop = normalizeShop(parsed.data.shop);
   if (!shop) throw new BadRequestError(`"${parsed.data.shop.slice(0, 100)}" is not a Shopify shop. ${SHOP_HELP}`, { code: 'invalid_shop' });
   const { flag, generation = 0 } = parsed.data;
-  if (flag !== undefined && !flag.startsWith(keys.shopifyFlushFlagPrefix(uuid))) {
-    throw new BadRequestError('shopify/flush: the flag is not one of this user\'s flush flags.', { code: 'invalid_params' });
+  if (flag !== undefined && !flag.startsWith(keys.shopifyFlushFlagPrefix(shop))) {
+    throw new BadRequestError('shopify/flush: the flag is not one of this shop\'s flush flags.', { code: 'invalid_params' });
   }
-  const { store, clock } = deps;
+  const { store, clock, log } = deps;
   const deadline = clock.now() + FLUSH_BUDGET_MS;
-  const totals: Totals = { applied: 0, stale: 0, reads: { count: 0 } };
+  const totals: FlushTotals = { applied: 0, stale: 0, reported: new Set(), reads: { count: 0 } };
+  const record = await getShopRecord(store, shop);
+  if (!record) {
+    const dropped = await store.deletePrefix(keys.pendingShopifyPrefix(shop));
+    await lowerFlushFlags(store, shop, clock.now(), flag);
+    log.info(`Dropped ${dropped} pending updates for ${shop}: the shop is not connected`);
+    return { shop, applied: 0, stale: 0, admin_reads: 0, pending_left: 0 };
+  }
+  const { uuid } = record;
+  const conditional = await store.supportsConditionalWrites();
+  // How to tell which mode a deployment runs in (README "Degraded mode"): every flush job says what the probe found.
+  log.info(`Spaces conditional writes: ${conditional ? 'honoured' : 'ignored (degraded mode)'}`);
   // While the flag is up, deliveries leave their records to this job instead of starting another one.
   let raised = flag !== undefined;
-  let hasSnapshot = true;
+  let outcome: FlushOutcome = 'done';
   for (;;) {
-    hasSnapshot = await flushAll(deps, uuid, shop, deadline, totals);
-    if (!hasSnapshot || totals.keptForBulkWrite || clock.now() >= deadline || !flag || !raised) break;
-    // Lower the flag, then look once more: a delivery recorded before that saw the flag up and counts on this job.
-    await store.delete(flag);
+    outcome = await flushAll(deps, uuid, shop, deadline, totals);
+    if (outcome !== 'done' || totals.keptForBulkWrite || clock.now() >= deadline) break;
+    // Lower every shard, then look once more: a delivery recorded before that saw its shard up and counts on a job.
+    await lowerFlushFlags(store, shop, clock.now(), flag);
     raised = false;
-    if ((await listPending(store, uuid)).length === 0) break;
+    if ((await listPending(store, shop)).length === 0) break;
     // Go on with the flag up again, unless a delivery raised it first and started the next job.
-    raised = await raiseFlag(store, flag, clock.now());
-    if (!raised) break;
+    if (flag) {
+      raised = await raiseFlag(store, flag, clock.now());
+      if (!raised) break;
+    }
+    // Without conditional writes records stay until they are safely reflected (snapshot.ts): look again in a while.
+    if (!conditional) await clock.sleep(Math.min(NO_CAS_ROUND_PAUSE_MS, Math.max(0, deadline - clock.now())));
   }
-  if (raised && flag) await store.delete(flag);
-  if (!hasSnapshot) deps.log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
+  if (outcome === 'yielded') {
+    log.info(`Flush job for ${shop} leaves its records to the running flush job`);
+    return { shop, applied: totals.applied, stale: totals.stale, admin_reads: totals.reads.count, pending_left: 0, yielded: true };
+  }
+  if (raised) await lowerFlushFlags(store, shop, clock.now(), flag);
+  if (outcome === 'no-snapshot') log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
   if (totals.applied > 0) await countWebhookUpdates(deps, uuid, totals.applied);
-  const left = (await listPending(store, uuid)).length;
-  if (totals.keptForBulkWrite) deps.log.info(`A bulk sync of ${shop} is writing: it re-applies the ${left} pending updates when it ends`);
-  else if (left > 0 && hasSnapshot && clock.now() >= deadline) await handOver(deps, uuid, shop, generation, left);
+  const left = (await listPending(store, shop)).length;
+  if (totals.keptForBulkWrite) log.info(`A bulk sync of ${shop} is writing: it re-applies the ${left} pending updates when it ends`);
+  else if (left > 0 && outcome === 'done' && clock.now() >= deadline) await handOver(deps, shop, generation, left);
   return { shop, applied: totals.applied, stale: totals.stale, admin_reads: totals.reads.count, pending_left: left };
 }
 
-// Folds every pending record in, retrying Spaces failures until the deadline; false when there is no snapshot yet.
-async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: Totals): Promise<boolean> {
+type FlushOutcome = 'done' | 'no-snapshot' | 'yielded';
+interface FlushTotals {
+  applied: number;
+  stale: number;
+  reported: Set<string>;
+  reads: { count: number };
+  keptForBulkWrite?: boolean;
+}
+
+// Folds every pending record in, retrying Spaces failures until the deadline.
+async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: FlushTotals): Promise<FlushOutcome> {
   const { store, clock, log } = deps;
   const checks = adminFlushChecks(deps, shop, totals.reads);
   for (let attempt = 0; clock.now() < deadline; attempt++) {
     try {
-      const result = await updateSnapshot(store, uuid, null, clock, { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job', checks });
+      const options = { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job' as const, shop, yieldToJob: true, checks };
+      const result = await updateSnapshot(store, uuid, null, clock, options);
+      if (result.yielded) return 'yielded';
       report(result, shop, deps, totals);
       if (result.keptForBulkWrite) totals.keptForBulkWrite = true;
-      return result.snapshot !== null || result.changed;
+      return result.snapshot !== null || result.changed ? 'done' : 'no-snapshot';
     } catch (err) {
       if (!(err instanceof StorageError || err instanceof PreconditionFailedError)) throw err;
       log.warn(`Flushing pending updates for ${shop} failed, retrying: ${err.message}`);
       await clock.sleep(Math.min(backoffMs(attempt, 250, 4000), Math.max(0, deadline - clock.now())));
     }
   }
-  return true;
+  return 'done';
 }
 
-type Totals = { applied: number; stale: number; reads: { count: number }; keptForBulkWrite?: boolean };
-
-function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: Totals): void {
+function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: FlushTotals): void {
   for (const [key, outcome] of result.results) {
+    // In degraded mode a record is folded in every round until it is safe to delete: report it once.
+    if (totals.reported.has(key)) continue;
+    totals.reported.add(key);
     const topic = result.ops.get(key)?.topic ?? 'webhook';
     if (outcome === 'applied') {
       totals.applied++;
@@ -114,7 +151,7 @@ function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals
 }
 
 // Out of time (or Spaces kept failing) with records left: start a successor, or leave them to the next delivery and the daily poll.
-async function handOver(deps: ShopifyDeps, uuid: string, shop: string, generation: number, left: number): Promise<void> {
+async function handOver(deps: ShopifyDeps, shop: string, generation: number, left: number): Promise<void> {
   const { log, invoker } = deps;
   if (generation + 1 >= MAX_GENERATIONS || !invoker.available) {
     log.error(`${left} pending updates for ${shop} stay queued: the next delivery or the daily poll applies them`);
@@ -122,7 +159,7 @@ async function handOver(deps: ShopifyDeps, uuid: string, shop: string, generatio
   }
   log.warn(`${left} pending updates for ${shop} left at the end of this flush; starting another flush job`);
   try {
-    await invoker.invokeAsync(FLUSH_FUNCTION, { uuid, shop, generation: generation + 1 });
+    await invoker.invokeAsync(FLUSH_FUNCTION, { shop, generation: generation + 1 });
   } catch (err) {
     log.error(`Could not start another flush job for ${shop} (${err instanceof Error ? err.message : String(err)}): the next delivery or the daily poll applies the ${left} pending updates`);
   }

@@ -1,36 +1,43 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { forEachLimit } from '../concurrency';
 import { PreconditionFailedError } from '../errors';
-import { keys } from '../storage/keys';
+import { hashId, keys } from '../storage/keys';
 import type { ObjectStore } from '../storage/s3-store';
-import { opTime, type PendingOp } from './snapshot-ops';
+import type { PendingOp } from './snapshot-ops';
 
 /**
- * Pending records: one small object per delivery under `private/pending/shopify/<uuid>/`, written
- * before the big snapshot is touched. A record is deleted only by a writer whose successful
- * conditional PUT of the snapshot included it, so a record that exists has not been lost yet.
- * Names hold the subject hash, the op's instant and a random suffix: each version gets its own key,
- * which is why deleting an applied record can never remove a newer one.
+ * Pending records: one small object per catalog delivery under `private/pending/shopify/<shop>/`, written before the
+ * big snapshot is touched. The record's name is a hash of the delivery's `X-Shopify-Webhook-Id`, so writing it is
+ * also the delivery's dedupe claim (one request instead of a marker and a record), and a retry after a crash finds
+ * the record that is still to be applied. A record is deleted only by a writer whose successful conditional PUT of
+ * the snapshot included it. Every delivery has its own key, so deleting an applied record never removes a newer one.
  */
 
 /** Length of a flush lease's time window; longer than the webhook function's 10 s timeout. */
 export const LEASE_TTL_MS = 15_000;
 
-const subjectOf = (op: PendingOp) => (op.kind === 'inventory' ? op.item : op.id);
-
-/** Writes a pending record for an op (with the topic that asked for it, for the flush's log line) and returns its key. */
-export async function recordPending(store: ObjectStore, uuid: string, op: PendingOp): Promise<string> {
-  const subject = createHash('sha256').update(subjectOf(op)).digest('hex').slice(0, 16);
-  const at = String(Math.max(0, Date.parse(opTime(op)) || 0)).padStart(14, '0');
-  const key = keys.pendingShopifyUpdate(uuid, `${subject}-${at}-${randomBytes(4).toString('hex')}`);
-  // Keys are unique, so the condition never fails; it only selects the single-request PUT path.
-  await store.putJson(key, op, { ifNoneMatch: '*' });
-  return key;
+/**
+ * Writes a delivery's record (with the topic that asked for it, for the flush's log line) with `If-None-Match: *`.
+ * `fresh` is false when the record was there already: a retry of a delivery whose record is still pending.
+ */
+export async function recordDelivery(
+  store: ObjectStore,
+  shop: string,
+  webhookId: string,
+  op: PendingOp,
+): Promise<{ key: string; fresh: boolean }> {
+  const key = keys.pendingShopifyDelivery(shop, webhookId);
+  try {
+    await store.putJson(key, op, { ifNoneMatch: '*' });
+    return { key, fresh: true };
+  } catch (err) {
+    if (err instanceof PreconditionFailedError) return { key, fresh: false };
+    throw err;
+  }
 }
 
-/** Lists the keys of a user's pending records. */
-export async function listPending(store: ObjectStore, uuid: string): Promise<string[]> {
-  return store.list(keys.pendingShopifyPrefix(uuid));
+/** Lists the keys of a shop's pending records. */
+export async function listPending(store: ObjectStore, shop: string): Promise<string[]> {
+  return store.list(keys.pendingShopifyPrefix(shop));
 }
 
 /**
@@ -85,15 +92,27 @@ export async function leaseHolder(store: ObjectStore, uuid: string, now: number)
 
 /** Length of a flush flag's time window; longer than the flush function's 60 s timeout. */
 const FLAG_TTL_MS = 90_000;
+/**
+ * Flags per window. Every delivery PUTs one (a 412 says it is up), so they are spread over shards: Spaces allows 10
+ * concurrent PUTs per object, and a burst of 64 on one flag would exceed it.
+ */
+export const FLAG_SHARDS = 8;
+
+/** The flag shard of a delivery. */
+export function flagShard(webhookId: string): number {
+  return Number.parseInt(hashId(webhookId).slice(0, 8), 16) % FLAG_SHARDS;
+}
 
 /**
- * Raises the user's flush flag for this time window with `If-None-Match: *` and returns its key when this
- * call raised it (the caller must then start a flush job), or null when it is up already: a job is due or
- * running, and it looks for pending records once more after lowering the flag, so it sees ours.
- * A flag left by a job that was killed stops mattering when its window ends.
+ * Raises a shard of the shop's flush flag for this time window with `If-None-Match: *` and returns its key when this
+ * call raised it (the caller must then start a flush job), or null when it is up already: a job is due or running, and
+ * a job lowers every shard before it looks for pending records a last time, so it sees ours. A flag left by a job that
+ * was killed stops mattering when its window ends.
  */
-export async function raiseFlushFlag(store: ObjectStore, uuid: string, now: number): Promise<string | null> {
-  const key = keys.shopifyFlushFlag(uuid, Math.floor(now / FLAG_TTL_MS));
+export async function raiseFlushFlag(store: ObjectStore, shop: string, now: number, shard: number): Promise<string | null> {
+  const key = keys.shopifyFlushFlag(shop, Math.floor(now / FLAG_TTL_MS), shard);
+  // Without conditional writes, read first (concurrent raisers may then start a job each: safe, only more work).
+  if (!(await store.supportsConditionalWrites()) && (await store.exists(key))) return null;
   return (await raiseFlag(store, key, now)) ? key : null;
 }
 
@@ -106,4 +125,15 @@ export async function raiseFlag(store: ObjectStore, key: string, now: number): P
     if (err instanceof PreconditionFailedError) return false;
     throw err;
   }
+}
+
+/** Lowers every shard of the shop's flags of this window and the one before (one DeleteObjects), plus `also`. */
+export async function lowerFlushFlags(store: ObjectStore, shop: string, now: number, also?: string): Promise<void> {
+  const window = Math.floor(now / FLAG_TTL_MS);
+  const flags = new Set<string>(also ? [also] : []);
+  for (const w of [window, window - 1]) {
+    if (w < 0) continue;
+    for (let shard = 0; shard < FLAG_SHARDS; shard++) flags.add(keys.shopifyFlushFlag(shop, w, shard));
+  }
+  await store.deleteMany([...flags]);
 }

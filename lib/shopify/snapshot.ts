@@ -2,7 +2,7 @@ import { PreconditionFailedError } from '../errors';
 import { backoffMs, systemClock, type Clock } from '../http/clock';
 import { keys } from '../storage/keys';
 import type { ObjectStore, Versioned } from '../storage/s3-store';
-import { deletePending, listPending, loadPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
+import { deletePending, leaseHolder, listPending, loadPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
 import { ProductNodeSchema, ShopifySnapshotSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
 import { bulkWriteActive } from './bulk-window';
 import type { FlushCheck } from './flush-checks';
@@ -11,6 +11,8 @@ import { applyOps, type OpResult, type PendingOp } from './snapshot-ops';
 // A sync's default budget, and how long it waits for a webhook flusher's lease before writing without it.
 const DEFAULT_BUDGET_MS = 60_000;
 const LEASE_WAIT_MS = 10_000;
+// How often a flush job watches another job's lease before leaving the records to it.
+const LEASE_POLL_MS = 250;
 // After releasing the lease a flusher pauses briefly, so a new arrival (which flushes anyway) can take over.
 const HANDOFF_PAUSE_MS = 10;
 // Bounds one round's reads and deletes; the rest waits for the next round.
@@ -77,6 +79,8 @@ export interface UpdateResult {
   results: Map<string, OpResult>;
   /** The ops of those records, by record key. */
   ops: Map<string, PendingOp>;
+  /** With `yieldToJob`: another flush job held the lease, and it applies the records (this call applied none). */
+  yielded?: boolean;
   /** Records were applied but kept, because a bulk write was under way (it re-applies them when it ends). */
   keptForBulkWrite?: boolean;
 }
@@ -94,6 +98,13 @@ export interface UpdateOptions {
   batch?: number;
   /** Recorded in the lease (default: a sync with `mutate`, else a delivery). */
   holder?: LeaseHolder;
+  /** The shop whose pending records to fold in; default: the one the snapshot names (`meta.shop`). */
+  shop?: string;
+  /**
+   * Without `mutate`: when a flush job holds the lease, return at once with `yielded` (a flush job started by another
+   * flag shard). The holder lowers every flag shard and lists again before it stops, so it applies our records.
+   */
+  yieldToJob?: boolean;
   /** Checks of pending records against the shop before they are applied (see `flush-checks.ts`). */
   checks?: FlushCheck;
 }
@@ -114,14 +125,26 @@ export async function updateSnapshot(
 ): Promise<UpdateResult> {
   const deadline = options.deadline ?? clock.now() + DEFAULT_BUDGET_MS;
   const out: UpdateResult = { changed: false, snapshot: null, results: new Map(), ops: new Map() };
-  if (!(await store.supportsConditionalWrites())) return lastWriterWins(store, uuid, mutate, out);
-  const flusher = new Flusher(store, uuid, clock, deadline, out, options.batch ?? DEFAULT_BATCH, options.checks);
+  if (!(await store.supportsConditionalWrites())) {
+    return flushWithoutCas(store, uuid, options.shop, mutate, clock, out, options.batch ?? DEFAULT_BATCH);
+  }
+  const flusher = new Flusher(store, uuid, options.shop, clock, deadline, out, options.batch ?? DEFAULT_BATCH, options.checks);
   const waitUntil = Math.min(deadline, clock.now() + LEASE_WAIT_MS);
   const handOff = options.handOff ?? true;
   let todo = mutate;
+  let holderPresumedDead = false;
   for (let attempt = 0; ; attempt++) {
     const lease = await tryAcquireLease(store, uuid, clock.now(), options.holder ?? (mutate ? 'sync' : 'delivery'));
     if (!lease && !todo && handOff) return out;
+    if (!lease && !todo && options.yieldToJob && !holderPresumedDead && (await leaseHolder(store, uuid, clock.now())) === 'job') {
+      // Another job is in a round: once it releases the lease it lists again, so our records are its. Watch the lease
+      // with reads (no PUTs on the lease key); a lease that outlives the wait belongs to a job that died.
+      while (clock.now() < waitUntil) {
+        await clock.sleep(LEASE_POLL_MS);
+        if ((await leaseHolder(store, uuid, clock.now())) === null) return { ...out, yielded: true };
+      }
+      holderPresumedDead = true;
+    }
     if (!lease && clock.now() < waitUntil) {
       await clock.sleep(backoffMs(Math.min(attempt, 3), 25, 200));
       continue;
@@ -135,7 +158,8 @@ export async function updateSnapshot(
     }
     if (!more) return out;
     await clock.sleep(HANDOFF_PAUSE_MS);
-    if (clock.now() >= deadline || (await listPending(store, uuid)).length === 0) return out;
+    const shop = flusher.shop;
+    if (clock.now() >= deadline || !shop || (await listPending(store, shop)).length === 0) return out;
   }
 }
 
@@ -150,6 +174,8 @@ class Flusher {
   constructor(
     private readonly store: ObjectStore,
     private readonly uuid: string,
+    /** Whose pending records to fold in; learnt from the snapshot when not given. */
+    public shop: string | undefined,
     private readonly clock: Clock,
     private readonly deadline: number,
     private readonly out: UpdateResult,
@@ -160,19 +186,20 @@ class Flusher {
   // Retries until one write succeeds; false when there is no snapshot to fold records into yet.
   async round(mutate: ((current: StoredSnapshot | null) => StoredSnapshot | null) | null): Promise<boolean> {
     for (let attempt = 0; this.clock.now() < this.deadline; attempt++) {
-      const [current, listed] = await Promise.all([
-        this.current !== undefined ? this.current : readSnapshot(this.store, this.uuid),
-        listPending(this.store, this.uuid),
-      ]);
+      const snapshotRead = this.current !== undefined ? this.current : readSnapshot(this.store, this.uuid);
+      // Without a shop, its records are found once the snapshot (or the sync's new one) names it.
+      const [current, listedFirst] = await Promise.all([snapshotRead, this.shop ? listPending(this.store, this.shop) : null]);
       this.current = current;
-      listed.splice(this.batch);
-      await loadPending(this.store, listed, this.cache);
-      const live = listed.filter((key) => this.cache.get(key));
-      const ops = (keys: string[]) => keys.map((key) => this.checked.get(key) ?? this.cache.get(key)!);
       // Records first, then a sync's merge: a record received before the listing started is covered by the
       // listing (the authority on what exists), one received during it is kept by its receipt time.
       const mergeAfter = mutate !== null && current !== null;
       const mutatedFirst = mutate && !current ? mutate(null) : null;
+      this.shop ??= (current?.value ?? mutatedFirst)?.meta.shop;
+      const listed = listedFirst ?? (this.shop ? await listPending(this.store, this.shop) : []);
+      listed.splice(this.batch);
+      await loadPending(this.store, listed, this.cache);
+      const live = listed.filter((key) => this.cache.get(key));
+      const ops = (keys: string[]) => keys.map((key) => this.checked.get(key) ?? this.cache.get(key)!);
       const base = current?.value ?? mutatedFirst;
       if (!base) return false;
       if (this.checks) {
@@ -215,16 +242,62 @@ class Flusher {
   }
 }
 
-// Degraded mode: no compare-and-swap, so the last PUT wins (README "Concurrent writers").
-async function lastWriterWins(
+/**
+ * Degraded mode (the store ignores `If-Match` / `If-None-Match`): writers may overwrite each other's snapshot, so
+ * records are kept until no writer can lose them. Every writer lists the records after it read the snapshot and
+ * folds them in, and gives up a round that took longer than {@link WRITER_MAX_MS} before its PUT. So once a record
+ * is older than that (plus clock skew), every writer that could have missed it has finished, and a snapshot read after
+ * that point which reflects the record (its op is as old as what is stored, or a newer pending op covers it) stays
+ * reflecting it: only then is the record deleted. One round per call; the flush job calls again while records remain.
+ */
+export const WRITER_MAX_MS = 15_000;
+/**
+ * Age (by LastModified) after which a reflected record may go: {@link WRITER_MAX_MS}, plus a PUT's own retries
+ * (up to four attempts with a 4 s idle timeout each) and the difference between a function's clock and Spaces'.
+ */
+export const NO_CAS_RECORD_MIN_AGE_MS = 40_000;
+
+async function flushWithoutCas(
   store: ObjectStore,
   uuid: string,
+  knownShop: string | undefined,
   mutate: ((current: StoredSnapshot | null) => StoredSnapshot | null) | null,
+  clock: Clock,
   out: UpdateResult,
+  batch: number,
 ): Promise<UpdateResult> {
+  const started = clock.now();
   const current = await readSnapshot(store, uuid);
-  const next = mutate?.(current?.value ?? null) ?? null;
-  if (!next) return { ...out, snapshot: current?.value ?? null };
-  await writeSnapshot(store, uuid, next);
-  return { ...out, changed: true, snapshot: next };
+  // Records first, then a sync's merge, as in the conditional path.
+  const mergeAfter = mutate !== null && current !== null;
+  const mutatedFirst = mutate && !current ? mutate(null) : null;
+  const shop = knownShop ?? (current?.value ?? mutatedFirst)?.meta.shop;
+  const entries = shop ? await store.listEntries(keys.pendingShopifyPrefix(shop)) : [];
+  const listed = entries.slice(0, batch).map((e) => ({ key: e.key, lastModified: e.lastModified.getTime() }));
+  const cache = new Map<string, PendingOp | null>();
+  await loadPending(store, listed.map((entry) => entry.key), cache);
+  const live = listed.filter((entry) => cache.get(entry.key));
+  const ops = live.map((entry) => cache.get(entry.key)!);
+  const base = current?.value ?? mutatedFirst;
+  if (!base) return { ...out, snapshot: null };
+  const applied = applyOps(base, ops, clock.now());
+  const mutated = mergeAfter && mutate ? mutate(applied.snapshot ?? base) : mutatedFirst;
+  const next = mergeAfter ? (mutated ?? applied.snapshot) : (applied.snapshot ?? mutated);
+  if (next) {
+    if (clock.now() - started > WRITER_MAX_MS) {
+      throw new PreconditionFailedError('A snapshot round took too long to write safely without conditional writes; retrying.');
+    }
+    await writeSnapshot(store, uuid, next, {}, mutated ? undefined : applied.touched);
+    Object.assign(out, { changed: true, snapshot: next });
+  } else out.snapshot = current?.value ?? null;
+  // What the snapshot read at `started` already reflected (without `mutate`, the same pass as the write's).
+  const reflected = mutated && current ? applyOps(current.value, ops, clock.now()).results : mutated ? [] : applied.results;
+  const done: string[] = [];
+  live.forEach((entry, i) => {
+    out.results.set(entry.key, applied.results[i]!);
+    out.ops.set(entry.key, ops[i]!);
+    if (reflected[i] === 'stale' && started - entry.lastModified > NO_CAS_RECORD_MIN_AGE_MS) done.push(entry.key);
+  });
+  await deletePending(store, done);
+  return out;
 }

@@ -7,7 +7,7 @@ import { getShopRecord, markShop, type ShopRecord } from './connection';
 import type { ShopifyDeps } from './deps';
 import { adminFlushChecks } from './flush-checks';
 import { FLUSH_FUNCTION } from './flush-job';
-import { leaseHolder, raiseFlushFlag, recordPending } from './pending-updates';
+import { flagShard, leaseHolder, raiseFlushFlag, recordDelivery } from './pending-updates';
 import { updateSnapshot, type UpdateResult } from './snapshot';
 import { applyOps, receiveOp, type PendingOp } from './snapshot-ops';
 import { hasProductGid, isIncomplete, trimProductPayload, type ProductPayload } from './webhook-payload';
@@ -15,12 +15,12 @@ import { hasProductGid, isIncomplete, trimProductPayload, type ProductPayload } 
 /** What a delivery carries besides its body. */
 export interface DeliveryContext {
   shop: string;
+  /** `X-Shopify-Webhook-Id`, any text: it is hashed into keys. */
+  webhookId: string;
   /** `X-Shopify-Triggered-At`, when valid. */
   triggeredAt?: string;
   /** Epoch ms by which the work must be done, inside Shopify's 5 s. */
   deadline: number;
-  /** The shop's record, when the caller already started reading it. */
-  shopRecord?: Promise<ShopRecord | null>;
 }
 
 const digits = (v: unknown): string | null =>
@@ -34,17 +34,14 @@ const digits = (v: unknown): string | null =>
 export async function applyTopic(topic: string, payload: Record<string, unknown>, ctx: DeliveryContext, deps: ShopifyDeps): Promise<string> {
   const { log, store, clock } = deps;
   const { shop } = ctx;
-  if (topic === 'customers/data_request' || topic === 'customers/redact') {
-    assertSameShop(payload.shop_domain, shop);
-    log.info(`${topic} for ${shop}: we store no customer data, nothing to do`);
-    return 'no customer data stored';
-  }
-  const record = await (ctx.shopRecord ?? getShopRecord(store, shop));
-  if (!record) {
-    log.info(`Ignored ${topic} for ${shop}: the shop is not connected`);
-    return 'shop not connected';
-  }
   switch (topic) {
+    case 'customers/data_request':
+    case 'customers/redact':
+      assertSameShop(payload.shop_domain, shop);
+      log.info(`${topic} for ${shop}: we store no customer data, nothing to do`);
+      return 'no customer data stored';
+    // Catalog topics read no registry record: the delivery's record is keyed by shop, and the flush job, which
+    // reads the record, drops the records of a shop that is not connected.
     case 'products/create':
     case 'products/update': {
       const p = payload as ProductPayload;
@@ -54,53 +51,84 @@ export async function applyTopic(topic: string, payload: Record<string, unknown>
       }
       let op: PendingOp;
       if (isIncomplete(p)) {
+        if (!(await getShopRecord(store, shop))) return notConnected(deps, topic, shop);
         const node = await fetchProduct(deps.adminClient(shop, Math.max(500, ctx.deadline - clock.now() - 500)), p.admin_graphql_api_id);
         if (!node) return 'product no longer exists';
         op = { kind: 'node', id: node.id, updatedAt: node.updatedAt, node };
       } else {
         op = { kind: 'payload', id: p.admin_graphql_api_id, updatedAt: String(p.updated_at), payload: trimProductPayload(p) };
       }
-      return commit(deps, record.uuid, op, ctx, topic);
+      return commit(deps, op, ctx, topic);
     }
     case 'products/delete': {
       const id = digits(payload.id);
       if (!id) throw new BadRequestError('products/delete payload has no numeric id.', { code: 'invalid_payload' });
       // Shopify's own clock at firing time is later than any updated_at the product had before it was deleted.
       const at = ctx.triggeredAt ?? new Date(clock.now()).toISOString();
-      return commit(deps, record.uuid, { kind: 'delete', id: `gid://shopify/Product/${id}`, at }, ctx, topic);
+      return commit(deps, { kind: 'delete', id: `gid://shopify/Product/${id}`, at }, ctx, topic);
     }
     case 'inventory_levels/update': {
       const itemId = /inventory_item_id=(\d+)/.exec(String(payload.admin_graphql_api_id ?? ''))?.[1] ?? digits(payload.inventory_item_id);
       if (!itemId) throw new BadRequestError('inventory_levels/update payload has no inventory_item_id.', { code: 'invalid_payload' });
       const available = typeof payload.available === 'number' && Number.isSafeInteger(payload.available) ? payload.available : null;
       const updatedAt = typeof payload.updated_at === 'string' ? payload.updated_at : new Date(clock.now()).toISOString();
-      return commit(deps, record.uuid, { kind: 'inventory', item: `gid://shopify/InventoryItem/${itemId}`, available, updatedAt }, ctx, topic);
+      return commit(deps, { kind: 'inventory', item: `gid://shopify/InventoryItem/${itemId}`, available, updatedAt }, ctx, topic);
     }
-    case 'app/uninstalled': {
+    case 'app/uninstalled':
       assertSameShop(payload.myshopify_domain, shop);
-      await deps.vault.delete(keys.shopifyToken(shop));
-      await markShop(store, shop, 'disconnected', 'The app was uninstalled from the shop.', clock.now());
-      log.info(`App uninstalled from ${shop}: tokens deleted, connection marked disconnected`);
-      return 'disconnected';
-    }
-    case 'shop/redact': {
+      return once(deps, ctx, topic, async (record) => {
+        await deps.vault.delete(keys.shopifyToken(shop));
+        await markShop(store, shop, 'disconnected', 'The app was uninstalled from the shop.', clock.now());
+        log.info(`App uninstalled from ${shop}: tokens deleted, connection marked disconnected`);
+        return record ? 'disconnected' : 'shop not connected';
+      });
+    case 'shop/redact':
       assertSameShop(payload.shop_domain, shop);
-      await store.deletePrefix(`users/${record.uuid}/shopify/`);
-      await store.deletePrefix(keys.pendingShopifyPrefix(record.uuid));
-      await store.deletePrefix(keys.shopifyFlushLeasePrefix(record.uuid));
-      await store.deletePrefix(keys.shopifyFlushFlagPrefix(record.uuid));
-      await deps.vault.delete(keys.shopifyToken(shop));
-      await store.deletePrefix(`private/webhooks/shopify/${shop.replace(/\./g, '_')}/`);
-      await forgetShopStatus(store, record.uuid, shop, clock);
-      // Last, so a failed redaction can still find the user on Shopify's retry.
-      await store.delete(keys.shopRecord(shop));
-      log.info(`shop/redact for ${shop}: deleted its snapshot, pending updates, tokens, status and records`);
-      return 'redacted';
-    }
+      return once(deps, ctx, topic, async (record) => {
+        if (!record) return notConnected(deps, topic, shop);
+        await store.deletePrefix(`users/${record.uuid}/shopify/`);
+        await store.deletePrefix(keys.pendingShopifyPrefix(shop));
+        await store.deletePrefix(keys.shopifyFlushLeasePrefix(record.uuid));
+        await store.deletePrefix(keys.shopifyFlushFlagPrefix(shop));
+        await deps.vault.delete(keys.shopifyToken(shop));
+        await forgetShopStatus(store, record.uuid, shop, clock);
+        // Last but one, so a failed redaction can still find the user on Shopify's retry; the markers go with it.
+        await store.delete(keys.shopRecord(shop));
+        await store.deletePrefix(keys.shopifyWebhookMarkerPrefix(shop));
+        log.info(`shop/redact for ${shop}: deleted its snapshot, pending updates, tokens, status and records`);
+        return 'redacted';
+      });
     default:
       log.info(`Ignored unknown topic ${topic} from ${shop}`);
       return 'ignored';
   }
+}
+
+function notConnected({ log }: ShopifyDeps, topic: string, shop: string): string {
+  log.info(`Ignored ${topic} for ${shop}: the shop is not connected`);
+  return 'shop not connected';
+}
+
+/**
+ * Runs a shop-level topic at most once per Webhook-Id, as far as it finished: the marker is written after the action,
+ * so an invocation killed midway leaves none and Shopify's retry runs the action again. These actions are idempotent,
+ * so two concurrent copies of one delivery are harmless. The marker's age is its LastModified.
+ */
+async function once(
+  deps: ShopifyDeps,
+  ctx: DeliveryContext,
+  topic: string,
+  action: (record: ShopRecord | null) => Promise<string>,
+): Promise<string> {
+  const marker = keys.shopifyWebhookMarker(ctx.shop, ctx.webhookId);
+  const [seen, record] = await Promise.all([deps.store.exists(marker), getShopRecord(deps.store, ctx.shop)]);
+  if (seen) {
+    deps.log.info(`Duplicate ${topic} delivery ${ctx.webhookId} from ${ctx.shop}: already processed`);
+    return 'duplicate';
+  }
+  const outcome = await action(record);
+  if (outcome !== 'redacted') await deps.store.putJson(marker, { topic, processedAt: new Date(deps.clock.now()).toISOString() });
+  return outcome;
 }
 
 // Only the body is signed: a genuine body replayed under another shop's domain header must not act on that shop.
@@ -111,34 +139,34 @@ function assertSameShop(bodyShop: unknown, headerShop: string): void {
 }
 
 /**
- * Records the op durably, then makes sure a flush folds it into the snapshot: with the functions API
- * available, a `shopify/flush` job started through the flush flag (the delivery answers at once); without
- * it, inline, waiting until the record is applied. A delivery is answered 200 only once its record is
- * durable and a flush is certain to see it; otherwise 503, and Shopify's retry completes it.
+ * Records the op durably (the record is the delivery's claim), then makes sure a flush folds it into the snapshot:
+ * with the functions API available, a `shopify/flush` job started through a flush flag shard (the delivery answers at
+ * once); without it, inline, waiting until the record is applied. A delivery is answered 200 only once its record is
+ * durable and a flush is certain to see it; otherwise 503, and Shopify's retry completes it. A retry whose record is
+ * still pending (its first attempt may have crashed before a flush was due) makes sure of the flush the same way.
  */
-async function commit(
-  deps: ShopifyDeps,
-  uuid: string,
-  received: PendingOp,
-  ctx: DeliveryContext,
-  topic: string,
-): Promise<string> {
-  const { store, clock } = deps;
+async function commit(deps: ShopifyDeps, received: PendingOp, ctx: DeliveryContext, topic: string): Promise<string> {
+  const { store, log, clock } = deps;
   // Receipt time, and future timestamps clamped to it (the full sync's authority rules go by our clock).
   const op = receiveOp(received, clock.now());
-  if (!(await store.supportsConditionalWrites())) {
-    const { changed } = await updateSnapshot(store, uuid, (s) => (s ? applyOps(s, [op], clock.now()).snapshot : null), clock, { deadline: ctx.deadline });
-    return changed ? 'updated' : 'stale';
-  }
-  const key = await recordPending(store, uuid, { ...op, topic });
-  if (deps.invoker.available) return scheduleFlush(deps, uuid, key, ctx, topic, op);
-  return flushInline(deps, uuid, key, ctx, topic, op);
+  // Without conditional writes the record is written unconditionally (a retry rewrites the same op) and stays until
+  // no snapshot writer can lose it (snapshot.ts, degraded mode); a flush job keeps folding records in until then.
+  const { key, fresh } = await recordDelivery(store, ctx.shop, ctx.webhookId, { ...op, topic });
+  if (!fresh) log.info(`Duplicate ${topic} delivery ${ctx.webhookId} from ${ctx.shop}: its update is recorded and still pending`);
+  const outcome = deps.invoker.available ? await scheduleFlush(deps, key, ctx, topic, op) : await flushHere(deps, key, ctx, topic, op);
+  return fresh ? outcome : 'duplicate';
 }
 
-async function scheduleFlush(deps: ShopifyDeps, uuid: string, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
+// Flushes in this invocation: waiting for the record to be applied, or, without conditional writes, for it to be safe.
+async function flushHere(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
+  if (await deps.store.supportsConditionalWrites()) return flushInline(deps, key, ctx, topic, op);
+  return flushInlineWithoutCas(deps, key, ctx, topic);
+}
+
+async function scheduleFlush(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
   const { store, clock, log } = deps;
   const { shop } = ctx;
-  const flag = await raiseFlushFlag(store, uuid, clock.now());
+  const flag = await raiseFlushFlag(store, shop, clock.now(), flagShard(ctx.webhookId));
   if (!flag) {
     log.info(`Queued ${topic} for ${shop}: the flush job already started applies it`);
     return 'queued';
@@ -148,7 +176,7 @@ async function scheduleFlush(deps: ShopifyDeps, uuid: string, key: string, ctx: 
     return 'queued';
   };
   try {
-    return queued(await startFlushJob(deps, { uuid, shop, flag }, ctx.deadline - INLINE_RESERVE_MS));
+    return queued(await startFlushJob(deps, { shop, flag }, ctx.deadline - INLINE_RESERVE_MS));
   } catch (err) {
     // No job will run (e.g. DO's 429 while a burst fills the namespace): lower the flag, so the next delivery
     // can start one, and flush here, which also covers the deliveries that saw the flag raised.
@@ -156,12 +184,12 @@ async function scheduleFlush(deps: ShopifyDeps, uuid: string, key: string, ctx: 
     await store.delete(flag);
   }
   try {
-    return await flushInline(deps, uuid, key, { ...ctx, deadline: ctx.deadline - LAST_CALL_MS }, topic, op);
+    return await flushHere(deps, key, { ...ctx, deadline: ctx.deadline - LAST_CALL_MS }, topic, op);
   } catch (err) {
     if (!(err instanceof UpstreamError && err.code === 'not_yet_applied')) throw err;
     // Last chance before asking Shopify to retry: a job started now applies every pending record.
     try {
-      return queued(await deps.invoker.invokeAsync(FLUSH_FUNCTION, { uuid, shop }));
+      return queued(await deps.invoker.invokeAsync(FLUSH_FUNCTION, { shop }));
     } catch {
       throw err;
     }
@@ -186,10 +214,16 @@ async function startFlushJob(deps: ShopifyDeps, params: Record<string, unknown>,
 }
 
 // Without the functions API: flush in this invocation, or wait while the lease holder does.
-async function flushInline(deps: ShopifyDeps, uuid: string, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
+async function flushInline(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
   const { store, clock, log } = deps;
+  const record = await getShopRecord(store, ctx.shop);
+  if (!record) {
+    await store.delete(key);
+    return notConnected(deps, topic, ctx.shop);
+  }
+  const { uuid } = record;
   // Stopping a flush midway is safe (the snapshot is only written by ETag, records deleted after that write).
-  const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline, checks: adminFlushChecks(deps, ctx.shop) });
+  const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline, shop: ctx.shop, checks: adminFlushChecks(deps, ctx.shop) });
   flush.catch(() => undefined);
   let done: UpdateResult | null;
   try {
@@ -221,6 +255,21 @@ async function flushInline(deps: ShopifyDeps, uuid: string, key: string, ctx: De
     await clock.sleep(100);
   }
   throw notYetApplied('the flush did not finish in time');
+}
+
+// Degraded mode without the functions API: no job comes back for the record, so the delivery is acknowledged only once
+// its record is gone, i.e. safely reflected by the snapshot (which takes a while); until then 503 and Shopify retries.
+async function flushInlineWithoutCas(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string): Promise<string> {
+  const { store, clock, log } = deps;
+  const record = await getShopRecord(store, ctx.shop);
+  if (!record) {
+    await store.delete(key);
+    return notConnected(deps, topic, ctx.shop);
+  }
+  await updateSnapshot(store, record.uuid, null, clock, { deadline: ctx.deadline, shop: ctx.shop });
+  if (await store.exists(key)) throw notYetApplied('without conditional writes an update is acknowledged once it is safely in the snapshot');
+  log.info(`Updated data in Spaces for ${ctx.shop} via ${topic}`);
+  return 'updated';
 }
 
 const notYetApplied = (why: string) =>

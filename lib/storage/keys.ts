@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BadRequestError } from '../errors';
 
 /**
@@ -57,9 +58,21 @@ export const keys = {
     `private/webhooks/${platform}/${assertOpaqueId(scope.replace(/\./g, '_'), 'scope')}/${assertOpaqueId(id, 'webhook id')}`,
   productOverlay: (uuid: string) => `private/overlays/shopify/${assertUuid(uuid)}.json`,
   deletion: (code: string) => `private/deletions/${assertOpaqueId(code, 'confirmation code')}.json`,
-  pendingShopifyUpdate: (uuid: string, name: string) =>
-    `private/pending/shopify/${assertUuid(uuid)}/${assertOpaqueId(name, 'pending update name')}.json`,
-  pendingShopifyPrefix: (uuid: string) => `private/pending/shopify/${assertUuid(uuid)}/`,
+  /**
+   * Where the Shopify webhook's dedupe markers for non-catalog topics live (`app/uninstalled`, `shop/redact`,
+   * `customers/*`); a catalog delivery's claim is its pending record. Ages come from LastModified.
+   */
+  shopifyWebhookMarker: (shop: string, webhookId: string) =>
+    `private/webhooks/shopify/${assertShop(shop).replace(/\./g, '_')}/${hashId(webhookId)}`,
+  shopifyWebhookMarkerPrefix: (shop?: string) =>
+    `private/webhooks/shopify/${shop === undefined ? '' : `${assertShop(shop).replace(/\./g, '_')}/`}`,
+  /**
+   * A catalog delivery's pending record, named after a hash of its `X-Shopify-Webhook-Id`: the record is the
+   * delivery's claim, so a retry finds (and never duplicates) it. Under the shop, so a delivery needs no registry read.
+   */
+  pendingShopifyDelivery: (shop: string, webhookId: string) => `private/pending/shopify/${assertShop(shop)}/${hashId(webhookId)}.json`,
+  /** One shop's pending records; without a shop, every shop's (for sweeps: ages come from LastModified). */
+  pendingShopifyPrefix: (shop?: string) => `private/pending/shopify/${shop === undefined ? '' : `${assertShop(shop)}/`}`,
   /** Products an interrupted full walk (the OAuth callback's) fetched, and its cursor, for the background sync. */
   shopifySyncPartial: (uuid: string) => `private/partial/shopify/${assertUuid(uuid)}.json`,
   shopifyFlushLease: (uuid: string, epoch: number) => {
@@ -67,11 +80,17 @@ export const keys = {
     return `private/leases/shopify/${assertUuid(uuid)}/${epoch}.json`;
   },
   shopifyFlushLeasePrefix: (uuid: string) => `private/leases/shopify/${assertUuid(uuid)}/`,
-  shopifyFlushFlag: (uuid: string, window: number) => {
+  shopifyFlushFlag: (shop: string, window: number, shard: number) => {
     if (!Number.isSafeInteger(window) || window < 0) throw new BadRequestError('Invalid flush window.', { code: 'invalid_id' });
-    return `private/flush/shopify/${assertUuid(uuid)}/${window}.json`;
+    if (!Number.isSafeInteger(shard) || shard < 0 || shard > 255) throw new BadRequestError('Invalid flag shard.', { code: 'invalid_id' });
+    return `private/flush/shopify/${assertShop(shop)}/${window}-${shard}.json`;
   },
+  shopifyFlushFlagPrefix: (shop: string) => `private/flush/shopify/${assertShop(shop)}/`,
   shopifyBulkWrite: (uuid: string, id: string) => `private/bulk/shopify/${assertUuid(uuid)}/${assertOpaqueId(id, 'bulk write id')}.json`,
   shopifyBulkWritePrefix: (uuid: string) => `private/bulk/shopify/${assertUuid(uuid)}/`,
-  shopifyFlushFlagPrefix: (uuid: string) => `private/flush/shopify/${assertUuid(uuid)}/`,
 };
+
+/** A fixed-length hex name for an id of any shape (Webhook-Ids are the sender's to choose). */
+export function hashId(id: string): string {
+  return createHash('sha256').update(id, 'utf8').digest('hex').slice(0, 40);
+}

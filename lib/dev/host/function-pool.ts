@@ -1,8 +1,11 @@
 import type { FunctionSpec } from '../do/project';
 import { FunctionProcess, type LineSink } from './function-process';
 
-/** Default cap of warm processes per function. */
-export const DEFAULT_POOL_CAP = 16;
+/**
+ * Default cap of processes per function: DO gives every concurrent activation its own container, up to the
+ * namespace's 120 concurrent activations, so per-object concurrency seen locally is what Spaces would see.
+ */
+export const DEFAULT_POOL_CAP = 120;
 
 /** Warm processes of one function: reuses idle ones, grows up to `cap` under concurrency, queues beyond it. */
 export class FunctionPool {

@@ -55,7 +55,8 @@ export class FunctionProcess {
     // The function's name in argv only labels the process (ps, top); the runner ignores it.
     this.child = fork(RUNNER_PATH, [`${spec.pkg}/${spec.name}`], {
       cwd: tmpdir(),
-      env,
+      // The AWS SDK adds `app/<id>` to its user agent: the local Spaces counts requests per function with it.
+      env: { AWS_SDK_UA_APP_ID: `${spec.pkg}-${spec.name}`, ...env },
       // Never inherit the host's loaders (tsx, vitest): DO's runtime is plain node.
       execArgv: [`--max-old-space-size=${spec.limits.memory}`],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

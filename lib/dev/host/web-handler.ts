@@ -78,8 +78,9 @@ export async function handleWeb(ctx: WebContext, req: IncomingMessage, route: { 
     if (!parsed.ok) return jsonReply(parsed.status, { error: parsed.error, code: transactionId });
     args = parsed.args;
   }
-  const started = ctx.invoker.start(fn, args, { enforceLimits: false, transactionId });
-  if (!started.ok) return jsonReply(started.status, { error: started.error, code: transactionId });
+  // DO counts web calls against the namespace's 120 concurrent / 600 per minute too (contract §10): 429 past them.
+  const started = ctx.invoker.start(fn, args, { enforceLimits: true, transactionId });
+  if (!started.ok) return withPlatformHeaders(jsonReply(started.status, { error: started.error, code: transactionId }), fn, req, []);
   let timer: NodeJS.Timeout | undefined;
   const cutover = new Promise<'cutover'>((resolve) => {
     timer = setTimeout(() => resolve('cutover'), ctx.webCutoverMs);

@@ -4,9 +4,12 @@ import { FaultPlan, type FaultKind, type FaultMatch, type FaultSettings } from '
 import { MultipartUploads } from './multipart';
 import { startProxy, type ProxyCounters } from './proxy';
 import { spawnS3rver } from './s3rver-process';
+import { DEFAULT_STRICT_PROFILE, type ConditionalWritesMode, type StrictProfile } from './strict';
 
 export { FAULT_KINDS, DEFAULT_FAULT_TIMEOUT_MS } from './faults';
 export type { FaultKind, FaultMatch, FaultSettings } from './faults';
+export { conditionalWritesFromEnv, DEFAULT_STRICT_PROFILE } from './strict';
+export type { ConditionalWritesMode, CountedOperation, StrictCounters, StrictProfile } from './strict';
 
 /** s3rver's one built-in account; any other key is rejected with InvalidAccessKeyId. */
 const S3RVER_KEY = 'S3RVER';
@@ -25,6 +28,13 @@ export interface LocalSpacesOptions {
   silent?: boolean;
   /** Random faults to inject from the start. */
   faults?: FaultSettings;
+  /**
+   * Spaces' documented limits (per-object PUT concurrency, request rates, Content-MD5 on DeleteObjects): on by
+   * default with {@link DEFAULT_STRICT_PROFILE}; override single limits, or `false` for the lenient store.
+   */
+  strict?: Partial<StrictProfile> | false;
+  /** `honour` (default) checks `If-Match` / `If-None-Match` atomically; `ignore` drops them like a store without them. */
+  conditionalWrites?: ConditionalWritesMode;
 }
 
 /** Counters for assertions in reliability tests. */
@@ -45,6 +55,10 @@ export interface LocalSpaces {
   region: 'us-east-1';
   accessKeyId: string;
   secretAccessKey: string;
+  /** Whether writes honour `If-Match` / `If-None-Match` or silently ignore them. */
+  conditionalWrites: ConditionalWritesMode;
+  /** The strict profile in force, or null. */
+  strict: StrictProfile | null;
   /** The s3rver child's process id (to prove it is gone after `close`). */
   pid: number;
   /**
@@ -63,6 +77,8 @@ export interface LocalSpaces {
   clearFaults(): void;
   /** A snapshot of the counters. */
   stats(): LocalSpacesStats;
+  /** Sets the request counters back to zero (e.g. between a benchmark's levels). */
+  resetStats(): void;
   /** Stops the proxy and the s3rver process; resolves once the child has exited. Idempotent. */
   close(): Promise<void>;
 }
@@ -74,12 +90,22 @@ export async function startLocalSpaces(options: LocalSpacesOptions): Promise<Loc
   const faults = new FaultPlan();
   if (options.faults) faults.set(options.faults);
   const uploads = new MultipartUploads(directory);
+  const strict = options.strict === false ? null : { ...DEFAULT_STRICT_PROFILE, ...options.strict };
+  const conditionalWrites = options.conditionalWrites ?? 'honour';
 
   const s3rver = await spawnS3rver({ directory, bucket: options.bucket, silent: options.silent ?? true });
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
     await uploads.load(options.bucket);
-    proxy = await startProxy({ port: options.port ?? 0, upstreamPort: s3rver.port, directory, faults, uploads });
+    proxy = await startProxy({
+      port: options.port ?? 0,
+      upstreamPort: s3rver.port,
+      directory,
+      faults,
+      uploads,
+      strict,
+      conditionalWrites,
+    });
   } catch (err) {
     await s3rver.stop();
     throw err;
@@ -92,6 +118,8 @@ export async function startLocalSpaces(options: LocalSpacesOptions): Promise<Loc
     region: 'us-east-1',
     accessKeyId: options.accessKeyId ?? S3RVER_KEY,
     secretAccessKey: options.secretAccessKey ?? S3RVER_KEY,
+    conditionalWrites,
+    strict,
     pid: s3rver.pid,
     upstreamEndpoint: `http://127.0.0.1:${s3rver.port}`,
     setFaults: (settings) => faults.set(settings),
@@ -103,6 +131,7 @@ export async function startLocalSpaces(options: LocalSpacesOptions): Promise<Loc
       pendingFaults: faults.pending,
       etagIndexSize: proxy.etagIndexSize(),
     }),
+    resetStats: () => proxy.resetCounters(),
     close: () => {
       closing ??= proxy.close().finally(() => s3rver.stop());
       return closing;

@@ -8,10 +8,21 @@ import type { MultipartUploads } from './multipart';
 import { abortMultipartUpload, listMultipartUploads, listParts } from './multipart-routes';
 import { describeRequest, isPathStyleHost, objectId, READ_METHODS, type S3RequestInfo } from './request-info';
 import { elementTexts, INTERNAL_ERROR, SLOW_DOWN, sendError, type S3ErrorSpec } from './s3-xml';
+import {
+  checkContentMd5,
+  clientApp,
+  emptyStrictCounters,
+  SlidingSecond,
+  WRITE_CLASS,
+  type ConditionalWritesMode,
+  type CountedOperation,
+  type StrictCounters,
+  type StrictProfile,
+} from './strict';
 import { Upstream, type ForwardHooks, type ForwardResult } from './upstream';
 
 /** Counters the proxy keeps; {@link SpacesProxy.stats} returns a copy. */
-export interface ProxyCounters {
+export interface ProxyCounters extends StrictCounters {
   /** Requests received by the proxy. */
   requests: number;
   /** Requests passed on to s3rver. */
@@ -40,12 +51,18 @@ export interface ProxyOptions {
   uploads: MultipartUploads;
   /** Bound on the ETag index; default {@link DEFAULT_ETAG_INDEX_LIMIT}. */
   etagIndexLimit?: number;
+  /** Spaces' limits to enforce; null = none (the lenient store of before). */
+  strict: StrictProfile | null;
+  /** `ignore` drops `If-Match` / `If-None-Match` on writes silently, like a store without conditional writes. */
+  conditionalWrites: ConditionalWritesMode;
 }
 
 /** The running proxy. */
 export interface SpacesProxy {
   port: number;
   counters(): ProxyCounters;
+  /** Sets every counter back to zero (a benchmark measures one level at a time). */
+  resetCounters(): void;
   /** Objects whose ETag (or absence) the proxy currently knows. */
   etagIndexSize(): number;
   /** Stops listening, drops every open connection (including held `timeout` faults) and resolves when closed. */
@@ -106,6 +123,29 @@ function writeOutcome(info: ObjectRequest, answer: ForwardResult): KnownEtag | u
   }
 }
 
+// The S3 operation a request is, as the strict profile counts it.
+function countedOperation(info: S3RequestInfo, req: IncomingMessage): CountedOperation {
+  switch (info.operation) {
+    case 'put-object':
+      return req.headers['x-amz-copy-source'] !== undefined ? 'CopyObject' : 'PutObject';
+    case 'read-object':
+      return info.method === 'HEAD' ? 'HeadObject' : 'GetObject';
+    case 'delete-object':
+      return 'DeleteObject';
+    case 'delete-objects':
+      return 'DeleteObjects';
+    case 'create-multipart':
+    case 'upload-part':
+    case 'complete-multipart':
+    case 'abort-multipart':
+    case 'list-parts':
+    case 'list-multipart-uploads':
+      return 'Multipart';
+    default:
+      return info.bucket !== undefined && info.key === undefined && info.method === 'GET' ? 'ListObjects' : 'Other';
+  }
+}
+
 /** Starts the HTTP proxy on 127.0.0.1 in front of s3rver, adding conditional writes, multipart bookkeeping and faults. */
 export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
   const { faults, uploads, directory } = options;
@@ -113,7 +153,8 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
   const locks = new KeyLocks();
   const index = new EtagIndex(options.etagIndexLimit ?? DEFAULT_ETAG_INDEX_LIMIT);
   const heldFaults = new Set<NodeJS.Timeout>();
-  const counters: ProxyCounters = {
+  const fresh = (): ProxyCounters => ({
+    ...emptyStrictCounters(),
     requests: 0,
     forwarded: 0,
     faultsInjected: 0,
@@ -124,7 +165,16 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
     etagHeadRequests: 0,
     multipartCompleted: 0,
     multipartAborted: 0,
-  };
+  });
+  let counters = fresh();
+  const strict = options.strict;
+  const bucketOps = strict ? new SlidingSecond(strict.bucketOpsPerSecond) : null;
+  const bucketWrites = strict ? new SlidingSecond(strict.bucketWritesPerSecond) : null;
+  const clients = new Map<string, SlidingSecond>();
+  // PUT/COPY requests in flight per object, for the per-object concurrency limit.
+  const putsInFlight = new Map<string, number>();
+  const conditionsOf = (req: IncomingMessage) =>
+    options.conditionalWrites === 'ignore' ? undefined : readConditions(req.headers);
 
   const forward = (req: IncomingMessage, res: ServerResponse, hooks: ForwardHooks = {}) => {
     counters.forwarded += 1;
@@ -186,7 +236,7 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
     const generation = index.generation;
     let indexed = false;
     try {
-      const conditions = readConditions(req.headers);
+      const conditions = conditionsOf(req);
       if (conditions) {
         counters.conditionalWrites += 1;
         const failure = checkConditions(conditions, await currentEtag(id, info, generation), info.key);
@@ -254,6 +304,13 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
     res: ServerResponse,
   ): Promise<void> {
     const body = await readBody(req);
+    if (strict?.requireDeleteObjectsMd5) {
+      const refused = checkContentMd5(req.headers['content-md5'], body);
+      if (refused) {
+        counters.deleteObjectsMd5Refused += 1;
+        return sendError(res, refused, info.rawPath);
+      }
+    }
     const keys = elementTexts(body.toString('utf8'), 'Key');
     const ids = [...new Set(keys.map((key) => idOf({ bucket: info.bucket, key })))].sort();
     const releases: Release[] = [];
@@ -301,16 +358,76 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
     }
   }
 
+  // The strict profile's rate limits: per client IP, per bucket, per bucket for writes and lists. A refused request
+  // takes nothing from the limits it passed. Returns the limit that refused it.
+  function overRate(req: IncomingMessage, operation: CountedOperation): keyof StrictCounters['slowDownByReason'] | null {
+    if (!strict || !bucketOps || !bucketWrites) return null;
+    const ip = req.socket.remoteAddress ?? '-';
+    let client = clients.get(ip);
+    if (!client) clients.set(ip, (client = new SlidingSecond(strict.clientRequestsPerSecond)));
+    if (!client.tryTake()) return 'client';
+    if (!bucketOps.tryTake()) {
+      client.untake();
+      return 'bucketOps';
+    }
+    if (WRITE_CLASS.has(operation) && !bucketWrites.tryTake()) {
+      bucketOps.untake();
+      client.untake();
+      return 'bucketWrites';
+    }
+    return null;
+  }
+
+  // Counts a PUT/COPY in flight on its object until its answer is over; false when the object already has the
+  // profile's maximum in flight (the request must then be refused).
+  function admitPut(info: ObjectRequest, res: ServerResponse): boolean {
+    const id = idOf(info);
+    const inFlight = (putsInFlight.get(id) ?? 0) + 1;
+    if (inFlight > counters.maxConcurrentPutsPerKey) {
+      counters.maxConcurrentPutsPerKey = inFlight;
+      counters.maxConcurrentPutsKey = info.key;
+    }
+    if (strict && inFlight > strict.maxConcurrentPutsPerKey) return false;
+    putsInFlight.set(id, inFlight);
+    res.once('close', () => {
+      const left = (putsInFlight.get(id) ?? 1) - 1;
+      if (left <= 0) putsInFlight.delete(id);
+      else putsInFlight.set(id, left);
+    });
+    return true;
+  }
+
+  async function slowDown(req: IncomingMessage, res: ServerResponse, reason: keyof StrictCounters['slowDownByReason']) {
+    counters.slowDown += 1;
+    counters.slowDownByReason[reason] += 1;
+    await drain(req);
+    sendError(res, SLOW_DOWN, req.url);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     counters.requests += 1;
     const info = describeRequest(req);
+    const operation = countedOperation(info, req);
+    counters.requestsByOperation[operation] += 1;
+    const app = (counters.requestsByApp[clientApp(req.headers)] ??= {});
+    app[operation] = (app[operation] ?? 0) + 1;
+    const limited = overRate(req, operation);
+    if (limited) return slowDown(req, res, limited);
+    if (
+      (operation === 'PutObject' || operation === 'CopyObject') &&
+      info.bucket !== undefined &&
+      info.key !== undefined &&
+      !admitPut({ ...info, bucket: info.bucket, key: info.key }, res)
+    ) {
+      return slowDown(req, res, 'perKeyPuts');
+    }
     const fault = faults.pick({ method: info.method, key: info.key, isUploadPart: info.operation === 'upload-part' });
     if (fault) return injectFault(fault, req, res);
     const write = !READ_METHODS.has(info.method);
     if (!isPathStyleHost(req.headers.host)) {
       // s3rver takes the bucket from the Host header: locks and the index would name the wrong object.
       if (!write) return void (await forward(req, res));
-      if (readConditions(req.headers)) {
+      if (conditionsOf(req)) {
         await drain(req);
         return sendError(res, CONDITIONAL_NEEDS_PATH_STYLE, req.url);
       }
@@ -361,6 +478,9 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
   return {
     port,
     counters: () => structuredClone(counters),
+    resetCounters: () => {
+      counters = fresh();
+    },
     etagIndexSize: () => index.size,
     close: async () => {
       for (const timer of heldFaults) clearTimeout(timer);

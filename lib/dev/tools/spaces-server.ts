@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalSpaces } from '../spaces';
+import { conditionalWritesFromEnv, startLocalSpaces } from '../spaces';
 
 /**
  * Runs embedded Spaces (s3rver + conditional-write proxy) in a process of its own and prints one
@@ -11,7 +11,11 @@ import { startLocalSpaces } from '../spaces';
  */
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'spaces-server-'));
-  const spaces = await startLocalSpaces({ dataDir, bucket: process.argv[2] ?? 'gpt-sales-bot' });
+  const spaces = await startLocalSpaces({
+    dataDir,
+    bucket: process.argv[2] ?? 'gpt-sales-bot',
+    conditionalWrites: conditionalWritesFromEnv(),
+  });
   const stop = async () => {
     await spaces.close();
     await rm(dataDir, { recursive: true, force: true });

@@ -120,6 +120,29 @@ describe('namespace limits', () => {
     }
   });
 
+  it('counts web calls against the namespace limits too, and answers them 429 like DO', async () => {
+    // Prepare
+    const { host: tight } = await startFixtureHost({ limits: { concurrent: 1, perMinute: 2 } });
+    const web = (ms: number) => fetch(`${tight.url}/api/v1/web/fn-local/sample/wait?ms=${ms}`);
+    try {
+      // Act
+      const running = web(1500);
+      await new Promise((r) => setTimeout(r, 200));
+      const concurrent = await web(1);
+      await running;
+      const statuses = [(await web(1)).status, (await web(1)).status];
+
+      // Assess
+      expect(concurrent.status).toBe(429);
+      expect(((await concurrent.json()) as Json).error).toBe('Too many concurrent requests in flight (count: 1, allowed: 1).');
+      // Two admitted in the minute (the first web call, then one more), then the per-minute limit.
+      expect(statuses).toEqual([200, 429]);
+      expect(tight.stats()).toMatchObject({ rejected429: 2, invocationsPerMinuteMax: 2 });
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('answers 429 past the per-minute invocation limit', async () => {
     const { host: tight } = await startFixtureHost({ limits: { perMinute: 3 } });
     try {

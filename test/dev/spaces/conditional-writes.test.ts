@@ -21,7 +21,9 @@ describe('conditional writes through the local Spaces proxy', () => {
   let s3: S3Client;
 
   beforeAll(async () => {
-    t = await startTestSpaces({ bucket: BUCKET });
+    // The proxy's compare-and-swap mechanics under more than 10 writers per key and raw DeleteObjects: the
+    // strict profile's limits (tested in strict-profile.test.ts) would refuse part of that load.
+    t = await startTestSpaces({ bucket: BUCKET, strict: false });
     s3 = t.client();
   });
   afterAll(() => t.cleanup());

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordSyncOutcome } from '../../../lib/account/status';
 import { createTokenBox } from '../../../lib/crypto/token-box';
 import { signWebhookBody, toShopifyJson } from '../../../lib/dev/emulators/shopify';
+import { parseJsonLossless } from '../../../lib/json-lossless';
+import { recordDelivery } from '../../../lib/shopify/pending-updates';
+import { trimProductPayload } from '../../../lib/shopify/webhook-payload';
 import { keys } from '../../../lib/storage/keys';
 import { createTokenVault } from '../../../lib/vault/token-vault';
 import { validatorFor } from '../../helpers/schema';
@@ -38,7 +41,10 @@ describe('shopify/webhook through the local DO host', () => {
   const gidAt = (i: number, shop = SHOP) => stack.shopify!.getProducts(shop)[i]!.id;
   const logged = async (text: string, times = 1) => {
     for (let i = 0; i < 200 && stack.logs.filter((l) => l.includes(text)).length < times; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(stack.logs.filter((l) => l.includes(text)).length).toBe(times);
+    const count = stack.logs.filter((l) => l.includes(text)).length;
+    // A store that ignores conditional writes keeps records for 40 s, and a later job may report them again.
+    if (stack.spaces!.conditionalWrites === 'ignore') expect(count).toBeGreaterThanOrEqual(times);
+    else expect(count).toBe(times);
   };
   const outcome = (res: { status: number; body: string }) => ({ http: res.status, ...JSON.parse(res.body) });
 
@@ -59,7 +65,8 @@ describe('shopify/webhook through the local DO host', () => {
     // The flush job logs the seed's line once its write is done.
     await logged(`shopify/flush Updated data in Spaces for ${SHOP} via products/update`);
     expect(validate(snap)).toEqual({ valid: true, errors: 'No errors' });
-    expect(await stack.store.list(keys.pendingShopifyPrefix(uuids[SHOP]!))).toEqual([]);
+    // Applied records are gone (a store ignoring conditional writes keeps them until they are safe to delete, 40 s).
+    if (stack.spaces!.conditionalWrites === 'honour') expect(await stack.store.list(keys.pendingShopifyPrefix(SHOP))).toEqual([]);
   });
 
   it('creates a product whose ids exceed 2^53 without rounding them, and deletes it by its big id', async () => {
@@ -127,17 +134,51 @@ describe('shopify/webhook through the local DO host', () => {
     expect(stack.logs.some((l) => l.includes(`Ignored unknown topic orders/create from ${SHOP}`))).toBe(true);
   });
 
-  it('applies a Webhook-Id once, whether the duplicate comes later or at the same time', async () => {
-    const payload = { ...stack.shopify!.productPayload(SHOP, gidAt(5)), updated_at: '2026-09-02T00:00:00Z' };
+  it('records a Webhook-Id once: a concurrent copy is a duplicate, a later redelivery of an applied one is stale', async () => {
+    const gid = gidAt(5);
+    const payload = { ...stack.shopify!.productPayload(SHOP, gid), updated_at: '2026-09-02T00:00:00Z', title: 'Once' };
     const first = await send('products/update', payload, { webhookId: 'dup-sequential' });
-    const again = await send('products/update', payload, { webhookId: 'dup-sequential' });
     expect(outcome(first)).toMatchObject({ http: 200, outcome: 'queued' });
+    const applied = await snapshot();
+    expect(nodeOf(applied, gid).title).toBe('Once');
+    // The claim went with the record once it was applied: the redelivery is recorded again and found as old as the stored copy.
+    const skipped = stack.logs.filter((l) => l.includes(`Skipped products/update for ${SHOP}`)).length;
+    const again = await send('products/update', { ...payload, title: 'Once again' }, { webhookId: 'dup-sequential' });
     expect(again.status).toBe(200);
-    expect(JSON.parse(again.body)).toEqual({ status: 'duplicate', webhook_id: 'dup-sequential' });
+    expect(nodeOf(await snapshot(), gid).title).toBe('Once');
+    await logged(`Skipped products/update for ${SHOP}`, skipped + 1);
 
     const both = await Promise.all([1, 2].map(() => send('products/update', { ...payload, updated_at: '2026-09-03T00:00:00Z' }, { webhookId: 'dup-concurrent' })));
     expect(both.map((r) => r.status)).toEqual([200, 200]);
-    expect(both.map((r) => JSON.parse(r.body).status).sort()).toEqual(['duplicate', 'ok']);
+    // One writes the record; the other finds it (or, if a flush was that quick, records it again and it is stale).
+    expect(both.map((r) => JSON.parse(r.body).status)).toContain('ok');
+    for (const r of both) expect(['ok', 'duplicate']).toContain(JSON.parse(r.body).status);
+  });
+
+  it('applies the update on the retry after an invocation was killed between its claim and the flush', async () => {
+    // Prepare: the state a killed first attempt leaves: its claim (the pending record) is written, no flag, no job.
+    // (OTHER, whose last flush job is long over, so nothing else applies the record before the retry.)
+    const gid = gidAt(8, OTHER);
+    const payload = { ...stack.shopify!.productPayload(OTHER, gid), updated_at: '2026-09-04T00:00:00Z', title: 'After the crash' };
+    const op = { kind: 'payload' as const, id: gid, updatedAt: payload.updated_at, payload: trimProductPayload(parseJsonLossless(toShopifyJson(payload)) as any), topic: 'products/update' };
+    await flushed(stack.store, uuids[OTHER]!);
+    await recordDelivery(stack.store, OTHER, 'crashed-attempt', op);
+
+    // Act: Shopify retries with the same Webhook-Id.
+    const retry = await send('products/update', payload, { webhookId: 'crashed-attempt' }, OTHER);
+
+    // Assess: the retry is a duplicate of a recorded delivery, and it still makes sure a flush applies it.
+    // (A store that ignores If-None-Match cannot tell: the retry rewrites the same record, which is as good.)
+    expect(outcome(retry)).toMatchObject({ http: 200, status: stack.spaces!.conditionalWrites === 'ignore' ? 'ok' : 'duplicate' });
+    expect(nodeOf(await snapshot(OTHER), gid).title).toBe('After the crash');
+  });
+
+  it('accepts any Webhook-Id a validly signed delivery carries (hashed into the key)', async () => {
+    const gid = gidAt(9);
+    const payload = { ...stack.shopify!.productPayload(SHOP, gid), updated_at: '2026-09-05T00:00:00Z', title: 'Odd id' };
+    const res = await send('products/update', payload, { webhookId: 'id/with spaces+and.dots:é' });
+    expect(outcome(res)).toMatchObject({ http: 200, status: 'ok', outcome: 'queued' });
+    expect(nodeOf(await snapshot(), gid).title).toBe('Odd id');
   });
 
   it('accepts the previous secret during a rotation and rejects wrong or missing signatures', async () => {
@@ -205,7 +246,8 @@ describe('shopify/webhook through the local DO host', () => {
     await recordSyncOutcome(stack.store, uuids[shop]!, { kind: 'shop', value: { shop, state: 'connected', lastSyncAt: new Date().toISOString(), lastResult: 'success' } });
     const before = await stack.store.list('');
     // Leases and flush flags of other shops come and go with their flush jobs.
-    const transient = (k: string) => ['private/webhooks/', 'private/leases/', 'private/flush/'].some((p) => k.startsWith(p));
+    // So do pending records (kept ≥ 40 s when conditional writes are ignored) and conditional-write probes.
+    const transient = (k: string) => ['private/webhooks/', 'private/leases/', 'private/flush/', 'private/pending/', 'private/probe/'].some((p) => k.startsWith(p));
     const othersBefore = before.filter((k) => !mine(k) && !transient(k));
     expect(before.filter(mine).length).toBeGreaterThan(2);
 

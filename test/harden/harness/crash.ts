@@ -85,7 +85,7 @@ async function storedProducts(h: Harness, uuid: string): Promise<Map<string, { t
 async function settle(h: Harness, uuid: string, shop: string): Promise<boolean> {
   for (let i = 0; i < 3; i++) {
     await h.stack.host.invoke('shopify/flush', { uuid, shop });
-    if ((await h.stack.store.list(keys.pendingShopifyPrefix(uuid))).length === 0) return true;
+    if ((await h.stack.store.list(keys.pendingShopifyPrefix(shop))).length === 0) return true;
   }
   return false;
 }

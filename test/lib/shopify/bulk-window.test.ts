@@ -7,7 +7,7 @@ import { startLocalSpaces, type LocalSpaces } from '../../../lib/dev/spaces';
 import { systemClock } from '../../../lib/http/clock';
 import { createLogger } from '../../../lib/log';
 import { bulkWriteActive, withBulkWriteWindow } from '../../../lib/shopify/bulk-window';
-import { listPending, recordPending } from '../../../lib/shopify/pending-updates';
+import { listPending, recordDelivery } from '../../../lib/shopify/pending-updates';
 import type { ProductNode, ShopifySnapshot } from '../../../lib/shopify/schemas';
 import { updateSnapshot } from '../../../lib/shopify/snapshot';
 import { keys } from '../../../lib/storage/keys';
@@ -88,6 +88,8 @@ function snapshot(products: ProductNode[]): ShopifySnapshot {
     },
   };
 }
+// Pending records are kept per shop (the one the snapshot names).
+const SHOP = 's.myshopify.com';
 const titles = async (uuid: string) =>
   (await store.getJson<ShopifySnapshot>(keys.shopifySnapshot(uuid)))!.value.data.products.edges.map(
     (e) => e.node.title,
@@ -108,7 +110,7 @@ async function bulkWrite(uuid: string, during: () => Promise<void>): Promise<voi
 
 // A delivery during the write: its pending record, then a flush (what the flush job does), as in production.
 async function deliverAndFlush(uuid: string, title: string): Promise<void> {
-  await recordPending(store, uuid, {
+  await recordDelivery(store, SHOP, `${uuid}-${title}`, {
     kind: 'node',
     id: 'gid://shopify/Product/1',
     updatedAt: '2031-02-01T00:00:00Z',
@@ -131,7 +133,7 @@ describe('no window during a bulk write', () => {
     );
     await bulkWrite(control, () => deliverAndFlush(control, 'acknowledged'));
     expect(await titles(control)).toEqual(['old', 'synced']);
-    expect(await listPending(store, control)).toEqual([]);
+    expect(await listPending(store, SHOP)).toEqual([]);
   });
 
   it('an update acknowledged and flushed while the bulk write runs reaches shopify_data.json after it', async () => {
@@ -146,13 +148,13 @@ describe('no window during a bulk write', () => {
       bulkWrite(uuid, async () => {
         expect(await bulkWriteActive(store, uuid, Date.now())).toBe(true);
         await deliverAndFlush(uuid, 'acknowledged');
-        expect(await listPending(store, uuid)).toHaveLength(1);
+        expect(await listPending(store, SHOP)).toHaveLength(1);
       }),
     );
 
     // Assess: re-applied after the write, then deleted; the marker is gone.
     expect(await titles(uuid)).toEqual(['acknowledged', 'synced']);
-    expect(await listPending(store, uuid)).toEqual([]);
+    expect(await listPending(store, SHOP)).toEqual([]);
     expect(await bulkWriteActive(store, uuid, Date.now())).toBe(false);
     expect(await store.list(keys.shopifyBulkWritePrefix(uuid))).toEqual([]);
   });

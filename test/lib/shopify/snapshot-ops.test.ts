@@ -92,10 +92,14 @@ describe('applyOps', () => {
 
 describe('pending-update keys', () => {
   it('stay under private/ and validate their parts', () => {
-    expect(keys.pendingShopifyUpdate(UUID, 'abc-00000000000001-deadbeef')).toBe(`private/pending/shopify/${UUID}/abc-00000000000001-deadbeef.json`);
+    // Any Webhook-Id (slashes, dots, unicode) becomes a fixed-length hex name.
+    const key = keys.pendingShopifyDelivery('acme.myshopify.com', '../x/é?');
+    expect(key).toMatch(/^private\/pending\/shopify\/acme\.myshopify\.com\/[0-9a-f]{40}\.json$/);
+    expect(keys.pendingShopifyDelivery('acme.myshopify.com', '../x/é?')).toBe(key);
+    expect(keys.pendingShopifyDelivery('acme.myshopify.com', '../x/é')).not.toBe(key);
     expect(keys.shopifyFlushLease(UUID, 12)).toBe(`private/leases/shopify/${UUID}/12.json`);
-    expect(() => keys.pendingShopifyUpdate(UUID, '../x')).toThrow();
+    expect(keys.shopifyFlushFlag('acme.myshopify.com', 3, 7)).toBe('private/flush/shopify/acme.myshopify.com/3-7.json');
     expect(() => keys.shopifyFlushLease(UUID, -1)).toThrow();
-    expect(() => keys.pendingShopifyPrefix('../etc')).toThrow(/Invalid user id/);
+    expect(() => keys.pendingShopifyPrefix('../etc')).toThrow(/Invalid shop/);
   });
 });
