@@ -13,6 +13,8 @@ export interface BuiltFunction {
   /** Absolute path of the CommonJS bundle `packages/<pkg>/<fn>/index.js`. */
   bundle: string;
   bytes: number;
+  /** The inputs contributing most bytes to the bundle (npm packages summed, others by path relative to the project), largest first. */
+  largestInputs: Array<{ input: string; bytes: number }>;
 }
 
 /** Result of {@link buildProject}. */

@@ -1,7 +1,7 @@
 // Bundles every function declared in project.yml into one CommonJS `index.js` beside its `index.ts` (contract §4, "Our recipe").
 // Usage: node build.mjs [--quiet] [--project <dir>]
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
@@ -69,6 +69,42 @@ function writeIfChanged(path, contents) {
   renameSync(tmp, path);
 }
 
+/** How many of a bundle's inputs `npm run build` lists. */
+const LARGEST_INPUTS = 6;
+
+/** Where an input comes from: its npm package (`@aws-sdk/client-s3`), else its path (`lib/config.ts`). */
+function inputGroup(path) {
+  const parts = path.split('/');
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return path;
+  const scope = parts[at + 1] ?? '';
+  return scope.startsWith('@') ? `${scope}/${parts[at + 2]}` : scope;
+}
+
+/** The largest inputs of each output (bytes they contribute to the bundle), from esbuild's metafile, npm packages summed. */
+function largestInputs(metafile, dir) {
+  const byOutput = new Map();
+  for (const [out, meta] of Object.entries(metafile.outputs)) {
+    const sums = new Map();
+    for (const [input, { bytesInOutput }] of Object.entries(meta.inputs)) {
+      const group = inputGroup(relative(dir, resolve(input)));
+      sums.set(group, (sums.get(group) ?? 0) + bytesInOutput);
+    }
+    const top = [...sums].sort((a, b) => b[1] - a[1]).slice(0, LARGEST_INPUTS).map(([input, bytes]) => ({ input, bytes }));
+    byOutput.set(resolve(out), top);
+  }
+  return byOutput;
+}
+
+function printLargestInputs(built) {
+  console.log(`\nlargest inputs per bundle (bytes in the bundle; npm packages summed):`);
+  const width = Math.max(...built.map((f) => f.pkg.length + f.name.length + 1));
+  for (const f of built) {
+    const list = f.largestInputs.map((i) => `${i.input} ${(i.bytes / 1024).toFixed(1)} KB`).join(', ');
+    console.log(`${`${f.pkg}/${f.name}`.padEnd(width)}  ${list}`);
+  }
+}
+
 function printTable(built) {
   const rows = built.map((f) => [`${f.pkg}/${f.name}`, String(f.web), `${f.timeout} ms`, `${(f.bytes / 1024).toFixed(1)} KB`]);
   const header = ['function', 'web', 'timeout', 'bundle'];
@@ -99,15 +135,18 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
     for (const warning of project.warnings) console.warn(`warning: ${warning}`);
   }
   const entryPoints = functions.map((f) => ({ in: join(dir, 'packages', f.pkg, f.name, 'index.ts'), out: join(f.pkg, f.name, 'index') }));
+  let inputs = new Map();
   if (entryPoints.length > 0) {
     try {
       const result = await esbuild.build({
         entryPoints,
         outdir: join(dir, 'packages'),
         ...BUNDLE_OPTIONS,
+        metafile: true,
         write: false,
       });
       for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);
+      inputs = largestInputs(result.metafile, dir);
     } catch (err) {
       const messages = (err.errors ?? []).map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
       throw new BuildError(`esbuild failed:\n  ${messages.join('\n  ') || err.message}`);
@@ -119,9 +158,13 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
   }
   const built = functions.map((f) => {
     const bundle = join(dir, 'packages', f.pkg, f.name, 'index.js');
-    return { pkg: f.pkg, name: f.name, web: f.web, timeout: f.limits.timeout, bundle, bytes: statSync(bundle).size };
+    const largest = inputs.get(resolve(bundle)) ?? [];
+    return { pkg: f.pkg, name: f.name, web: f.web, timeout: f.limits.timeout, bundle, bytes: statSync(bundle).size, largestInputs: largest };
   });
-  if (!quiet) printTable(built);
+  if (!quiet) {
+    printTable(built);
+    printLargestInputs(built);
+  }
   return {
     projectDir: dir,
     functions: built,
