@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors';
 
 /** The seed's Shopify scopes: what a sales bot reads, plus the writes the tutorial asked for. */

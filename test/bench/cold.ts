@@ -8,7 +8,8 @@
 //
 // Targets (exit 1 when missed): a function with a Spaces client ≤ 1.15× the floor, one without ≤ 0.5× the floor; a first
 // call answered with 4xx/5xx (or a job error) also exits 1, so refusing early can never look fast.
-// Usage: npx tsx test/bench/cold.ts [--json] [--runs N] [--only <pkg/fn>,…] [--compile-cache]
+// Usage: npx tsx test/bench/cold.ts [--json] [--runs N] [--only <pkg/fn>,…] [--compile-cache] [--baseline <dir>]
+//   --baseline <dir>  also times the bundles <dir>/<pkg>/<fn>/index.js (e.g. a copy from before a change) in the same run
 //   --compile-cache  also times require() with and without Node 22's compile cache, primed at build time (README)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -79,14 +80,15 @@ export interface ColdFigures {
 }
 
 function parseArgs(argv: string[]) {
-  const args = { json: false, runs: 7, only: [] as string[], compileCache: false };
+  const args = { json: false, runs: 7, only: [] as string[], compileCache: false, baseline: '' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--compile-cache') args.compileCache = true;
     else if (a === '--runs') args.runs = Number(argv[++i]);
+    else if (a === '--baseline') args.baseline = resolve(argv[++i] ?? '');
     else if (a === '--only') args.only = (argv[++i] ?? '').split(',').filter(Boolean);
-    else throw new Error(`unknown argument '${a}' (usage: cold.ts [--json] [--runs N] [--only pkg/fn,…] [--compile-cache])`);
+    else throw new Error(`unknown argument '${a}' (usage: cold.ts [--json] [--runs N] [--only pkg/fn,…] [--compile-cache] [--baseline dir])`);
   }
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs must be a positive integer');
   return args;
@@ -207,6 +209,10 @@ async function main(): Promise<void> {
       { id: 'ref: naive, all deps', file: naiveFile, args: {}, load: 'text' },
       ...functions.map((f) => ({ ...f, args: requests[f.id]!, load: 'text' as const })),
     ];
+    const baseline = args.baseline
+      ? functions.map((f) => ({ id: `${f.id} (baseline)`, file: join(args.baseline, f.id, 'index.js'), args: requests[f.id]!, load: 'text' as const }))
+      : [];
+    targets.push(...baseline.filter((b) => existsSync(b.file)));
     const { figures, refused } = measureAll(targets, env, args.runs, dir);
     const load1 = loadavg();
     const floor = figures.get('ref: S3 client floor')!;
@@ -220,6 +226,10 @@ async function main(): Promise<void> {
       const ok = ratio <= limit;
       if (!ok) misses.push(`${f.id}: ${ratio.toFixed(2)}× the floor (target ≤ ${limit}×)`);
       rows.push([f.id, fig, `${ratio.toFixed(2)}${ok ? '' : ' !'}`]);
+    }
+    for (const b of baseline) {
+      const fig = figures.get(b.id);
+      if (fig) rows.push([b.id, fig, (fig.first_call_ms / floor.first_call_ms).toFixed(2)]);
     }
     rows.push(['ref: S3 client floor', floor, '1.00'], ['ref: naive, all deps', naive, (naive.first_call_ms / floor.first_call_ms).toFixed(2)]);
     printTable(rows);
