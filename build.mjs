@@ -11,6 +11,26 @@ const ROOT = dirname(fileURLToPath(import.meta.url));
 /** How every function is bundled (contract §4): one minified CommonJS file for Node 22; shared with test/bench/cold.ts. */
 export const BUNDLE_OPTIONS = Object.freeze(JSON.parse(readFileSync(join(ROOT, 'lib/dev/bundle-options.json'), 'utf8')));
 
+/**
+ * What our function bundles add to the §4 recipe to keep cold starts short (issue 14; measured with `npm run bench:cold`):
+ * - `mainFields: module first`: packages without an `exports` map (the AWS SDK and @smithy) resolve to their ES modules,
+ *   which esbuild tree-shakes, instead of their monolithic CommonJS `dist-cjs/index.js`;
+ * - `@aws-sdk/credential-provider-node` is replaced by lib/storage/no-default-credentials.ts: credentials are always given.
+ */
+export const FUNCTION_BUILD_OPTIONS = Object.freeze({
+  mainFields: ['module', 'main'],
+  plugins: [
+    {
+      name: 'no-default-aws-credentials',
+      setup(build) {
+        build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+          path: join(ROOT, 'lib/storage/no-default-credentials.ts'),
+        }));
+      },
+    },
+  ],
+});
+
 /** Error for a project that cannot be built; the CLI prints its message and exits 1. */
 export class BuildError extends Error {
   name = 'BuildError';
@@ -142,6 +162,7 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
         entryPoints,
         outdir: join(dir, 'packages'),
         ...BUNDLE_OPTIONS,
+        ...FUNCTION_BUILD_OPTIONS,
         metafile: true,
         write: false,
       });
