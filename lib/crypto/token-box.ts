@@ -18,17 +18,18 @@ export class TokenBoxError extends Error {
 
 /** Creates a `TokenBox` from the base64 TOKEN_ENCRYPTION_KEY. */
 export function createTokenBox(base64Key: string): TokenBox {
-  const key = deriveKey(Buffer.from(base64Key, 'base64'), 'token-vault/v1');
+  // Derived on first use, not when the dependencies are wired: most cold starts never open the vault.
+  const key = () => deriveKey(Buffer.from(base64Key, 'base64'), 'token-vault/v1');
   return {
     async seal(value, context) {
       return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(value)))
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', ctx: context })
-        .encrypt(key);
+        .encrypt(key());
     },
     async open<T>(jwe: string, context: string): Promise<T> {
       let result;
       try {
-        result = await compactDecrypt(jwe, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+        result = await compactDecrypt(jwe, key(), { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
       } catch (err) {
         throw new TokenBoxError('stored token could not be decrypted (tampered, or TOKEN_ENCRYPTION_KEY changed)', { cause: err });
       }
