@@ -2,7 +2,7 @@ import { requireSession } from '../crypto/session';
 import { MethodNotAllowedError } from '../errors';
 import { redirect } from '../http/responses';
 import type { Logger } from '../log';
-import { beginFacebookOAuth, type FacebookOAuthConfig } from './oauth';
+import { beginFacebookOAuth, type FacebookOAuthConfig } from './oauth-state';
 import { respond } from './respond';
 
 /**
