@@ -15,7 +15,8 @@ export const BUNDLE_OPTIONS = Object.freeze(JSON.parse(readFileSync(join(ROOT, '
  * What our function bundles add to the §4 recipe to keep cold starts short (issue 14; measured with `npm run bench:cold`):
  * - `mainFields: module first`: packages without an `exports` map (the AWS SDK and @smithy) resolve to their ES modules,
  *   which esbuild tree-shakes, instead of their monolithic CommonJS `dist-cjs/index.js`;
- * - `@aws-sdk/credential-provider-node` is replaced by lib/storage/no-default-credentials.ts: credentials are always given.
+ * - `@aws-sdk/credential-provider-node` is replaced by lib/storage/no-default-credentials.ts: credentials are always given;
+ * - `ky` is replaced by lib/http/ky-lazy.ts, which loads ky (and with it Node's fetch stack) on first use.
  */
 export const FUNCTION_BUILD_OPTIONS = Object.freeze({
   mainFields: ['module', 'main'],
@@ -26,6 +27,13 @@ export const FUNCTION_BUILD_OPTIONS = Object.freeze({
         build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
           path: join(ROOT, 'lib/storage/no-default-credentials.ts'),
         }));
+      },
+    },
+    {
+      name: 'lazy-ky',
+      setup(build) {
+        const facade = join(ROOT, 'lib/http/ky-lazy.ts');
+        build.onResolve({ filter: /^ky$/ }, (args) => (args.importer === facade ? undefined : { path: facade }));
       },
     },
   ],

@@ -66,6 +66,7 @@ interface Target {
 interface Sample {
   require_ms: number;
   first_call_ms: number;
+  cpu_ms: number;
   via: 'socket' | 'answer' | 'crash';
   status?: number;
   error?: string;
@@ -160,26 +161,29 @@ function measureAll(targets: Target[], env: Record<string, string>, runs: number
       samples.get(target.id)!.push(sample);
     }
   }
-  const figures = new Map<string, ColdFigures & { via: string }>();
+  const figures = new Map<string, Figures>();
   for (const t of targets) {
     const list = samples.get(t.id)!;
     figures.set(t.id, {
       require_ms: round1(median(list.map((s) => s.require_ms))),
       first_call_ms: round1(median(list.map((s) => s.first_call_ms))),
       bytes: statSync(t.file).size,
+      cpu_ms: round1(median(list.map((s) => s.cpu_ms))),
       via: [...new Set(list.map((s) => s.via))].join('/'),
     });
   }
   return { figures, refused: [...new Set(refused)] };
 }
 
-function printTable(rows: Array<[string, ColdFigures & { via: string }, string]>): void {
-  const header = ['bundle', 'require ms', 'require + first call ms', 'KB', 'x floor', 'stops at'];
+type Figures = ColdFigures & { cpu_ms: number; via: string };
+
+function printTable(rows: Array<[string, Figures, string]>): void {
+  const header = ['bundle', 'require ms', 'require + first call ms', 'KB', 'x floor', 'cpu ms', 'stops at'];
   const cells = rows.map(([name, f, ratio]) => [
-    name, f.require_ms.toFixed(1), f.first_call_ms.toFixed(1), (f.bytes / 1024).toFixed(1), ratio, f.via,
+    name, f.require_ms.toFixed(1), f.first_call_ms.toFixed(1), (f.bytes / 1024).toFixed(1), ratio, f.cpu_ms.toFixed(1), f.via,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => (i === 0 || i === 5 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  const line = (c: string[]) => c.map((v, i) => (i === 0 || i === 6 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));
@@ -218,7 +222,7 @@ async function main(): Promise<void> {
     const floor = figures.get('ref: S3 client floor')!;
     const naive = figures.get('ref: naive, all deps')!;
     const misses: string[] = [];
-    const rows: Array<[string, ColdFigures & { via: string }, string]> = [];
+    const rows: Array<[string, Figures, string]> = [];
     for (const f of functions) {
       const fig = figures.get(f.id)!;
       const ratio = fig.first_call_ms / floor.first_call_ms;
@@ -235,6 +239,7 @@ async function main(): Promise<void> {
     printTable(rows);
     const fmt = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
     console.log(`\nmedian of ${args.runs} fresh processes each, ${process.version}; load average before ${fmt(load0)}, after ${fmt(load1)}`);
+    console.log('cpu ms: CPU time of the process over the same span (user + system), less distorted by a loaded machine');
     console.log(`targets: Spaces functions ≤ ${SPACES_TARGET}× the floor, ${[...NO_SPACES].join(', ')} ≤ ${NO_SPACES_TARGET}×`);
 
     if (args.compileCache) compileCacheReport(functions, env, requests, args.runs, dir);
