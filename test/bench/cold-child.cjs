@@ -26,6 +26,8 @@ function finish(outcome, code = 0) {
   const cpu = process.cpuUsage(cpu0);
   const cpu_ms = (cpu.user + cpu.system) / 1000;
   fs.writeFileSync(process.argv[3], JSON.stringify({ require_ms: tLoaded - t0, first_call_ms: t - t0, cpu_ms, ...outcome }));
+  // After the clock: write the compile cache now, as process.exit() may skip it.
+  if (job.compileCache) require('node:module').flushCompileCache();
   process.exit(code);
 }
 

@@ -12,7 +12,7 @@
 //   --baseline <dir>  also times the bundles <dir>/<pkg>/<fn>/index.js (e.g. a copy from before a change) in the same run
 //   --compile-cache  also times require() with and without Node 22's compile cache, primed at build time (README)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -284,12 +284,17 @@ function compileCacheReport(
   }
   // Prime the cache once per bundle (the build step), then measure.
   for (const t of targets.filter((x) => x.compileCache)) sampleOnce(t, env, dir);
+  const cached = existsSync(cache) ? readdirSync(cache, { recursive: true }).length : 0;
   const { figures } = measureAll(targets, env, runs, dir);
-  console.log('\nNode compile cache (require + first call ms, median):');
-  console.log(`${'function'.padEnd(26)}  ${'text (DO)'.padStart(10)}  ${'require'.padStart(10)}  ${'require+cache'.padStart(14)}`);
+  console.log(`\nNode compile cache (require + first call, median ms; cpu ms in brackets; ${cached} cache entries primed):`);
+  const head = ['function', 'text (DO)', 'require', 'require+cache'];
+  console.log(`${head[0]!.padEnd(26)}  ${head.slice(1).map((h) => h.padStart(16)).join('  ')}`);
   for (const f of functions) {
-    const [a, b, c] = ['text', 'require', 'require+cache'].map((k) => figures.get(`${f.id} ${k}`)!.first_call_ms);
-    console.log(`${f.id.padEnd(26)}  ${a!.toFixed(1).padStart(10)}  ${b!.toFixed(1).padStart(10)}  ${c!.toFixed(1).padStart(14)}`);
+    const cells = ['text', 'require', 'require+cache'].map((k) => {
+      const fig = figures.get(`${f.id} ${k}`)!;
+      return `${fig.first_call_ms.toFixed(1)} [${fig.cpu_ms.toFixed(1)}]`.padStart(16);
+    });
+    console.log(`${f.id.padEnd(26)}  ${cells.join('  ')}`);
   }
 }
 
