@@ -6,6 +6,7 @@ import { keys } from '../storage/keys';
 import type { ShopifyDeps } from './deps';
 import { getShopRecord } from './connection';
 import { normalizeShop } from './shop-domain';
+import { topicShapeMismatch } from './webhook-shape';
 import { verifyShopifyWebhook } from './webhook-signature';
 import { applyTopic } from './webhook-topics';
 
@@ -45,6 +46,14 @@ export async function handleShopifyWebhook(request: Request, deps: ShopifyDeps):
     throw new BadRequestError('Webhook body must be a JSON object.', { code: 'invalid_json' });
   }
   deps.log.info(`Received ${topic} event from ${shop}: ${pyRepr(summary(payload as Record<string, unknown>))}`);
+  const mismatch = topicShapeMismatch(topic, payload as Record<string, unknown>, shop);
+  if (mismatch) {
+    // Only the body is signed: a body that does not fit its topic or shop header is a replayed or forged delivery.
+    deps.log.warn(`Refused ${topic} from ${shop}: ${mismatch} (a replayed or forged delivery; nothing was changed)`);
+    throw new BadRequestError(`The signed body does not fit ${topic} for ${shop}: ${mismatch}. Send the body Shopify sent for this topic and shop.`, {
+      code: 'topic_mismatch',
+    });
+  }
 
   const marker = keys.webhookSeen('shopify', shop, webhookId);
   // Read alongside the dedupe claim: one round trip less before the answer.

@@ -162,6 +162,32 @@ describe('shopify/webhook through the local DO host', () => {
     expect((await send('products/update', undefined, { rawBody: raw, headers: { 'X-Shopify-Hmac-Sha256': signature } })).status).toBe(200);
   });
 
+  it('refuses a captured products/update body resent under a destructive topic, and changes nothing', async () => {
+    // Only the body is signed: topic and shop headers can be swapped by anyone holding one delivery.
+    const vault = createTokenVault(stack.store, createTokenBox(stack.env.TOKEN_ENCRYPTION_KEY!));
+    const gid = gidAt(8);
+    const captured = stack.shopify!.productPayload(SHOP, gid);
+    const before = await snapshot();
+    const swaps: Array<[string, string]> = [
+      ['shop/redact', SHOP],
+      ['app/uninstalled', SHOP],
+      ['customers/redact', SHOP],
+      ['products/delete', SHOP],
+      ['inventory_levels/update', SHOP],
+    ];
+    for (const [topic, shop] of swaps) {
+      const res = await send(topic, captured, {}, shop);
+      expect(outcome(res)).toMatchObject({ http: 400, error: 'topic_mismatch' });
+      expect(JSON.parse(res.body).message).toContain(`does not fit ${topic}`);
+      await logged(`Refused ${topic} from ${shop}:`);
+    }
+    expect(await vault.get(keys.shopifyToken(SHOP))).not.toBeNull();
+    expect((await stack.store.getJson<any>(keys.shopRecord(SHOP)))!.value.state).toBe('connected');
+    const after = await snapshot();
+    expect(nodeOf(after, gid)).toEqual(nodeOf(before, gid));
+    expect(after.data.products.edges.length).toBe(before.data.products.edges.length);
+  });
+
   it('app/uninstalled deletes the token and marks the shop disconnected', async () => {
     const shop = 'leaving-shop.myshopify.com';
     const deliveries = await stack.shopify!.uninstall(shop);
@@ -185,7 +211,7 @@ describe('shopify/webhook through the local DO host', () => {
 
     // A genuine body of one shop replayed under another shop's domain header.
     const replayed = await send('shop/redact', stack.shopify!.compliancePayload(OTHER, 'shop/redact'), {}, shop);
-    expect(replayed.status).toBe(401);
+    expect(outcome(replayed)).toMatchObject({ http: 400, error: 'topic_mismatch' });
     expect((await stack.store.list('')).filter(mine).length).toBe(before.filter(mine).length);
 
     expect(outcome(await send('shop/redact', stack.shopify!.compliancePayload(shop, 'shop/redact'), {}, shop))).toMatchObject({ http: 200, outcome: 'redacted' });
