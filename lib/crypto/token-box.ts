@@ -1,4 +1,3 @@
-import { CompactEncrypt, compactDecrypt } from 'jose';
 import { deriveKey } from './derive-key';
 
 /**
@@ -22,11 +21,14 @@ export function createTokenBox(base64Key: string): TokenBox {
   const key = () => deriveKey(Buffer.from(base64Key, 'base64'), 'token-vault/v1');
   return {
     async seal(value, context) {
+      // jose loads on first use (issue 14): most cold starts make a Spaces request before they open the vault.
+      const { CompactEncrypt } = await import('jose');
       return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(value)))
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', ctx: context })
         .encrypt(key());
     },
     async open<T>(jwe: string, context: string): Promise<T> {
+      const { compactDecrypt } = await import('jose');
       let result;
       try {
         result = await compactDecrypt(jwe, key(), { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });

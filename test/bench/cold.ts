@@ -57,6 +57,8 @@ export async function main() {
 
 interface Target {
   id: string;
+  /** The function whose first request this target gets (`<pkg>/<fn>`); references have none. */
+  fn?: string;
   file: string;
   args: DoArgs;
   load: 'text' | 'require';
@@ -149,13 +151,17 @@ const median = (xs: number[]) => {
 };
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** Runs every target `runs` times, interleaved (round by round) so that a change of load hits all of them alike. */
-function measureAll(targets: Target[], env: Record<string, string>, runs: number, dir: string) {
+/**
+ * Runs every target `runs` times, interleaved (round by round) so that a change of load hits all of them alike. Each
+ * sample's request is signed afresh: an OAuth callback's HMAC timestamp is only good for 90 seconds.
+ */
+async function measureAll(targets: Target[], env: Record<string, string>, runs: number, dir: string) {
   const samples = new Map<string, Sample[]>(targets.map((t) => [t.id, []]));
   const refused: string[] = [];
   for (let r = 0; r < runs; r++) {
     for (const target of targets) {
-      const sample = sampleOnce(target, env, dir);
+      const args = target.fn ? (await firstRequests(env))[target.fn]! : target.args;
+      const sample = sampleOnce({ ...target, args }, env, dir);
       const why = refusal(sample);
       if (why) refused.push(`${target.id} ${why}`);
       samples.get(target.id)!.push(sample);
@@ -211,13 +217,13 @@ async function main(): Promise<void> {
     const targets: Target[] = [
       { id: 'ref: S3 client floor', file: floorFile, args: {}, load: 'text' },
       { id: 'ref: naive, all deps', file: naiveFile, args: {}, load: 'text' },
-      ...functions.map((f) => ({ ...f, args: requests[f.id]!, load: 'text' as const })),
+      ...functions.map((f) => ({ ...f, fn: f.id, args: {}, load: 'text' as const })),
     ];
     const baseline = args.baseline
-      ? functions.map((f) => ({ id: `${f.id} (baseline)`, file: join(args.baseline, f.id, 'index.js'), args: requests[f.id]!, load: 'text' as const }))
+      ? functions.map((f) => ({ id: `${f.id} (baseline)`, fn: f.id, file: join(args.baseline, f.id, 'index.js'), args: {}, load: 'text' as const }))
       : [];
     targets.push(...baseline.filter((b) => existsSync(b.file)));
-    const { figures, refused } = measureAll(targets, env, args.runs, dir);
+    const { figures, refused } = await measureAll(targets, env, args.runs, dir);
     const load1 = loadavg();
     const floor = figures.get('ref: S3 client floor')!;
     const naive = figures.get('ref: naive, all deps')!;
@@ -242,7 +248,7 @@ async function main(): Promise<void> {
     console.log('cpu ms: CPU time of the process over the same span (user + system), less distorted by a loaded machine');
     console.log(`targets: Spaces functions ≤ ${SPACES_TARGET}× the floor, ${[...NO_SPACES].join(', ')} ≤ ${NO_SPACES_TARGET}×`);
 
-    if (args.compileCache) compileCacheReport(functions, env, requests, args.runs, dir);
+    if (args.compileCache) await compileCacheReport(functions, env, requests, args.runs, dir);
 
     if (args.json) {
       const out = {
@@ -267,17 +273,17 @@ async function main(): Promise<void> {
  * Node 22's compile cache (module.enableCompileCache) only covers code loaded by require()/import, not text that DO's runner
  * evaluates: this times text evaluation against require() without and with a cache primed beforehand (as a build step would).
  */
-function compileCacheReport(
+async function compileCacheReport(
   functions: Array<{ id: string; file: string }>,
   env: Record<string, string>,
   requests: Record<string, DoArgs>,
   runs: number,
   dir: string,
-): void {
+): Promise<void> {
   const cache = join(dir, 'compile-cache');
   const targets: Target[] = [];
   for (const f of functions) {
-    const base = { id: f.id, file: f.file, args: requests[f.id]! };
+    const base = { id: f.id, fn: f.id, file: f.file, args: requests[f.id]! };
     targets.push({ ...base, id: `${f.id} text`, load: 'text' });
     targets.push({ ...base, id: `${f.id} require`, load: 'require' });
     targets.push({ ...base, id: `${f.id} require+cache`, load: 'require', compileCache: cache });
@@ -285,7 +291,7 @@ function compileCacheReport(
   // Prime the cache once per bundle (the build step), then measure.
   for (const t of targets.filter((x) => x.compileCache)) sampleOnce(t, env, dir);
   const cached = existsSync(cache) ? readdirSync(cache, { recursive: true }).length : 0;
-  const { figures } = measureAll(targets, env, runs, dir);
+  const { figures } = await measureAll(targets, env, runs, dir);
   console.log(`\nNode compile cache (require + first call, median ms; cpu ms in brackets; ${cached} cache entries primed):`);
   const head = ['function', 'text (DO)', 'require', 'require+cache'];
   console.log(`${head[0]!.padEnd(26)}  ${head.slice(1).map((h) => h.padStart(16)).join('  ')}`);
