@@ -116,8 +116,31 @@ export class UpstreamError extends AppError {
   }
 }
 
-/** Shopify answered with an error, or with a shape we do not understand. */
+/** Shopify failed, refused or did not answer. An answer of the wrong shape is an `UpstreamShapeError`. */
 export class ShopifyApiError extends UpstreamError {}
+
+/** DigitalOcean answered 429 to a functions API call: the namespace is at its invocation limits. */
+export class InvocationThrottledError extends UpstreamError {}
+
+/**
+ * 502: an upstream answered, successfully, with a body we do not understand (not JSON, or not the schema we
+ * parse). Deliberately not an `UpstreamError`, as ky's `SchemaValidationError` is not a `KyError`: "the
+ * upstream is down" is retried and waited out, "the upstream changed its contract" needs a code change.
+ */
+export class UpstreamShapeError extends AppError {
+  static override defaultCode = 'upstream_shape';
+  readonly status = 502;
+  /** Which platform answered: `shopify`, `facebook`, `spaces` or `functions`. */
+  readonly upstream: string;
+  constructor(upstream: string, message: string, options: { code?: string; cause?: unknown; requestId?: string } = {}) {
+    super(message, {
+      cause: options.cause,
+      ...(options.code ? { code: options.code } : {}),
+      details: options.requestId ? { request_id: options.requestId } : {},
+    });
+    this.upstream = upstream;
+  }
+}
 
 /** The Graph API answered with an error. `fbCode`/`fbSubcode` keep Meta's numbers. */
 export class FacebookApiError extends UpstreamError {
@@ -133,6 +156,24 @@ export class FacebookApiError extends UpstreamError {
 
 /** Spaces refused or failed a read or write. */
 export class StorageError extends UpstreamError {}
+
+/** 500: a sealed token was altered, moved to another record, or sealed with another TOKEN_ENCRYPTION_KEY. */
+export class TokenBoxError extends AppError {
+  static override defaultCode = 'token_unreadable';
+  readonly status = 500;
+}
+
+/**
+ * A bulk JSONL child line named a parent that was already emitted (the re-assembly window was too small).
+ * Internal: the bulk sync catches it and re-assembles with an unbounded window.
+ */
+export class LateChildError extends AppError {
+  static override defaultCode = 'bulk_late_child';
+  readonly status = 500;
+  constructor(readonly parentId: string) {
+    super(`A bulk line for ${parentId} arrived after its product was written; re-assembling with an unbounded window.`);
+  }
+}
 
 /** A conditional write lost a race; the caller re-reads and retries. */
 export class PreconditionFailedError extends AppError {

@@ -1,3 +1,4 @@
+import { TokenBoxError } from '../errors';
 import { deriveKey } from './derive-key';
 
 /**
@@ -10,11 +11,6 @@ export interface TokenBox {
   open<T>(jwe: string, context: string): Promise<T>;
 }
 
-/** Thrown when a sealed blob was altered, moved or made with another key. */
-export class TokenBoxError extends Error {
-  override name = 'TokenBoxError';
-}
-
 /** Creates a `TokenBox` from the base64 TOKEN_ENCRYPTION_KEY. */
 export function createTokenBox(base64Key: string): TokenBox {
   // Derived on first use, not when the dependencies are wired: most cold starts never open the vault.
@@ -22,13 +18,13 @@ export function createTokenBox(base64Key: string): TokenBox {
   return {
     async seal(value, context) {
       // jose loads on first use (issue 14): most cold starts make a Spaces request before they open the vault.
-      const { CompactEncrypt } = await import('jose');
+      const { CompactEncrypt } = await import('./jose-jwe');
       return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(value)))
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', ctx: context })
         .encrypt(key());
     },
     async open<T>(jwe: string, context: string): Promise<T> {
-      const { compactDecrypt } = await import('jose');
+      const { compactDecrypt } = await import('./jose-jwe');
       let result;
       try {
         result = await compactDecrypt(jwe, key(), { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });

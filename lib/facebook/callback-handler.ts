@@ -8,7 +8,6 @@ import { checkFacebookState, clearFacebookStateCookie, exchangeCodeForLongLivedT
 import { failureMessage, refreshPage, type StepStatus } from './page-sync';
 import { forEachLimit } from '../concurrency';
 import { connectPage, recordFacebookUser } from './registry';
-import { respond } from './respond';
 import { signFacebookBody } from './webhook-signature';
 import { AccountsResponseSchema, MeSchema, type AccountPage, type StoredPageToken, type StoredUserToken } from './schemas';
 
@@ -28,55 +27,53 @@ type PageResult = { page_id: string; result: StepStatus };
  * mapping, seals its token in the vault, ensures the webhook subscription and writes its
  * page_data.json. Answers with the seed's JSON; tokens never appear in it.
  */
-export function handleFacebookCallback(request: Request, deps: FacebookDeps): Promise<Response> {
-  return respond(deps.log, async () => {
-    if (request.method !== 'GET') throw new MethodNotAllowedError(request.method, ['GET']);
-    const { config, clock, log, graph, store } = deps;
-    const started = clock.now();
-    const params = new URL(request.url).searchParams;
-    const session = await requireSession(request, { secret: config.SESSION_SECRET, now: started });
-    await checkFacebookState(request, params.get('state'), session.sub, config, started);
-    if (params.get('error')) {
-      const reason = params.get('error_description') ?? params.get('error_reason') ?? params.get('error');
-      throw new ForbiddenError(
-        `Facebook login was cancelled or permissions were declined (${reason}). The bot needs ${config.FACEBOOK_SCOPES} to read your Pages: start again at /facebook/login and approve every permission.`,
-        { code: 'facebook_access_denied' },
-      );
-    }
-    const code = params.get('code');
-    if (!code) throw new BadRequestError('The callback has no code parameter. Start again at /facebook/login.', { code: 'missing_code' });
-    const uuid = session.sub;
-    const loginDeadline = started + LOGIN_BUDGET_MS;
-    const user = await exchangeCodeForLongLivedToken(code, graph, config, { now: started, deadline: loginDeadline });
-    const me = await graph.get('/me', user.accessToken, { fields: 'id' }, MeSchema, { deadline: loginDeadline, label: 'GET /me' });
-    const accounts = await listAccounts(deps, user.accessToken, loginDeadline);
-    const obtainedAt = new Date(clock.now()).toISOString();
-    const userToken: StoredUserToken = {
-      accessToken: user.accessToken,
-      asid: me.id,
-      expiresAt: user.expiresAt === null ? null : new Date(user.expiresAt).toISOString(),
-      obtainedAt,
-    };
-    await deps.vault.put(keys.facebookUserToken(uuid), userToken);
-    await recordFacebookUser(store, me.id, uuid, accounts.map((p) => p.id), clock.now());
-
-    const deadline = started + PAGES_BUDGET_MS;
-    const polling: PageResult[] = [];
-    const upload: PageResult[] = [];
-    const listed: Array<Record<string, unknown>> = [];
-    await forEachLimit(accounts, PAGE_CONCURRENCY, async (page, i) => {
-      const outcome = await connectOne(page, { uuid, asid: me.id, obtainedAt, deadline }, deps);
-      polling[i] = { page_id: page.id, result: outcome.poll };
-      upload[i] = { page_id: page.id, result: outcome.upload };
-      listed[i] = outcome.listed;
-    });
-    const webhookTest = await webhookSelfTest(deps);
-    return json(
-      { user_uuid: uuid, pages: { data: listed }, webhook_test: webhookTest, polling_test: polling, upload_status: upload },
-      200,
-      [['set-cookie', clearFacebookStateCookie(config.APP_URL)]],
+export async function handleFacebookCallback(request: Request, deps: FacebookDeps): Promise<Response> {
+  if (request.method !== 'GET') throw new MethodNotAllowedError(request.method, ['GET']);
+  const { config, clock, log, graph, store } = deps;
+  const started = clock.now();
+  const params = new URL(request.url).searchParams;
+  const session = await requireSession(request, { secret: config.SESSION_SECRET, now: started });
+  await checkFacebookState(request, params.get('state'), session.sub, config, started);
+  if (params.get('error')) {
+    const reason = params.get('error_description') ?? params.get('error_reason') ?? params.get('error');
+    throw new ForbiddenError(
+      `Facebook login was cancelled or permissions were declined (${reason}). The bot needs ${config.FACEBOOK_SCOPES} to read your Pages: start again at /facebook/login and approve every permission.`,
+      { code: 'facebook_access_denied' },
     );
+  }
+  const code = params.get('code');
+  if (!code) throw new BadRequestError('The callback has no code parameter. Start again at /facebook/login.', { code: 'missing_code' });
+  const uuid = session.sub;
+  const loginDeadline = started + LOGIN_BUDGET_MS;
+  const user = await exchangeCodeForLongLivedToken(code, graph, config, { now: started, deadline: loginDeadline });
+  const me = await graph.get('/me', user.accessToken, { fields: 'id' }, MeSchema, { deadline: loginDeadline, label: 'GET /me' });
+  const accounts = await listAccounts(deps, user.accessToken, loginDeadline);
+  const obtainedAt = new Date(clock.now()).toISOString();
+  const userToken: StoredUserToken = {
+    accessToken: user.accessToken,
+    asid: me.id,
+    expiresAt: user.expiresAt === null ? null : new Date(user.expiresAt).toISOString(),
+    obtainedAt,
+  };
+  await deps.vault.put(keys.facebookUserToken(uuid), userToken);
+  await recordFacebookUser(store, me.id, uuid, accounts.map((p) => p.id), clock.now());
+
+  const deadline = started + PAGES_BUDGET_MS;
+  const polling: PageResult[] = [];
+  const upload: PageResult[] = [];
+  const listed: Array<Record<string, unknown>> = [];
+  await forEachLimit(accounts, PAGE_CONCURRENCY, async (page, i) => {
+    const outcome = await connectOne(page, { uuid, asid: me.id, obtainedAt, deadline }, deps);
+    polling[i] = { page_id: page.id, result: outcome.poll };
+    upload[i] = { page_id: page.id, result: outcome.upload };
+    listed[i] = outcome.listed;
   });
+  const webhookTest = await webhookSelfTest(deps);
+  return json(
+    { user_uuid: uuid, pages: { data: listed }, webhook_test: webhookTest, polling_test: polling, upload_status: upload },
+    200,
+    [['set-cookie', clearFacebookStateCookie(config.APP_URL)]],
+  );
 }
 
 /** Every Page of `/me/accounts`, following `paging.next` to the end. */

@@ -5,7 +5,6 @@ import type { Logger } from '../log';
 import { keys } from '../storage/keys';
 import type { ObjectStore } from '../storage/s3-store';
 import type { FacebookDeps } from './deps';
-import { respond } from './respond';
 import { DeletionStatusSchema, type DeletionStatus } from './schemas';
 import { readSignedRequest } from './signed-request';
 import { deleteFacebookUserData, revokeFacebookUser } from './user-data';
@@ -36,29 +35,27 @@ export const deletionStatusUrl = (appUrl: string, code: string) => `${appUrl}/fa
  * Shopify), records `private/deletions/<code>.json` and answers `{url, confirmation_code}`. An id we
  * never saw still gets a completed confirmation, as Meta expects. Malformed → 400, bad signature → 401.
  */
-export function handleFacebookDataDeletion(request: Request, deps: CallbackDeps): Promise<Response> {
-  return respond(deps.log, async () => {
-    const { config, store, clock, log } = deps;
-    const payload = await readSignedRequest(request, { appSecret: config.FACEBOOK_APP_SECRET, now: clock.now() });
-    const code = confirmationCode(config.FACEBOOK_APP_SECRET, payload);
-    const key = keys.deletion(code);
-    const answer = () => json({ url: deletionStatusUrl(config.APP_URL, code), confirmation_code: code });
-    const existing = DeletionStatusSchema.safeParse((await store.getJson<unknown>(key))?.value);
-    if (existing.success && existing.data.status === 'completed') {
-      log.info(`Data deletion request ${code} was already completed`);
-      return answer();
-    }
-    const requestedAt = existing.success ? existing.data.requested_at : new Date(clock.now()).toISOString();
-    const inProgress: DeletionStatus = { confirmation_code: code, status: 'in_progress', requested_at: requestedAt, completed_at: null, pages_deleted: 0 };
-    await store.putJson(key, inProgress);
-    log.info(`Received a Facebook data deletion request (${code})`);
-    // A failure below throws (JSON 5xx) and leaves the status in_progress; the same request resumes it.
-    const outcome = await deleteFacebookUserData(deps, payload.user_id);
-    if (!outcome.found) log.info(`Data deletion request ${code}: no data is stored for this Facebook user`);
-    const done: DeletionStatus = { ...inProgress, status: 'completed', completed_at: new Date(clock.now()).toISOString(), pages_deleted: outcome.pagesDeleted };
-    await store.putJson(key, DeletionStatusSchema.parse(done));
+export async function handleFacebookDataDeletion(request: Request, deps: CallbackDeps): Promise<Response> {
+  const { config, store, clock, log } = deps;
+  const payload = await readSignedRequest(request, { appSecret: config.FACEBOOK_APP_SECRET, now: clock.now() });
+  const code = confirmationCode(config.FACEBOOK_APP_SECRET, payload);
+  const key = keys.deletion(code);
+  const answer = () => json({ url: deletionStatusUrl(config.APP_URL, code), confirmation_code: code });
+  const existing = DeletionStatusSchema.safeParse((await store.getJson<unknown>(key))?.value);
+  if (existing.success && existing.data.status === 'completed') {
+    log.info(`Data deletion request ${code} was already completed`);
     return answer();
-  });
+  }
+  const requestedAt = existing.success ? existing.data.requested_at : new Date(clock.now()).toISOString();
+  const inProgress: DeletionStatus = { confirmation_code: code, status: 'in_progress', requested_at: requestedAt, completed_at: null, pages_deleted: 0 };
+  await store.putJson(key, inProgress);
+  log.info(`Received a Facebook data deletion request (${code})`);
+  // A failure below throws (JSON 5xx) and leaves the status in_progress; the same request resumes it.
+  const outcome = await deleteFacebookUserData(deps, payload.user_id);
+  if (!outcome.found) log.info(`Data deletion request ${code}: no data is stored for this Facebook user`);
+  const done: DeletionStatus = { ...inProgress, status: 'completed', completed_at: new Date(clock.now()).toISOString(), pages_deleted: outcome.pagesDeleted };
+  await store.putJson(key, DeletionStatusSchema.parse(done));
+  return answer();
 }
 
 /**
@@ -66,19 +63,17 @@ export function handleFacebookDataDeletion(request: Request, deps: CallbackDeps)
  * `{confirmation_code, status, requested_at, completed_at, pages_deleted}`. A malformed id is a 400,
  * an unknown one a 404; the record holds no personal data, so the code alone may read it.
  */
-export function handleFacebookDeletionStatus(request: Request, deps: { store: ObjectStore; log: Logger }): Promise<Response> {
-  return respond(deps.log, async () => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') throw new MethodNotAllowedError(request.method, ['GET']);
-    const id = new URL(request.url).searchParams.get('id') ?? '';
-    if (!CODE_RE.test(id)) {
-      throw new BadRequestError('id must be the alphanumeric confirmation_code the data deletion request returned.', { code: 'invalid_confirmation_code' });
-    }
-    const stored = DeletionStatusSchema.safeParse((await deps.store.getJson<unknown>(keys.deletion(id)))?.value);
-    if (!stored.success) {
-      throw new NotFoundError(`No data deletion request has confirmation code ${id}.`, { code: 'unknown_confirmation_code' });
-    }
-    return json(stored.data);
-  });
+export async function handleFacebookDeletionStatus(request: Request, deps: { store: ObjectStore; log: Logger }): Promise<Response> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') throw new MethodNotAllowedError(request.method, ['GET']);
+  const id = new URL(request.url).searchParams.get('id') ?? '';
+  if (!CODE_RE.test(id)) {
+    throw new BadRequestError('id must be the alphanumeric confirmation_code the data deletion request returned.', { code: 'invalid_confirmation_code' });
+  }
+  const stored = DeletionStatusSchema.safeParse((await deps.store.getJson<unknown>(keys.deletion(id)))?.value);
+  if (!stored.success) {
+    throw new NotFoundError(`No data deletion request has confirmation code ${id}.`, { code: 'unknown_confirmation_code' });
+  }
+  return json(stored.data);
 }
 
 /**
@@ -88,18 +83,16 @@ export function handleFacebookDeletionStatus(request: Request, deps: { store: Ob
  * and webhooks skip them. Their page_data.json stays (removing the app only ends our access; a
  * data-deletion request deletes data). Answers 200 JSON; malformed → 400, bad signature → 401.
  */
-export function handleFacebookDeauthorize(request: Request, deps: CallbackDeps): Promise<Response> {
-  return respond(deps.log, async () => {
-    const { config, clock, log } = deps;
-    const now = clock.now();
-    const payload = await readSignedRequest(request, { appSecret: config.FACEBOOK_APP_SECRET, now });
-    const outcome = await revokeFacebookUser(deps, payload.user_id, payload.issued_at * 1000, now);
-    if (!outcome.found) log.info('Deauthorize callback for a Facebook user we hold nothing for: nothing to revoke');
-    return json({
-      status: 'ok',
-      pages_disconnected: outcome.pagesDisconnected,
-      ...(outcome.pagesReconnected.length > 0 ? { pages_kept: outcome.pagesReconnected } : {}),
-      user_token_deleted: outcome.userTokenDeleted,
-    });
+export async function handleFacebookDeauthorize(request: Request, deps: CallbackDeps): Promise<Response> {
+  const { config, clock, log } = deps;
+  const now = clock.now();
+  const payload = await readSignedRequest(request, { appSecret: config.FACEBOOK_APP_SECRET, now });
+  const outcome = await revokeFacebookUser(deps, payload.user_id, payload.issued_at * 1000, now);
+  if (!outcome.found) log.info('Deauthorize callback for a Facebook user we hold nothing for: nothing to revoke');
+  return json({
+    status: 'ok',
+    pages_disconnected: outcome.pagesDisconnected,
+    ...(outcome.pagesReconnected.length > 0 ? { pages_kept: outcome.pagesReconnected } : {}),
+    user_token_deleted: outcome.userTokenDeleted,
   });
 }

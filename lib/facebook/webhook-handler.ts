@@ -7,7 +7,6 @@ import { PROFILE_WEBHOOK_FIELDS } from './page-data';
 import { refreshPage, failureMessage } from './page-sync';
 import { forEachLimit } from '../concurrency';
 import { getPageRecord } from './registry';
-import { respond } from './respond';
 import { claimDelivery } from './webhook-dedupe';
 import { SIGNATURE_ERRORS, SIGNATURE_HEADER, verifyFacebookSignature } from './webhook-signature';
 
@@ -28,52 +27,50 @@ const REFRESH_FIELDS: ReadonlySet<string> = new Set(PROFILE_WEBHOOK_FIELDS);
  * every connected Page whose profile fields changed and forwards Messenger entries. Valid
  * deliveries always get 200, including redeliveries and objects or fields we do not use.
  */
-export function handleFacebookWebhook(request: Request, deps: FacebookDeps): Promise<Response> {
-  return respond(deps.log, async () => {
-    if (request.method === 'GET') return verifySubscription(request, deps);
-    if (request.method !== 'POST') throw new MethodNotAllowedError(request.method, ['GET', 'POST']);
-    const body = new Uint8Array(await request.arrayBuffer());
-    if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError('Webhook body is larger than 1 MB.');
-    const check = verifyFacebookSignature(request.headers, body, deps.config.FACEBOOK_APP_SECRET);
-    if (!check.ok) {
-      const { status, message } = SIGNATURE_ERRORS[check.reason];
-      deps.log.warn(`Rejected Facebook webhook: ${message}`);
-      if (status === 401) throw new UnauthorizedError(message, { code: 'invalid_signature' });
-      throw new BadRequestError(message, { code: `signature_${check.reason}` });
-    }
-    let payload: unknown;
-    try {
-      payload = JSON.parse(Buffer.from(body).toString('utf8'));
-    } catch {
-      throw new BadRequestError('Webhook body is not valid JSON.', { code: 'invalid_json' });
-    }
-    const { object, entry } = (payload ?? {}) as { object?: unknown; entry?: unknown };
-    if (object !== 'page' || !Array.isArray(entry)) {
-      deps.log.info(`Ignored Facebook webhook for object ${pyRepr(object ?? null)}: only page notifications are handled`);
-      return json({ status: 'ignored' });
-    }
-    const plan = await planEntries(entry as Entry[], deps);
-    if (plan.toRefresh.size === 0 && plan.messaging === 0) return json({ status: 'ok', updated: [] });
-    // Only deliveries that would change something are recorded; a redelivery of one changes nothing.
-    const claim = await claimDelivery(deps.store, {
-      object,
-      body,
-      signature: request.headers.get(SIGNATURE_HEADER) ?? '',
-      entries: entry.length,
-      now: deps.clock.now(),
-    });
-    if (!claim.fresh) {
-      deps.log.info(`Ignored a redelivered Facebook webhook (${entry.length} entr${entry.length === 1 ? 'y' : 'ies'}): already processed`);
-      return json({ status: 'duplicate' });
-    }
-    try {
-      return json(await applyPlan(plan, body, request.headers, deps));
-    } catch (err) {
-      // Give the claim back so Meta's retry of this delivery is applied.
-      await claim.release().catch(() => undefined);
-      throw err;
-    }
+export async function handleFacebookWebhook(request: Request, deps: FacebookDeps): Promise<Response> {
+  if (request.method === 'GET') return verifySubscription(request, deps);
+  if (request.method !== 'POST') throw new MethodNotAllowedError(request.method, ['GET', 'POST']);
+  const body = new Uint8Array(await request.arrayBuffer());
+  if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError('Webhook body is larger than 1 MB.');
+  const check = verifyFacebookSignature(request.headers, body, deps.config.FACEBOOK_APP_SECRET);
+  if (!check.ok) {
+    const { status, message } = SIGNATURE_ERRORS[check.reason];
+    deps.log.warn(`Rejected Facebook webhook: ${message}`);
+    if (status === 401) throw new UnauthorizedError(message, { code: 'invalid_signature' });
+    throw new BadRequestError(message, { code: `signature_${check.reason}` });
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch {
+    throw new BadRequestError('Webhook body is not valid JSON.', { code: 'invalid_json' });
+  }
+  const { object, entry } = (payload ?? {}) as { object?: unknown; entry?: unknown };
+  if (object !== 'page' || !Array.isArray(entry)) {
+    deps.log.info(`Ignored Facebook webhook for object ${pyRepr(object ?? null)}: only page notifications are handled`);
+    return json({ status: 'ignored' });
+  }
+  const plan = await planEntries(entry as Entry[], deps);
+  if (plan.toRefresh.size === 0 && plan.messaging === 0) return json({ status: 'ok', updated: [] });
+  // Only deliveries that would change something are recorded; a redelivery of one changes nothing.
+  const claim = await claimDelivery(deps.store, {
+    object,
+    body,
+    signature: request.headers.get(SIGNATURE_HEADER) ?? '',
+    entries: entry.length,
+    now: deps.clock.now(),
   });
+  if (!claim.fresh) {
+    deps.log.info(`Ignored a redelivered Facebook webhook (${entry.length} entr${entry.length === 1 ? 'y' : 'ies'}): already processed`);
+    return json({ status: 'duplicate' });
+  }
+  try {
+    return json(await applyPlan(plan, body, request.headers, deps));
+  } catch (err) {
+    // Give the claim back so Meta's retry of this delivery is applied.
+    await claim.release().catch(() => undefined);
+    throw err;
+  }
 }
 
 function verifySubscription(request: Request, deps: FacebookDeps): Response {

@@ -29,8 +29,22 @@ export const DO_PAYLOAD_LIMIT_BYTES = 1024 * 1024;
 // Requests only carry a path; handlers build absolute URLs from APP_URL, never from this origin.
 const PLACEHOLDER_ORIGIN = 'https://function.invalid';
 
-/** Turns DO web `args` into a `Request`. Throws `BadRequestError` when the event is not a web event. */
+/**
+ * Turns DO web `args` into a `Request`. Throws `BadRequestError` when the event is not a web event, or when
+ * `Headers`/`Request` refuse what it carries (a `TypeError` there, e.g. a header value outside Latin-1).
+ */
 export function toRequest(args: Record<string, unknown>, mode: 'raw' | 'parsed'): Request {
+  try {
+    return buildRequest(args, mode);
+  } catch (err) {
+    if (err instanceof TypeError) {
+      throw new BadRequestError(`Malformed request: ${err.message}`, { code: 'malformed_request' });
+    }
+    throw err;
+  }
+}
+
+function buildRequest(args: Record<string, unknown>, mode: 'raw' | 'parsed'): Request {
   const http = args.http as DoHttp | undefined;
   if (!http || typeof http !== 'object') {
     throw new BadRequestError('This function must be called over HTTP (its web URL).', { code: 'not_a_web_request' });
@@ -102,9 +116,10 @@ export function webMain(
     let response: Response;
     try {
       handler ??= await setup(process.env);
+      // Only building the Request maps a TypeError to 400; one thrown by setup or the handler is a bug (500).
       response = await handler(toRequest(args ?? {}, mode));
     } catch (err) {
-      response = toErrorResponse(err instanceof TypeError ? new BadRequestError(`Malformed request: ${err.message}`) : err, logError);
+      response = toErrorResponse(err, logError);
     }
     try {
       return await toResult(response);

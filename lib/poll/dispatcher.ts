@@ -1,9 +1,10 @@
-import { InvocationThrottledError, type Invoker } from '../functions/invoke';
+import { InvocationThrottledError } from '../errors';
+import { createActivationReader, type ActivationReader, type Invoker } from '../functions/invoke';
 import { backoffMs } from '../http/clock';
 import { keys } from '../storage/keys';
 import { failureMessage } from '../shopify/sync';
 import type { PollDeps } from './deps';
-import { createActivationReader, StartPacer, type ActivationReader } from './fanout';
+import { StartPacer } from './fanout';
 import { tally, type BatchResult, type MerchantBatch, type MerchantResult } from './merchant-result';
 import { forEachLimit } from '../concurrency';
 import { runMerchantBatch } from './worker';

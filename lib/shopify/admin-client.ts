@@ -1,5 +1,5 @@
 import ky, { type KyInstance } from 'ky';
-import { ShopifyApiError } from '../errors';
+import { ShopifyApiError, UpstreamShapeError } from '../errors';
 import { backoffMs, systemClock, type Clock } from '../http/clock';
 import { adminOrigin } from './shop-domain';
 
@@ -144,7 +144,13 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
           body = (await res.json()) as GraphqlBody<T>;
         } catch (err) {
           await wait(backoffMs(attempt), deadline, 'sending malformed JSON');
-          if (attempt >= 6) throw new ShopifyApiError(`Shopify sent malformed JSON for ${options.shop}.`, { cause: err });
+          if (attempt >= 6) {
+            throw new UpstreamShapeError('shopify', `Shopify sent malformed JSON for ${options.shop}.`, {
+              cause: err,
+              code: 'shopify_malformed_json',
+              ...(requestId ? { requestId } : {}),
+            });
+          }
           continue;
         }
         const cost = body.extensions?.cost;

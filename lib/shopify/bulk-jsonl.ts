@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { LateChildError } from '../errors';
 import { toProductNode, type GqlProduct } from './catalog';
 import type { ProductNode } from './schemas';
 
@@ -10,14 +11,6 @@ type GqlMedia = NonNullable<GqlProduct['media']>['nodes'][number];
 
 /** Shopify's paginated query reads 5 media per product; the bulk copy keeps the same. */
 const MEDIA_PER_PRODUCT = 5;
-
-/** Thrown when a child line names a parent that was already emitted (the window was too small). */
-export class LateChildError extends Error {
-  constructor(readonly parentId: string) {
-    super(`A bulk line for ${parentId} arrived after its product was written; re-assembling with an unbounded window.`);
-    this.name = 'LateChildError';
-  }
-}
 
 /** Yields the lines of a JSONL HTTP body as they arrive, never holding more than one chunk and one line. */
 export async function* jsonlLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {

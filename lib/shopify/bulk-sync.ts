@@ -1,6 +1,6 @@
-import { ShopifyApiError } from '../errors';
+import { LateChildError, ShopifyApiError } from '../errors';
 import type { AdminClient } from './admin-client';
-import { CatalogAssembler, jsonlLines, LateChildError } from './bulk-jsonl';
+import { CatalogAssembler, jsonlLines } from './bulk-jsonl';
 import { runBulkQuery } from './bulk-operation';
 import { writeMergedSnapshotStream } from './bulk-snapshot';
 import type { ShopifyDeps } from './deps';

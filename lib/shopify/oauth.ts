@@ -1,5 +1,11 @@
 import ky, { HTTPError } from 'ky';
-import { BadRequestError, PreconditionFailedError, ShopifyApiError, UnauthorizedError } from '../errors';
+import {
+  BadRequestError,
+  PreconditionFailedError,
+  ShopifyApiError,
+  UnauthorizedError,
+  UpstreamShapeError,
+} from '../errors';
 import { keys } from '../storage/keys';
 import type { TokenVault } from '../vault/token-vault';
 import type { ShopifyOAuthConfig } from './oauth-state';
@@ -13,7 +19,12 @@ const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
 function toStoredToken(body: unknown, now: number): ShopifyToken {
   const parsed = TokenResponseSchema.safeParse(body);
-  if (!parsed.success) throw new ShopifyApiError('Shopify\'s token endpoint answered with an unexpected shape.', { code: 'shopify_token_shape' });
+  if (!parsed.success) {
+    throw new UpstreamShapeError('shopify', 'Shopify\'s token endpoint answered with an unexpected shape.', {
+      code: 'shopify_token_shape',
+      ...(body === null ? {} : { cause: parsed.error }),
+    });
+  }
   const t = parsed.data;
   const expiring = t.refresh_token !== undefined;
   return {
@@ -97,7 +108,8 @@ export async function getAccessToken(
         code: 'shopify_refresh_failed',
       });
     }
-    const next = toStoredToken(await res.json(), deps.now());
+    // A body that is not JSON is a shape error too, not a crash.
+    const next = toStoredToken(await res.json().catch(() => null), deps.now());
     try {
       await deps.vault.put(key, next, { ifMatch: entry.etag });
       return next.accessToken;

@@ -39,9 +39,18 @@ export const PRODUCT_VARIANTS_QUERY = /* GraphQL */ `query ProductVariants($id: 
   }
 }`;
 
-/** Variants holding a given inventory item (for inventory_levels/update). */
-export const INVENTORY_ITEM_QUERY = /* GraphQL */ `query InventoryItem($id: ID!) {
-  inventoryItem(id: $id) { id variant { id inventoryQuantity product { id } } }
+/**
+ * Variants holding a given inventory item (for inventory_levels/update). `InventoryItem.variant` is deprecated
+ * in 2026-07 in favour of the `variants` connection: several variants may share one item.
+ */
+export const INVENTORY_ITEM_QUERY = /* GraphQL */ `query InventoryItem($id: ID!, $first: Int = 50, $after: String) {
+  inventoryItem(id: $id) {
+    id
+    variants(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { id inventoryQuantity product { id } }
+    }
+  }
 }`;
 
 /** This app's webhook subscriptions. */

@@ -1,3 +1,4 @@
+import { ShopifyApiError } from '../errors';
 import type { Logger } from '../log';
 import type { AdminClient } from './admin-client';
 import { WEBHOOK_CREATE_MUTATION, WEBHOOK_SUBSCRIPTIONS_QUERY } from './queries';
@@ -50,7 +51,10 @@ export async function ensureWebhooks(
     }>(WEBHOOK_CREATE_MUTATION, { topic, uri });
     const errors = data.webhookSubscriptionCreate.userErrors;
     if (errors.length > 0 && !errors.every((e) => e.message.includes(ALREADY_TAKEN))) {
-      throw new Error(`Shopify refused the ${name} webhook for ${shop}: ${errors.map((e) => e.message).join('; ')}`);
+      const reasons = errors.map((e) => e.message).join('; ');
+      throw new ShopifyApiError(`Shopify refused the ${name} webhook for ${shop}: ${reasons}`, {
+        code: 'shopify_webhook_refused',
+      });
     }
     (errors.length > 0 ? existing : created).push(name);
     log.info(`Webhook registered for ${shop}: ${name}`);

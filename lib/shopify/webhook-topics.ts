@@ -1,7 +1,6 @@
-import { BadRequestError, UnauthorizedError, UpstreamError } from '../errors';
+import { BadRequestError, InvocationThrottledError, UnauthorizedError, UpstreamError } from '../errors';
 import { keys } from '../storage/keys';
 import { forgetShopStatus } from '../account/status';
-import { InvocationThrottledError } from '../functions/invoke';
 import { backoffMs } from '../http/clock';
 import { fetchProduct } from './catalog';
 import { getShopRecord, markShop, type ShopRecord } from './connection';

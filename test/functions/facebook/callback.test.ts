@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PAGE_ID } from '../../../lib/dev/emulators/facebook/index';
-import { handleFacebookLogin } from '../../../lib/facebook/login-handler';
+import { handleFacebookLogin } from './handlers';
 import { getPageRecord } from '../../../lib/facebook/registry';
 import { keys } from '../../../lib/storage/keys';
 import { callCallback, connectFacebook, loginRedirect, readAll, sessionCookie, startHarness, type Harness } from './helpers';

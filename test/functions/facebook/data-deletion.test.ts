@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PAGE_ID } from '../../../lib/dev/emulators/facebook/index';
-import { handleFacebookDataDeletion, handleFacebookDeletionStatus } from '../../../lib/facebook/deletion-callbacks';
+import { handleFacebookDataDeletion, handleFacebookDeletionStatus } from './handlers';
 import { runFacebookSyncJob } from '../../../lib/facebook/sync-job';
 import { keys } from '../../../lib/storage/keys';
 import { connectFacebook, readAll, serveHandler, startHarness, type Harness } from './helpers';

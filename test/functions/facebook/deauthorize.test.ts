@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handleFacebookDataDeletion, handleFacebookDeauthorize } from '../../../lib/facebook/deletion-callbacks';
+import { handleFacebookDataDeletion, handleFacebookDeauthorize } from './handlers';
 import { getPageRecord } from '../../../lib/facebook/registry';
 import { runFacebookSyncJob } from '../../../lib/facebook/sync-job';
-import { handleFacebookWebhook } from '../../../lib/facebook/webhook-handler';
+import { handleFacebookWebhook } from './handlers';
 import { keys } from '../../../lib/storage/keys';
 import { connectFacebook, readAll, serveHandler, startHarness, type Harness } from './helpers';
 

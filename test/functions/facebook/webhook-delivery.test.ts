@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFacebookDeps } from '../../../lib/facebook/deps';
 import { getPageRecord } from '../../../lib/facebook/registry';
-import { handleFacebookWebhook } from '../../../lib/facebook/webhook-handler';
+import { handleFacebookWebhook } from './handlers';
 import { keys } from '../../../lib/storage/keys';
 import { connectFacebook, serveHandler, startHarness, type Harness } from './helpers';
 

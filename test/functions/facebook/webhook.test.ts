@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_PAGE_ID, metaJsonStringify } from '../../../lib/dev/emulators/facebook/index';
 import { createFacebookDeps } from '../../../lib/facebook/deps';
-import { handleFacebookWebhook } from '../../../lib/facebook/webhook-handler';
+import { handleFacebookWebhook } from './handlers';
 import { signFacebookBody } from '../../../lib/facebook/webhook-signature';
 import { keys } from '../../../lib/storage/keys';
 import { connectFacebook, serveHandler, startHarness, type Harness } from './helpers';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { TokenBoxError, createTokenBox } from '../../../lib/crypto/token-box';
+import { createTokenBox } from '../../../lib/crypto/token-box';
+import { TokenBoxError } from '../../../lib/errors';
 
 describe('token box', () => {
   const box = createTokenBox(randomBytes(32).toString('base64'));

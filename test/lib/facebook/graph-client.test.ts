@@ -27,7 +27,7 @@ async function graphServer(replies: Reply[]) {
   let t = 1_000_000;
   const waits: number[] = [];
   const clock = { now: () => t, sleep: async (ms: number) => void (waits.push(ms), (t += ms)) };
-  const client = createGraphClient({ graphOrigin: origin, version: 'v25.0', appSecret: SECRET, clock, random: () => 0 });
+  const client = createGraphClient({ graphOrigin: origin, version: 'v25.0', appSecret: SECRET, clock, random: () => 0.5 });
   return { client, seen, waits, origin, left: () => replies.length };
 }
 

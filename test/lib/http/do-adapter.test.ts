@@ -59,6 +59,41 @@ describe('DO adapter', () => {
     expect(JSON.stringify(crashed.body)).not.toContain('secret internals');
   });
 
+  it('answers 400 when the event carries a header that Headers refuses', async () => {
+    // Prepare: '€' is outside Latin-1, so it is not a valid header byte string.
+    const args = { http: { method: 'GET', headers: { 'x-note': 'caf€' }, path: '/' } };
+    const main = webMain('raw', () => async () => new Response('reached'));
+
+    // Act
+    const result = await main(args);
+
+    // Assess
+    expect(() => toRequest(args, 'raw')).toThrow(BadRequestError);
+    expect(result).toMatchObject({ statusCode: 400, body: { error: 'malformed_request' } });
+  });
+
+  it('answers a TypeError thrown by the handler or by setup as a 500, not as a malformed request', async () => {
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (message: string) => void logged.push(message);
+    try {
+      const buggy = webMain('raw', () => async () => {
+        throw new TypeError("Cannot read properties of undefined (reading 'id')");
+      });
+      const result = await buggy({ http: { method: 'GET', headers: {} } });
+      expect(result).toMatchObject({ statusCode: 500, body: { error: 'internal_error' } });
+      expect(JSON.stringify(result.body)).not.toContain('reading');
+
+      const badSetup = webMain('raw', () => {
+        throw new TypeError('setup bug');
+      });
+      expect((await badSetup({ http: { method: 'GET', headers: {} } })).statusCode).toBe(500);
+      expect(logged.some((l) => l.includes('setup bug'))).toBe(true);
+    } finally {
+      console.error = original;
+    }
+  });
+
   it('returns job errors as an application error object', async () => {
     const job = jobMain(() => async () => {
       throw new BadRequestError('bad params');

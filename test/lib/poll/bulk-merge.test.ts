@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CatalogAssembler, LateChildError } from '../../../lib/shopify/bulk-jsonl';
+import { LateChildError } from '../../../lib/errors';
+import { CatalogAssembler } from '../../../lib/shopify/bulk-jsonl';
 import { writeMergedSnapshotStream } from '../../../lib/shopify/bulk-snapshot';
 import { buildSnapshot, mergeFullSync } from '../../../lib/shopify/snapshot';
 import type { ProductNode, ShopInfo } from '../../../lib/shopify/schemas';

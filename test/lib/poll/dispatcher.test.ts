@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { InvocationThrottledError, type Invoker } from '../../../lib/functions/invoke';
+import { InvocationThrottledError } from '../../../lib/errors';
 import { createLogger } from '../../../lib/log';
 import type { PollDeps } from '../../../lib/poll/deps';
 import { dispatchPoll, toBatches } from '../../../lib/poll/dispatcher';
-import type { ActivationReader } from '../../../lib/poll/fanout';
+import type { ActivationReader, Invoker } from '../../../lib/functions/invoke';
 import type { MerchantBatch } from '../../../lib/poll/merchant-result';
 import { loadPollSettings } from '../../../lib/poll/settings';
 
