@@ -12,10 +12,13 @@ const ROOT = dirname(fileURLToPath(import.meta.url));
 export const BUNDLE_OPTIONS = Object.freeze(JSON.parse(readFileSync(join(ROOT, 'lib/dev/bundle-options.json'), 'utf8')));
 
 /**
- * What our function bundles add to the §4 recipe to keep cold starts short (issue 14; measured with `npm run bench:cold`):
- * - `mainFields: module first`: packages without an `exports` map (the AWS SDK and @smithy) resolve to their ES modules,
+ * What our function bundles add to the §4 recipe to keep cold starts short (issue 14; measured with `npm run
+ * bench:cold`):
+ * - `mainFields: module first`: packages without an `exports` map (the AWS SDK and @smithy) resolve to their ES
+ * modules,
  *   which esbuild tree-shakes, instead of their monolithic CommonJS `dist-cjs/index.js`;
- * - `@aws-sdk/credential-provider-node` is replaced by lib/storage/no-default-credentials.ts: credentials are always given;
+ * - `@aws-sdk/credential-provider-node` is replaced by lib/storage/no-default-credentials.ts: credentials are always
+ * given;
  * - `ky` is replaced by lib/http/ky-lazy.ts, which loads ky (and with it Node's fetch stack) on first use.
  */
 export const FUNCTION_BUILD_OPTIONS = Object.freeze({
@@ -109,7 +112,10 @@ function inputGroup(path) {
   return scope.startsWith('@') ? `${scope}/${parts[at + 2]}` : scope;
 }
 
-/** The largest inputs of each output (bytes they contribute to the bundle), from esbuild's metafile, npm packages summed. */
+/**
+ * The largest inputs of each output (bytes they contribute to the bundle), from esbuild's metafile, npm packages
+ * summed.
+ */
 function largestInputs(metafile, dir) {
   const byOutput = new Map();
   for (const [out, meta] of Object.entries(metafile.outputs)) {
@@ -118,7 +124,10 @@ function largestInputs(metafile, dir) {
       const group = inputGroup(relative(dir, resolve(input)));
       sums.set(group, (sums.get(group) ?? 0) + bytesInOutput);
     }
-    const top = [...sums].sort((a, b) => b[1] - a[1]).slice(0, LARGEST_INPUTS).map(([input, bytes]) => ({ input, bytes }));
+    const top = [...sums]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, LARGEST_INPUTS)
+      .map(([input, bytes]) => ({ input, bytes }));
     byOutput.set(resolve(out), top);
   }
   return byOutput;
@@ -188,7 +197,8 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
   const built = functions.map((f) => {
     const bundle = join(dir, 'packages', f.pkg, f.name, 'index.js');
     const largest = inputs.get(resolve(bundle)) ?? [];
-    return { pkg: f.pkg, name: f.name, web: f.web, timeout: f.limits.timeout, bundle, bytes: statSync(bundle).size, largestInputs: largest };
+    const bytes = statSync(bundle).size;
+    return { pkg: f.pkg, name: f.name, web: f.web, timeout: f.limits.timeout, bundle, bytes, largestInputs: largest };
   });
   if (!quiet) {
     printTable(built);

@@ -24,7 +24,9 @@ const unset = (v: unknown) => (typeof v === 'string' && (v.trim() === '' || /^<[
 // zod/mini (tree-shakable, a fraction of classic zod's load time): every function parses its config on its first call.
 // Its error messages are not localised, so each check names what is expected.
 const trimmed = z.transform((v: unknown) => (typeof v === 'string' ? unset(v.trim()) : v));
-const noSlash = z.transform((v: unknown) => (typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v));
+const noSlash = z.transform((v: unknown) =>
+  typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v,
+);
 const text = () => z.string({ error: 'must be set' });
 const str = () => z.pipe(trimmed, text());
 const strOr = (fallback: string) => z.pipe(trimmed, z._default(text(), fallback));
@@ -51,7 +53,10 @@ const coreShape = {
       message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
     }),
   ),
-  LOG_LEVEL: z.pipe(z.transform(unset), z._default(z.enum(['debug', 'info', 'warn', 'error'], 'must be debug, info, warn or error'), 'info')),
+  LOG_LEVEL: z.pipe(
+    z.transform(unset),
+    z._default(z.enum(['debug', 'info', 'warn', 'error'], 'must be debug, info, warn or error'), 'info'),
+  ),
 };
 
 const spacesShape = {
@@ -72,7 +77,9 @@ const shopifyShape = {
   SHOPIFY_ADMIN_ORIGIN: z.pipe(
     noSlash,
     z._default(
-      text().check(z.refine((v) => v.includes('{shop}') && /^https?:\/\//.test(v), 'must be a URL template containing {shop}')),
+      text().check(
+        z.refine((v) => v.includes('{shop}') && /^https?:\/\//.test(v), 'must be a URL template containing {shop}'),
+      ),
       'https://{shop}',
     ),
   ),

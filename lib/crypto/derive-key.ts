@@ -1,6 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 
-// One derivation per master secret and purpose per container: sessions, states and the vault ask again on every request.
+// One derivation per master secret and purpose per container: sessions, states and the vault ask again on every
+// request.
 const derived = new Map<string, Uint8Array>();
 
 /**

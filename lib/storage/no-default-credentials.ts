@@ -8,6 +8,8 @@ import { ConfigError } from '../errors';
  */
 export function defaultProvider(): () => Promise<never> {
   return async () => {
-    throw new ConfigError(['SPACES_KEY and SPACES_SECRET must be passed to the S3 client (the default AWS credential chain is not bundled)']);
+    throw new ConfigError([
+      'SPACES_KEY and SPACES_SECRET must be passed to the S3 client (the default AWS credential chain is not bundled)',
+    ]);
   };
 }

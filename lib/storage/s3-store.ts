@@ -72,7 +72,8 @@ export function createS3Client(config: SpacesConfig): S3Client {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 4,
-    // Given here, so the first request does not look for them in AWS_* variables and ~/.aws files (cold start, issue 14).
+    // Given here, so the first request does not look for them in AWS_* variables and ~/.aws files (cold start, issue
+    // 14).
     retryMode: 'standard',
     defaultsMode: 'legacy',
     useFipsEndpoint: false,

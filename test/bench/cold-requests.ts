@@ -21,7 +21,9 @@ const SHOP = 'bench-cold.myshopify.com';
 const PAGE_ID = '102030405060708';
 const FB_USER = '990011223344';
 
-/** A complete, valid environment whose services (Spaces, Shopify, Facebook, the functions API) all sit on `closedPort`. */
+/**
+ * A complete, valid environment whose services (Spaces, Shopify, Facebook, the functions API) all sit on `closedPort`.
+ */
 export function benchEnv(closedPort: number): Record<string, string> {
   const local = `http://127.0.0.1:${closedPort}`;
   return {
@@ -66,7 +68,10 @@ function raw(method: string, headers: Record<string, string>, body = '', querySt
 }
 
 function parsed(method: string, headers: Record<string, string>, params: Record<string, string> = {}): DoArgs {
-  return { http: { method, headers: { 'content-type': 'text/plain', ...STANDARD_HEADERS, ...headers }, path: '' }, ...params };
+  return {
+    http: { method, headers: { 'content-type': 'text/plain', ...STANDARD_HEADERS, ...headers }, path: '' },
+    ...params,
+  };
 }
 
 const cookiePair = (setCookie: string) => setCookie.split(';')[0]!;
@@ -79,31 +84,69 @@ function signedRequest(appSecret: string, payload: Record<string, unknown>): str
 function productUpdate(now: number): Record<string, unknown> {
   const at = new Date(now).toISOString();
   return {
-    admin_graphql_api_id: 'gid://shopify/Product/7001', body_html: '<p>Bench</p>', created_at: at, handle: 'bench-tee', id: 7001,
-    product_type: 'Shirts', published_at: at, template_suffix: null, title: 'Bench tee', updated_at: at, vendor: 'Bench',
-    status: 'active', published_scope: 'global', tags: 'bench',
-    variants: [{
-      admin_graphql_api_id: 'gid://shopify/ProductVariant/8001', barcode: null, compare_at_price: null, created_at: at, id: 8001,
-      inventory_policy: 'deny', position: 1, price: '19.00', product_id: 7001, sku: 'BENCH-1', taxable: true, title: 'Default Title',
-      updated_at: at, option1: 'Default Title', option2: null, option3: null, image_id: null, inventory_item_id: 9001,
-      inventory_quantity: 5, old_inventory_quantity: 5,
-    }],
+    admin_graphql_api_id: 'gid://shopify/Product/7001',
+    body_html: '<p>Bench</p>',
+    created_at: at,
+    handle: 'bench-tee',
+    id: 7001,
+    product_type: 'Shirts',
+    published_at: at,
+    template_suffix: null,
+    title: 'Bench tee',
+    updated_at: at,
+    vendor: 'Bench',
+    status: 'active',
+    published_scope: 'global',
+    tags: 'bench',
+    variants: [
+      {
+        admin_graphql_api_id: 'gid://shopify/ProductVariant/8001',
+        barcode: null,
+        compare_at_price: null,
+        created_at: at,
+        id: 8001,
+        inventory_policy: 'deny',
+        position: 1,
+        price: '19.00',
+        product_id: 7001,
+        sku: 'BENCH-1',
+        taxable: true,
+        title: 'Default Title',
+        updated_at: at,
+        option1: 'Default Title',
+        option2: null,
+        option3: null,
+        image_id: null,
+        inventory_item_id: 9001,
+        inventory_quantity: 5,
+        old_inventory_quantity: 5,
+      },
+    ],
     options: [{ name: 'Title', id: 70011, product_id: 7001, position: 1, values: ['Default Title'] }],
-    images: [], image: null, media: [],
+    images: [],
+    image: null,
+    media: [],
     variant_gids: [{ admin_graphql_api_id: 'gid://shopify/ProductVariant/8001', updated_at: at }],
-    has_variants_that_requires_components: false, category: null,
+    has_variants_that_requires_components: false,
+    category: null,
   };
 }
 
 /** The first call of every function, keyed `<pkg>/<fn>`. */
 export async function firstRequests(env: Record<string, string>, now = Date.now()): Promise<Record<string, DoArgs>> {
   const uuid = randomUUID();
-  const session = cookiePair(await issueSessionCookie({ sub: uuid, shop: SHOP }, { secret: env.SESSION_SECRET!, appUrl: env.APP_URL!, now }));
+  const session = cookiePair(
+    await issueSessionCookie({ sub: uuid, shop: SHOP }, { secret: env.SESSION_SECRET!, appUrl: env.APP_URL!, now }),
+  );
 
   // Shopify OAuth: the state cookie and nonce `shopify/login` hands out, and the callback Shopify signs.
   const shopifyConfig = {
-    APP_URL: env.APP_URL!, SESSION_SECRET: env.SESSION_SECRET!, SHOPIFY_API_KEY: env.SHOPIFY_API_KEY!,
-    SHOPIFY_API_SECRET: env.SHOPIFY_API_SECRET!, SHOPIFY_SCOPES: 'read_products', SHOPIFY_ADMIN_ORIGIN: env.SHOPIFY_ADMIN_ORIGIN!,
+    APP_URL: env.APP_URL!,
+    SESSION_SECRET: env.SESSION_SECRET!,
+    SHOPIFY_API_KEY: env.SHOPIFY_API_KEY!,
+    SHOPIFY_API_SECRET: env.SHOPIFY_API_SECRET!,
+    SHOPIFY_SCOPES: 'read_products',
+    SHOPIFY_ADMIN_ORIGIN: env.SHOPIFY_ADMIN_ORIGIN!,
   };
   const shopifyLogin = await beginOAuth(SHOP, shopifyConfig, now);
   const callbackQuery = new URLSearchParams({
@@ -117,8 +160,12 @@ export async function firstRequests(env: Record<string, string>, now = Date.now(
 
   // Facebook OAuth: the state cookie and nonce `facebook/login` hands out to that session.
   const facebookConfig = {
-    APP_URL: env.APP_URL!, SESSION_SECRET: env.SESSION_SECRET!, FACEBOOK_APP_ID: env.FACEBOOK_APP_ID!,
-    FACEBOOK_APP_SECRET: env.FACEBOOK_APP_SECRET!, FACEBOOK_GRAPH_VERSION: 'v25.0', FACEBOOK_SCOPES: 'pages_show_list',
+    APP_URL: env.APP_URL!,
+    SESSION_SECRET: env.SESSION_SECRET!,
+    FACEBOOK_APP_ID: env.FACEBOOK_APP_ID!,
+    FACEBOOK_APP_SECRET: env.FACEBOOK_APP_SECRET!,
+    FACEBOOK_GRAPH_VERSION: 'v25.0',
+    FACEBOOK_SCOPES: 'pages_show_list',
     FACEBOOK_WWW_ORIGIN: env.FACEBOOK_WWW_ORIGIN!,
   };
   const facebookLogin = await beginFacebookOAuth(uuid, facebookConfig, now);
@@ -130,40 +177,60 @@ export async function firstRequests(env: Record<string, string>, now = Date.now(
   });
   const issuedAt = Math.floor(now / 1000);
   const deletionForm = new URLSearchParams({
-    signed_request: signedRequest(env.FACEBOOK_APP_SECRET!, { algorithm: 'HMAC-SHA256', issued_at: issuedAt, user_id: FB_USER }),
+    signed_request: signedRequest(env.FACEBOOK_APP_SECRET!, {
+      algorithm: 'HMAC-SHA256',
+      issued_at: issuedAt,
+      user_id: FB_USER,
+    }),
   }).toString();
   const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
   return {
     'shopify/login': parsed('GET', {}, { shop: SHOP }),
     'shopify/callback': raw('GET', { cookie: cookiePair(shopifyLogin.cookie) }, '', callbackQuery.toString()),
-    'shopify/webhook': raw('POST', {
-      'content-type': 'application/json',
-      'x-shopify-hmac-sha256': signShopifyWebhook(webhookBody, env.SHOPIFY_API_SECRET!),
-      'x-shopify-topic': 'products/update',
-      'x-shopify-shop-domain': SHOP,
-      'x-shopify-api-version': '2026-07',
-      'x-shopify-webhook-id': randomUUID(),
-      'x-shopify-triggered-at': new Date(now).toISOString(),
-      'x-shopify-event-id': randomUUID(),
-    }, webhookBody),
+    'shopify/webhook': raw(
+      'POST',
+      {
+        'content-type': 'application/json',
+        'x-shopify-hmac-sha256': signShopifyWebhook(webhookBody, env.SHOPIFY_API_SECRET!),
+        'x-shopify-topic': 'products/update',
+        'x-shopify-shop-domain': SHOP,
+        'x-shopify-api-version': '2026-07',
+        'x-shopify-webhook-id': randomUUID(),
+        'x-shopify-triggered-at': new Date(now).toISOString(),
+        'x-shopify-event-id': randomUUID(),
+      },
+      webhookBody,
+    ),
     'shopify/sync': { shop: SHOP },
     'shopify/flush': { uuid, shop: SHOP },
     'facebook/login': parsed('GET', { cookie: session }),
-    'facebook/callback': parsed('GET', { cookie: `${session}; ${cookiePair(facebookLogin.cookie)}` }, {
-      code: 'bench-facebook-code',
-      state: new URL(facebookLogin.location).searchParams.get('state')!,
-    }),
-    'facebook/webhook': raw('POST', {
-      'content-type': 'application/json',
-      'x-hub-signature-256': signFacebookBody(pageNotification, env.FACEBOOK_APP_SECRET!),
-    }, pageNotification),
+    'facebook/callback': parsed(
+      'GET',
+      { cookie: `${session}; ${cookiePair(facebookLogin.cookie)}` },
+      {
+        code: 'bench-facebook-code',
+        state: new URL(facebookLogin.location).searchParams.get('state')!,
+      },
+    ),
+    'facebook/webhook': raw(
+      'POST',
+      {
+        'content-type': 'application/json',
+        'x-hub-signature-256': signFacebookBody(pageNotification, env.FACEBOOK_APP_SECRET!),
+      },
+      pageNotification,
+    ),
     'facebook/sync': { pageId: PAGE_ID },
     'facebook/data-deletion': raw('POST', form, deletionForm),
     'facebook/deauthorize': raw('POST', form, deletionForm),
-    'facebook/deletion-status': parsed('GET', {}, {
-      id: confirmationCode(env.FACEBOOK_APP_SECRET!, { user_id: FB_USER, issued_at: issuedAt }),
-    }),
+    'facebook/deletion-status': parsed(
+      'GET',
+      {},
+      {
+        id: confirmationCode(env.FACEBOOK_APP_SECRET!, { user_id: FB_USER, issued_at: issuedAt }),
+      },
+    ),
     'poll/dispatch': {},
     'poll/merchants': { shops: [SHOP], pages: [PAGE_ID] },
     'account/status': parsed('GET', { cookie: session, accept: 'application/json' }),

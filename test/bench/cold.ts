@@ -1,15 +1,19 @@
-// Cold-start benchmark, timed as DigitalOcean pays it (issue 14): in a fresh Node process per sample, evaluate the text of a
+// Cold-start benchmark, timed as DigitalOcean pays it (issue 14): in a fresh Node process per sample, evaluate the text
+// of a
 // function's single bundle the way DO's runner does, then call `main` once with a request the function really serves
 // (test/bench/cold-requests.ts); the clock stops at the first socket the code opens, or when `main` answers if it opens
 // none (test/bench/cold-child.cjs). Every service in the configuration points at a closed local port, so each function
 // really builds its dependencies and stops at its first network call. Two references are timed the same way in the same
-// run: the S3-client floor (a bundle of @aws-sdk/client-s3 whose `main` builds a client and sends one small PutObject) and
+// run: the S3-client floor (a bundle of @aws-sdk/client-s3 whose `main` builds a client and sends one small PutObject)
+// and
 // a naive bundle importing every runtime dependency at top level before doing the same.
 //
-// Targets (exit 1 when missed): a function with a Spaces client ≤ 1.15× the floor, one without ≤ 0.5× the floor; a first
+// Targets (exit 1 when missed): a function with a Spaces client ≤ 1.15× the floor, one without ≤ 0.5× the floor; a
+// first
 // call answered with 4xx/5xx (or a job error) also exits 1, so refusing early can never look fast.
 // Usage: npx tsx test/bench/cold.ts [--json] [--runs N] [--only <pkg/fn>,…] [--compile-cache] [--baseline <dir>]
-//   --baseline <dir>  also times the bundles <dir>/<pkg>/<fn>/index.js (e.g. a copy from before a change) in the same run
+//   --baseline <dir>  also times the bundles <dir>/<pkg>/<fn>/index.js (e.g. a copy from before a change) in the same
+// run
 //   --compile-cache  also times require() with and without Node 22's compile cache, primed at build time (README)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -91,7 +95,10 @@ function parseArgs(argv: string[]) {
     else if (a === '--runs') args.runs = Number(argv[++i]);
     else if (a === '--baseline') args.baseline = resolve(argv[++i] ?? '');
     else if (a === '--only') args.only = (argv[++i] ?? '').split(',').filter(Boolean);
-    else throw new Error(`unknown argument '${a}' (usage: cold.ts [--json] [--runs N] [--only pkg/fn,…] [--compile-cache] [--baseline dir])`);
+    else
+      throw new Error(
+        `unknown argument '${a}' (usage: cold.ts [--json] [--runs N] [--only pkg/fn,…] [--compile-cache] [--baseline dir])`,
+      );
   }
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error('--runs must be a positive integer');
   return args;
@@ -130,7 +137,9 @@ function sampleOnce(target: Target, env: Record<string, string>, dir: string): S
   try {
     sample = JSON.parse(readFileSync(outFile, 'utf8')) as Sample;
   } catch {
-    throw new Error(`${target.id}: the cold-start process wrote no result (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
+    throw new Error(
+      `${target.id}: the cold-start process wrote no result (exit ${run.status}):\n${run.stdout}\n${run.stderr}`,
+    );
   }
   if (sample.via === 'crash') throw new Error(`${target.id}: main threw on its first call:\n${sample.error}`);
   return sample;
@@ -186,10 +195,17 @@ type Figures = ColdFigures & { cpu_ms: number; via: string };
 function printTable(rows: Array<[string, Figures, string]>): void {
   const header = ['bundle', 'require ms', 'require + first call ms', 'KB', 'x floor', 'cpu ms', 'stops at'];
   const cells = rows.map(([name, f, ratio]) => [
-    name, f.require_ms.toFixed(1), f.first_call_ms.toFixed(1), (f.bytes / 1024).toFixed(1), ratio, f.cpu_ms.toFixed(1), f.via,
+    name,
+    f.require_ms.toFixed(1),
+    f.first_call_ms.toFixed(1),
+    (f.bytes / 1024).toFixed(1),
+    ratio,
+    f.cpu_ms.toFixed(1),
+    f.via,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => (i === 0 || i === 6 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  const line = (c: string[]) =>
+    c.map((v, i) => (i === 0 || i === 6 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const c of cells) console.log(line(c));
@@ -206,7 +222,8 @@ async function main(): Promise<void> {
   const env = benchEnv(await closedPort());
   const requests = await firstRequests(env);
   const missing = functions.filter((f) => !(f.id in requests)).map((f) => f.id);
-  if (missing.length > 0) throw new Error(`no first request for ${missing.join(', ')}: add one to test/bench/cold-requests.ts`);
+  if (missing.length > 0)
+    throw new Error(`no first request for ${missing.join(', ')}: add one to test/bench/cold-requests.ts`);
 
   const dir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
   try {
@@ -220,7 +237,13 @@ async function main(): Promise<void> {
       ...functions.map((f) => ({ ...f, fn: f.id, args: {}, load: 'text' as const })),
     ];
     const baseline = args.baseline
-      ? functions.map((f) => ({ id: `${f.id} (baseline)`, fn: f.id, file: join(args.baseline, f.id, 'index.js'), args: {}, load: 'text' as const }))
+      ? functions.map((f) => ({
+          id: `${f.id} (baseline)`,
+          fn: f.id,
+          file: join(args.baseline, f.id, 'index.js'),
+          args: {},
+          load: 'text' as const,
+        }))
       : [];
     targets.push(...baseline.filter((b) => existsSync(b.file)));
     const { figures, refused } = await measureAll(targets, env, args.runs, dir);
@@ -241,27 +264,39 @@ async function main(): Promise<void> {
       const fig = figures.get(b.id);
       if (fig) rows.push([b.id, fig, (fig.first_call_ms / floor.first_call_ms).toFixed(2)]);
     }
-    rows.push(['ref: S3 client floor', floor, '1.00'], ['ref: naive, all deps', naive, (naive.first_call_ms / floor.first_call_ms).toFixed(2)]);
+    rows.push(
+      ['ref: S3 client floor', floor, '1.00'],
+      ['ref: naive, all deps', naive, (naive.first_call_ms / floor.first_call_ms).toFixed(2)],
+    );
     printTable(rows);
     const fmt = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
-    console.log(`\nmedian of ${args.runs} fresh processes each, ${process.version}; load average before ${fmt(load0)}, after ${fmt(load1)}`);
-    console.log('cpu ms: CPU time of the process over the same span (user + system), less distorted by a loaded machine');
-    console.log(`targets: Spaces functions ≤ ${SPACES_TARGET}× the floor, ${[...NO_SPACES].join(', ')} ≤ ${NO_SPACES_TARGET}×`);
+    console.log(
+      `\nmedian of ${args.runs} fresh processes each, ${process.version}; load average before ${fmt(load0)}, after ${fmt(load1)}`,
+    );
+    console.log(
+      'cpu ms: CPU time of the process over the same span (user + system), less distorted by a loaded machine',
+    );
+    console.log(
+      `targets: Spaces functions ≤ ${SPACES_TARGET}× the floor, ${[...NO_SPACES].join(', ')} ≤ ${NO_SPACES_TARGET}×`,
+    );
 
     if (args.compileCache) await compileCacheReport(functions, env, requests, args.runs, dir);
 
     if (args.json) {
       const out = {
-        functions: Object.fromEntries(functions.map((f) => {
-          const { require_ms, first_call_ms, bytes } = figures.get(f.id)!;
-          return [f.id, { require_ms, first_call_ms, bytes }];
-        })),
+        functions: Object.fromEntries(
+          functions.map((f) => {
+            const { require_ms, first_call_ms, bytes } = figures.get(f.id)!;
+            return [f.id, { require_ms, first_call_ms, bytes }];
+          }),
+        ),
         floor_s3_ms: floor.first_call_ms,
         naive_ms: naive.first_call_ms,
       };
       console.log(JSON.stringify(out));
     }
-    if (refused.length > 0) console.error(`\nFAIL: a first call was refused, so its time means nothing:\n  ${refused.join('\n  ')}`);
+    if (refused.length > 0)
+      console.error(`\nFAIL: a first call was refused, so its time means nothing:\n  ${refused.join('\n  ')}`);
     if (misses.length > 0) console.error(`\nFAIL: targets missed:\n  ${misses.join('\n  ')}`);
     if (refused.length > 0 || misses.length > 0) process.exitCode = 1;
   } finally {
@@ -270,8 +305,10 @@ async function main(): Promise<void> {
 }
 
 /**
- * Node 22's compile cache (module.enableCompileCache) only covers code loaded by require()/import, not text that DO's runner
- * evaluates: this times text evaluation against require() without and with a cache primed beforehand (as a build step would).
+ * Node 22's compile cache (module.enableCompileCache) only covers code loaded by require()/import, not text that DO's
+ * runner
+ * evaluates: this times text evaluation against require() without and with a cache primed beforehand (as a build step
+ * would).
  */
 async function compileCacheReport(
   functions: Array<{ id: string; file: string }>,
@@ -292,9 +329,16 @@ async function compileCacheReport(
   for (const t of targets.filter((x) => x.compileCache)) sampleOnce(t, env, dir);
   const cached = existsSync(cache) ? readdirSync(cache, { recursive: true }).length : 0;
   const { figures } = await measureAll(targets, env, runs, dir);
-  console.log(`\nNode compile cache (require + first call, median ms; cpu ms in brackets; ${cached} cache entries primed):`);
+  console.log(
+    `\nNode compile cache (require + first call, median ms; cpu ms in brackets; ${cached} cache entries primed):`,
+  );
   const head = ['function', 'text (DO)', 'require', 'require+cache'];
-  console.log(`${head[0]!.padEnd(26)}  ${head.slice(1).map((h) => h.padStart(16)).join('  ')}`);
+  console.log(
+    `${head[0]!.padEnd(26)}  ${head
+      .slice(1)
+      .map((h) => h.padStart(16))
+      .join('  ')}`,
+  );
   for (const f of functions) {
     const cells = ['text', 'require', 'require+cache'].map((k) => {
       const fig = figures.get(`${f.id} ${k}`)!;
