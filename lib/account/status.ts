@@ -21,11 +21,14 @@ export interface ShopStatus {
 /** One page's entry in a merchant's status record. */
 export interface PageStatus {
   pageId: string;
-  state: 'connected' | 'reauth_required' | 'disconnected';
+  /** `moved`: another merchant connected the Page; its data is no longer kept for this one (see `movedAt`). */
+  state: 'connected' | 'reauth_required' | 'disconnected' | 'moved';
   lastSyncAt: string;
   lastResult: SyncOutcome;
   message?: string;
   lastSuccessAt?: string;
+  /** When the Page moved to another account (state `moved` only). */
+  movedAt?: string;
 }
 
 /** `private/status/<uuid>.json`: what a merchant may see about their connections. Never holds a token. */

@@ -7,7 +7,8 @@ import type { FacebookDeps } from './deps';
 import { checkFacebookState, clearFacebookStateCookie, exchangeCodeForLongLivedToken } from './oauth';
 import { failureMessage, refreshPage, type StepStatus } from './page-sync';
 import { forEachLimit } from '../concurrency';
-import { connectPage, recordFacebookUser } from './registry';
+import { releasePageFromPreviousOwner } from './page-move';
+import { connectPage, getPageRecord, recordFacebookUser } from './registry';
 import { signFacebookBody } from './webhook-signature';
 import { AccountsResponseSchema, MeSchema, type AccountPage, type StoredPageToken, type StoredUserToken } from './schemas';
 
@@ -108,8 +109,10 @@ async function connectOne(
     return fail(`Page ${page.id} was not processed within the 30 s limit of this login; run the facebook/sync function with {"uuid": "${ctx.uuid}"}.`);
   }
   try {
-    const { previousUuid } = await connectPage(store, { pageId: page.id, uuid: ctx.uuid, asid: ctx.asid, name: page.name }, clock.now());
-    if (previousUuid) log.warn(`Page ${page.id} was connected by another user before; it now belongs to ${ctx.uuid}`);
+    // A Page another merchant connected before moves to this one: nothing of it stays behind with the previous owner.
+    const owner = await getPageRecord(store, page.id);
+    if (owner && owner.uuid !== ctx.uuid) await releasePageFromPreviousOwner(deps, page.id, owner.uuid);
+    await connectPage(store, { pageId: page.id, uuid: ctx.uuid, asid: ctx.asid, name: page.name }, clock.now());
     const token: StoredPageToken = { accessToken: page.access_token, asid: ctx.asid, uuid: ctx.uuid, obtainedAt: ctx.obtainedAt };
     await deps.vault.put(keys.pageToken(page.id), token);
     const refresh = await refreshPage(page.id, deps, { source: 'oauth', deadline: ctx.deadline, ensureSubscription: true });

@@ -2,6 +2,7 @@ import { InvocationThrottledError } from '../errors';
 import { createActivationReader, type ActivationReader, type Invoker } from '../functions/invoke';
 import { backoffMs } from '../http/clock';
 import { keys } from '../storage/keys';
+import { expireWebhookMarkers } from '../storage/marker-expiry';
 import { failureMessage } from '../shopify/sync';
 import type { PollDeps } from './deps';
 import { StartPacer } from './fanout';
@@ -33,6 +34,8 @@ export interface DispatchSummary {
   results: ReturnType<typeof tally>;
   failures: Array<Pick<MerchantResult, 'kind' | 'id' | 'status' | 'message'>>;
   durationMs: number;
+  /** Webhook dedupe records older than their retry window that this poll deleted (daily run only). */
+  markersExpired?: number;
 }
 
 /** Lists every connected shop and page in the registry (keys only: the workers read the records). */
@@ -103,6 +106,8 @@ export async function dispatchPoll(deps: PollDeps, options: DispatchOptions): Pr
       summary.undispatched += deferred.shops.length + deferred.pages.length;
     });
   }
+  // The daily run (the whole registry) also expires old webhook dedupe records: the local store has no lifecycle rules.
+  if (!options.merchants) summary.markersExpired = await expireMarkers(deps);
   summary.results = tally(all);
   summary.failures = all
     .filter((r) => r.status === 'failed' || r.status === 'reauth_required')
@@ -116,6 +121,17 @@ export async function dispatchPoll(deps: PollDeps, options: DispatchOptions): Pr
       `peak ${summary.peakInFlight} in flight, ${summary.peakPerMinute}/min, ${summary.throttled429} × 429`,
   );
   return summary;
+}
+
+async function expireMarkers(deps: PollDeps): Promise<number> {
+  try {
+    const { scanned, deleted } = await expireWebhookMarkers(deps.store, deps.clock.now());
+    deps.log.info(`Expired ${deleted} of ${scanned} webhook dedupe records older than 48 hours`);
+    return deleted;
+  } catch (err) {
+    deps.log.warn(`Could not expire old webhook dedupe records (the next daily poll tries again): ${failureMessage(err)}`);
+    return 0;
+  }
 }
 
 interface FanOutContext {

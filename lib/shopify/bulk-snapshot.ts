@@ -76,7 +76,13 @@ export async function writeMergedSnapshotStream(input: StreamedSnapshotInput): P
     yield* emit(stored.filter((n) => seen.has(n.id)).map((node) => ({ node })));
     const tail = storedBase ? mergeFullSync(base, stub(storedBase, stored.filter((n) => !seen.has(n.id)), tombstones), syncStartedAt) : base;
     yield* emit(tail.data.products.edges);
-    const meta = { ...base.meta, productCount, ...(tail.meta.tombstones ? { tombstones: tail.meta.tombstones } : {}) };
+    const levels = scan.skeleton?.meta.inventoryLevels;
+    const meta = {
+      ...base.meta,
+      productCount,
+      ...(tail.meta.tombstones ? { tombstones: tail.meta.tombstones } : {}),
+      ...(levels ? { inventoryLevels: levels } : {}),
+    };
     yield Buffer.from(`]}},"meta":${JSON.stringify(meta)}}`);
   }
 

@@ -3,6 +3,7 @@ import type { AdminClient } from './admin-client';
 import { CatalogAssembler, jsonlLines } from './bulk-jsonl';
 import { runBulkQuery } from './bulk-operation';
 import { writeMergedSnapshotStream } from './bulk-snapshot';
+import { withBulkWriteWindow } from './bulk-window';
 import type { ShopifyDeps } from './deps';
 import { PRODUCTS_COUNT_QUERY, BULK_PRODUCTS_QUERY } from './queries';
 import type { ProductNode, ShopInfo, ShopifySnapshot } from './schemas';
@@ -69,7 +70,8 @@ export async function syncCatalogBulk(input: BulkSyncInput, deps: ShopifyDeps): 
       input.onProgress?.(assembler.emitted);
     }
     try {
-      const written = await writeMergedSnapshotStream({
+      // Announced, so webhook updates applied during the multipart upload are re-applied after it (bulk-window.ts).
+      const written = await withBulkWriteWindow(deps, input.uuid, () => writeMergedSnapshotStream({
         store: deps.store,
         uuid: input.uuid,
         shop: input.shop,
@@ -79,7 +81,7 @@ export async function syncCatalogBulk(input: BulkSyncInput, deps: ShopifyDeps): 
         apiVersion: deps.config.SHOPIFY_API_VERSION,
         now: () => deps.clock.now(),
         source: input.source,
-      });
+      }));
       if (assembler.orphans > 0) deps.log.warn(`Bulk file of ${input.shop}: ${assembler.orphans} lines had no parent and were ignored`);
       return { productCount: written.productCount, window };
     } catch (err) {

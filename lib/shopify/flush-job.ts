@@ -3,6 +3,7 @@ import { BadRequestError, PreconditionFailedError, StorageError } from '../error
 import { backoffMs } from '../http/clock';
 import { assertUuid, keys } from '../storage/keys';
 import type { ShopifyDeps } from './deps';
+import { adminFlushChecks } from './flush-checks';
 import { listPending, raiseFlag } from './pending-updates';
 import { normalizeShop, SHOP_HELP } from './shop-domain';
 import { updateSnapshot, type UpdateResult } from './snapshot';
@@ -28,6 +29,8 @@ export interface FlushJobResult {
   shop: string;
   applied: number;
   stale: number;
+  /** Admin API reads the flush-time checks made (`flush-checks.ts`). */
+  admin_reads: number;
   pending_left: number;
 }
 
@@ -51,13 +54,13 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   }
   const { store, clock } = deps;
   const deadline = clock.now() + FLUSH_BUDGET_MS;
-  const totals = { applied: 0, stale: 0 };
+  const totals: Totals = { applied: 0, stale: 0, reads: { count: 0 } };
   // While the flag is up, deliveries leave their records to this job instead of starting another one.
   let raised = flag !== undefined;
   let hasSnapshot = true;
   for (;;) {
     hasSnapshot = await flushAll(deps, uuid, shop, deadline, totals);
-    if (!hasSnapshot || clock.now() >= deadline || !flag || !raised) break;
+    if (!hasSnapshot || totals.keptForBulkWrite || clock.now() >= deadline || !flag || !raised) break;
     // Lower the flag, then look once more: a delivery recorded before that saw the flag up and counts on this job.
     await store.delete(flag);
     raised = false;
@@ -69,17 +72,20 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   if (raised && flag) await store.delete(flag);
   if (!hasSnapshot) deps.log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
   const left = (await listPending(store, uuid)).length;
-  if (left > 0 && hasSnapshot && clock.now() >= deadline) await handOver(deps, uuid, shop, generation, left);
-  return { shop, ...totals, pending_left: left };
+  if (totals.keptForBulkWrite) deps.log.info(`A bulk sync of ${shop} is writing: it re-applies the ${left} pending updates when it ends`);
+  else if (left > 0 && hasSnapshot && clock.now() >= deadline) await handOver(deps, uuid, shop, generation, left);
+  return { shop, applied: totals.applied, stale: totals.stale, admin_reads: totals.reads.count, pending_left: left };
 }
 
 // Folds every pending record in, retrying Spaces failures until the deadline; false when there is no snapshot yet.
-async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: { applied: number; stale: number }): Promise<boolean> {
+async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: Totals): Promise<boolean> {
   const { store, clock, log } = deps;
+  const checks = adminFlushChecks(deps, shop, totals.reads);
   for (let attempt = 0; clock.now() < deadline; attempt++) {
     try {
-      const result = await updateSnapshot(store, uuid, null, clock, { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job' });
+      const result = await updateSnapshot(store, uuid, null, clock, { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job', checks });
       report(result, shop, deps, totals);
+      if (result.keptForBulkWrite) totals.keptForBulkWrite = true;
       return result.snapshot !== null || result.changed;
     } catch (err) {
       if (!(err instanceof StorageError || err instanceof PreconditionFailedError)) throw err;
@@ -90,7 +96,9 @@ async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline:
   return true;
 }
 
-function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: { applied: number; stale: number }): void {
+type Totals = { applied: number; stale: number; reads: { count: number }; keptForBulkWrite?: boolean };
+
+function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: Totals): void {
   for (const [key, outcome] of result.results) {
     const topic = result.ops.get(key)?.topic ?? 'webhook';
     if (outcome === 'applied') {

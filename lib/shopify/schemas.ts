@@ -66,6 +66,10 @@ export const ShopifySnapshotSchema = z.object({
     productCount: z.number().int(),
     source: z.enum(['oauth', 'poll', 'webhook', 'manual']),
     tombstones: z.record(z.string(), z.string()).optional().describe('Recently deleted product GIDs and when they were deleted'),
+    inventoryLevels: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Inventory item GIDs and the updated_at of the last inventory level applied to each (older levels are dropped)'),
   }),
 });
 

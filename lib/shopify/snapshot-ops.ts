@@ -35,7 +35,10 @@ export function isNewer(a: string | undefined, b: string | undefined): boolean {
   return ta > tb;
 }
 
-/** Drops tombstones older than their time to live. */
+/**
+ * Drops tombstones older than their time to live. The same rule keeps `meta.inventoryLevels` small: an inventory
+ * level older than a week cannot arrive any more (Shopify retries for 4 hours).
+ */
 export function pruneTombstones(tombstones: Record<string, string> | undefined, now: number): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [id, at] of Object.entries(tombstones ?? {})) if (now - Date.parse(at) < TOMBSTONE_TTL_MS) out[id] = at;
@@ -60,12 +63,22 @@ export function applyOps(
   const edges: Array<{ node: ProductNode } | null> = [...snapshot.data.products.edges];
   const index = new Map(snapshot.data.products.edges.map((e, i) => [e.node.id, i]));
   const tombstones = pruneTombstones(snapshot.meta.tombstones, now);
+  // The updated_at of the last level applied per inventory item: a level that is not newer is dropped (Shopify does
+  // not promise delivery order, and a retried delivery can arrive after a newer one).
+  const levels = pruneTombstones(snapshot.meta.inventoryLevels, now);
   const currency = snapshot.data.shop.currencyCode ?? 'USD';
   const order = ops.map((op, i) => ({ op, i, t: Date.parse(opTime(op)) || 0 })).sort((a, b) => a.t - b.t || a.i - b.i);
   let changed = false;
+  let levelsChanged = false;
   for (const { op, i } of order) {
     if (op.kind === 'inventory') {
+      const last = levels[op.item];
+      if (last !== undefined && !isNewer(op.updatedAt, last)) continue;
       if (setInventory(edges, op.item, op.available, touched)) results[i] = 'applied';
+      if (!Number.isNaN(Date.parse(op.updatedAt))) {
+        levelsChanged ||= levels[op.item] !== op.updatedAt;
+        levels[op.item] = op.updatedAt;
+      }
     } else if (op.kind === 'delete') {
       const at = index.get(op.id);
       if (at !== undefined || !tombstones[op.id] || isNewer(op.at, tombstones[op.id])) {
@@ -89,12 +102,15 @@ export function applyOps(
     }
     changed ||= results[i] === 'applied';
   }
-  if (!changed) return { snapshot: null, results, touched: [] };
+  if (!changed && !levelsChanged) return { snapshot: null, results, touched: [] };
   const kept = edges.filter((e): e is { node: ProductNode } => e !== null);
   const meta = { ...snapshot.meta, productCount: kept.length, updatedAt: new Date(now).toISOString(), source: 'webhook' as const };
   delete meta.tombstones;
+  delete meta.inventoryLevels;
+  if (Object.keys(tombstones).length) meta.tombstones = tombstones;
+  if (Object.keys(levels).length) meta.inventoryLevels = levels;
   return {
-    snapshot: { data: { ...snapshot.data, products: { edges: kept } }, meta: Object.keys(tombstones).length ? { ...meta, tombstones } : meta },
+    snapshot: { data: { ...snapshot.data, products: { edges: kept } }, meta },
     results,
     touched: [...touched].map((i) => edges[i]?.node).filter((n): n is ProductNode => Boolean(n)),
   };

@@ -4,6 +4,8 @@ import { keys } from '../storage/keys';
 import type { ObjectStore, Versioned } from '../storage/s3-store';
 import { deletePending, listPending, loadPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
 import { ProductNodeSchema, ShopifySnapshotSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
+import { bulkWriteActive } from './bulk-window';
+import type { FlushCheck } from './flush-checks';
 import { applyOps, isNewer, pruneTombstones, type OpResult, type PendingOp } from './snapshot-ops';
 
 // A sync's default budget, and how long it waits for a webhook flusher's lease before writing without it.
@@ -54,7 +56,13 @@ export function mergeFullSync(synced: StoredSnapshot, stored: StoredSnapshot | n
   }
   return {
     data: { ...synced.data, products: { edges } },
-    meta: { ...synced.meta, productCount: edges.length, ...(Object.keys(tombstones).length ? { tombstones } : {}) },
+    meta: {
+      ...synced.meta,
+      productCount: edges.length,
+      ...(Object.keys(tombstones).length ? { tombstones } : {}),
+      // Kept, so a level older than the last applied one stays dropped after a sync.
+      ...(stored.meta.inventoryLevels ? { inventoryLevels: stored.meta.inventoryLevels } : {}),
+    },
   };
 }
 
@@ -99,6 +107,8 @@ export interface UpdateResult {
   results: Map<string, OpResult>;
   /** The ops of those records, by record key. */
   ops: Map<string, PendingOp>;
+  /** Records were applied but kept, because a bulk write was under way (it re-applies them when it ends). */
+  keptForBulkWrite?: boolean;
 }
 
 /** How {@link updateSnapshot} runs. */
@@ -114,6 +124,8 @@ export interface UpdateOptions {
   batch?: number;
   /** Recorded in the lease (default: a sync with `mutate`, else a delivery). */
   holder?: LeaseHolder;
+  /** Checks of pending records against the shop before they are applied (see `flush-checks.ts`). */
+  checks?: FlushCheck;
 }
 
 /**
@@ -133,7 +145,7 @@ export async function updateSnapshot(
   const deadline = options.deadline ?? clock.now() + DEFAULT_BUDGET_MS;
   const out: UpdateResult = { changed: false, snapshot: null, results: new Map(), ops: new Map() };
   if (!(await store.supportsConditionalWrites())) return lastWriterWins(store, uuid, mutate, out);
-  const flusher = new Flusher(store, uuid, clock, deadline, out, options.batch ?? DEFAULT_BATCH);
+  const flusher = new Flusher(store, uuid, clock, deadline, out, options.batch ?? DEFAULT_BATCH, options.checks);
   const waitUntil = Math.min(deadline, clock.now() + LEASE_WAIT_MS);
   const handOff = options.handOff ?? true;
   let todo = mutate;
@@ -162,6 +174,8 @@ export async function updateSnapshot(
 class Flusher {
   private current: Versioned<StoredSnapshot> | null | undefined;
   private readonly cache = new Map<string, PendingOp | null>();
+  // What the checks decided per record key (a replacement op, or null to drop it); each record is checked once.
+  private readonly checked = new Map<string, PendingOp | null>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -170,6 +184,7 @@ class Flusher {
     private readonly deadline: number,
     private readonly out: UpdateResult,
     private readonly batch: number,
+    private readonly checks?: FlushCheck,
   ) {}
 
   // Retries until one write succeeds; false when there is no snapshot to fold records into yet.
@@ -186,7 +201,13 @@ class Flusher {
       const mutated = mutate ? mutate(current?.value ?? null) : null;
       const base = mutated ?? current?.value ?? null;
       if (!base) return false;
-      const applied = applyOps(base, live.map((key) => this.cache.get(key)!), this.clock.now());
+      if (this.checks) {
+        const fresh = live.filter((key) => !this.checked.has(key)).map((key) => ({ key, op: this.cache.get(key)! }));
+        for (const [key, decision] of await this.checks(base, fresh)) this.checked.set(key, decision);
+      }
+      // Dropped records take no part in the merge; they are reported stale and deleted with the applied ones.
+      const kept = live.filter((key) => this.checked.get(key) !== null);
+      const applied = applyOps(base, kept.map((key) => this.checked.get(key) ?? this.cache.get(key)!), this.clock.now());
       const next = applied.snapshot ?? mutated;
       if (next) {
         try {
@@ -202,10 +223,16 @@ class Flusher {
           continue;
         }
       } else this.out.snapshot ??= current?.value ?? null;
-      live.forEach((key, i) => {
-        this.out.results.set(key, applied.results[i]!);
+      kept.forEach((key, i) => this.out.results.set(key, applied.results[i]!));
+      for (const key of live) {
+        if (!this.out.results.has(key)) this.out.results.set(key, 'stale');
         this.out.ops.set(key, this.cache.get(key)!);
-      });
+      }
+      // A bulk write under way may replace what was just written: keep the records for it to re-apply, and stop.
+      if (await bulkWriteActive(this.store, this.uuid, this.clock.now())) {
+        this.out.keptForBulkWrite = true;
+        return false;
+      }
       await deletePending(this.store, live);
       return true;
     }

@@ -5,6 +5,7 @@ import { backoffMs } from '../http/clock';
 import { fetchProduct } from './catalog';
 import { getShopRecord, markShop, type ShopRecord } from './connection';
 import type { ShopifyDeps } from './deps';
+import { adminFlushChecks } from './flush-checks';
 import { FLUSH_FUNCTION } from './flush-job';
 import { leaseHolder, raiseFlushFlag, recordPending } from './pending-updates';
 import { updateSnapshot, type UpdateResult } from './snapshot';
@@ -180,7 +181,7 @@ async function startFlushJob(deps: ShopifyDeps, params: Record<string, unknown>,
 async function flushInline(deps: ShopifyDeps, uuid: string, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
   const { store, clock, log } = deps;
   // Stopping a flush midway is safe (the snapshot is only written by ETag, records deleted after that write).
-  const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline });
+  const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline, checks: adminFlushChecks(deps, ctx.shop) });
   flush.catch(() => undefined);
   let done: UpdateResult | null;
   try {

@@ -51,6 +51,8 @@ export const keys = {
   pageRecordPrefix: () => 'private/registry/pages/',
   facebookUserRecord: (asid: string) => `private/registry/facebook-users/${assertPageId(asid)}.json`,
   status: (uuid: string) => `private/status/${assertUuid(uuid)}.json`,
+  /** Every webhook dedupe record (both platforms) lives under this prefix; the daily poll expires them by age. */
+  webhookMarkersPrefix: () => 'private/webhooks/',
   webhookSeen: (platform: 'shopify' | 'facebook', scope: string, id: string) =>
     `private/webhooks/${platform}/${assertOpaqueId(scope.replace(/\./g, '_'), 'scope')}/${assertOpaqueId(id, 'webhook id')}`,
   productOverlay: (uuid: string) => `private/overlays/shopify/${assertUuid(uuid)}.json`,
@@ -67,5 +69,7 @@ export const keys = {
     if (!Number.isSafeInteger(window) || window < 0) throw new BadRequestError('Invalid flush window.', { code: 'invalid_id' });
     return `private/flush/shopify/${assertUuid(uuid)}/${window}.json`;
   },
+  shopifyBulkWrite: (uuid: string, id: string) => `private/bulk/shopify/${assertUuid(uuid)}/${assertOpaqueId(id, 'bulk write id')}.json`,
+  shopifyBulkWritePrefix: (uuid: string) => `private/bulk/shopify/${assertUuid(uuid)}/`,
   shopifyFlushFlagPrefix: (uuid: string) => `private/flush/shopify/${assertUuid(uuid)}/`,
 };

@@ -48,6 +48,8 @@ export interface ObjectStore {
   deleteMany(keys: readonly string[]): Promise<void>;
   deletePrefix(prefix: string): Promise<number>;
   list(prefix: string): Promise<string[]>;
+  /** Like {@link list}, with each object's LastModified (for sweeps by age). */
+  listEntries(prefix: string): Promise<Array<{ key: string; lastModified: Date }>>;
   /** Whether the store really honours `If-Match` / `If-None-Match` (probed once, then remembered). */
   supportsConditionalWrites(): Promise<boolean>;
 }
@@ -235,7 +237,11 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
     },
 
     async list(prefix) {
-      const out: string[] = [];
+      return (await store.listEntries(prefix)).map((e) => e.key);
+    },
+
+    async listEntries(prefix) {
+      const out: Array<{ key: string; lastModified: Date }> = [];
       let ContinuationToken: string | undefined;
       do {
         let res;
@@ -244,7 +250,7 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
         } catch (err) {
           throw storageError('list', prefix, err);
         }
-        for (const obj of res.Contents ?? []) if (obj.Key) out.push(obj.Key);
+        for (const obj of res.Contents ?? []) if (obj.Key) out.push({ key: obj.Key, lastModified: obj.LastModified ?? new Date(0) });
         ContinuationToken = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (ContinuationToken);
       return out;

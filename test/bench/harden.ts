@@ -1,12 +1,15 @@
 // Reliability and security harness: fuzzing, fault matrix, load and a secret scan against the local stack.
-// Usage: npx tsx test/bench/harden.ts [--only fuzz|faults|load] [--runs N] [--fault-runs N] [--deliveries N] [--logins N] [--seed N] [--json]
+// Usage: npx tsx test/bench/harden.ts [--only fuzz|faults|load|crash] [--runs N] [--fault-runs N] [--deliveries N] [--logins N]
+//          [--seed N] [--json] [--force-failure]
 //   npm run harden   everything (2,000 fuzz cases per entry point by default)
 //   npm run fuzz     fuzzing only, 10,000 cases per entry point
+// Exits 1 when any check fails (fault not survived, lost update, 5xx, accepted forgery, secret found), 2 on a crash.
+// `--force-failure` adds one failed check, to prove that the exit code binds (test/harden/exit-code.test.ts).
 import { cpus, loadavg } from 'node:os';
 import { startHarness } from '../harden/harness/context';
 import type { FaultRun } from '../harden/harness/faults';
 import type { FuzzResult } from '../harden/harness/fuzz';
-import { assemble, faultPhase, fuzzPhase, loadPhase, type HardenReport } from '../harden/harness/report';
+import { assemble, crashPhase, failedChecks, faultPhase, fuzzPhase, loadPhase, type HardenReport } from '../harden/harness/report';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(`--${name}`);
@@ -35,6 +38,8 @@ function table(report: HardenReport, seconds: number): string {
     ['secrets checked / texts scanned', `${report.secrets_checked} / ${report.texts_scanned}`],
     ['secrets found', report.secrets_found],
   ];
+  if (report.crash_points !== undefined) rows.push(['crash points / lost', `${report.crash_points} / ${report.crash_lost}`]);
+  if (report.header_swaps !== undefined) rows.push(['header swaps / repaired', `${report.header_swaps} / ${report.header_swaps_repaired}`]);
   const b = report.webhook_burst;
   if (b) rows.push(['webhook burst', `${b.requests} at ${b.concurrency}: ${b.perSecond}/s, p50 ${b.p50Ms} ms, p99 ${b.p99Ms} ms, ${b.errors} errors (${b.http5xx} 5xx), ${b.failedAfterRetries} failed after retries, ${b.lostUpdates} lost updates`]);
   const s = report.login_storm;
@@ -55,14 +60,20 @@ async function main(): Promise<void> {
     if (!only || only === 'fuzz') fuzz = await fuzzPhase(h, option('runs', only === 'fuzz' ? 10_000 : 2_000), option('concurrency', 8), seed, say);
     if (!only || only === 'load') load = await loadPhase(h, { deliveries: option('deliveries', 1000), concurrency: 64, logins: option('logins', 200) });
     if (!only || only === 'faults') faults = await faultPhase(h, option('fault-runs', 4), seed, say);
-    const report = await assemble(h, fuzz, faults, load);
+    const crash = !only || only === 'crash' ? await crashPhase(h, say) : {};
+    const report = { ...(await assemble(h, fuzz, faults, load)), ...crash };
+    if (flag('force-failure')) report.forced_failures = ['--force-failure was given'];
     const seconds = (Date.now() - started) / 1000;
     say(table(report, seconds));
     for (const v of report.violations.slice(0, 10)) say(`  ${v.fn} ${v.property}: ${v.detail} — ${v.request.method} ${v.request.path}`);
     for (const v of report.fault_violations.slice(0, 10)) say(`  ${v.scenario} run ${v.run}: ${v.detail}`);
     for (const f of report.secret_findings.slice(0, 10)) say(`  secret ${f.secret} (${f.encoding}) in ${f.where}`);
-    if (json) process.stdout.write(`${JSON.stringify({ ...report, seconds })}\n`);
-    process.exitCode = report.forged_accepted > 0 || report.secrets_found > 0 || report.http_5xx > 0 ? 1 : 0;
+    for (const c of report.crash_failures ?? []) say(`  crash ${c.fn} after Spaces request ${c.afterRequest}: ${c.detail}`);
+    for (const s of report.header_swap_failures ?? []) say(`  header swap ${s.kind}: ${s.detail}`);
+    const failed = failedChecks(report);
+    for (const line of failed) say(`FAILED: ${line}`);
+    if (json) process.stdout.write(`${JSON.stringify({ ...report, seconds, failed_checks: failed })}\n`);
+    process.exitCode = failed.length > 0 ? 1 : 0;
   } finally {
     await h.close();
   }

@@ -89,7 +89,14 @@ export class FunctionProcess {
   }
 
   /** Runs one activation (initializing the function first when cold) within `timeoutMs`, sending printed lines to `sink`. */
-  async run(args: Record<string, unknown>, owEnv: Record<string, string>, timeoutMs: number, sink: LineSink): Promise<RunOutcome> {
+  async run(
+    args: Record<string, unknown>,
+    owEnv: Record<string, string>,
+    timeoutMs: number,
+    sink: LineSink,
+    /** Kill the process right after the answer to its N-th Spaces request of this activation (crash tests). */
+    crashAfterSpacesRequests?: number,
+  ): Promise<RunOutcome> {
     this.sink = sink;
     this.sentinels = 0;
     await this.ready;
@@ -101,7 +108,7 @@ export class FunctionProcess {
       }, timeoutMs);
     });
     try {
-      const outcome = await Promise.race([this.initAndRun(args, owEnv), timeout]);
+      const outcome = await Promise.race([this.initAndRun(args, owEnv, crashAfterSpacesRequests), timeout]);
       if (this.alive) await this.drainLogs();
       return outcome;
     } finally {
@@ -112,7 +119,7 @@ export class FunctionProcess {
     }
   }
 
-  private async initAndRun(args: Record<string, unknown>, owEnv: Record<string, string>): Promise<RunOutcome> {
+  private async initAndRun(args: Record<string, unknown>, owEnv: Record<string, string>, crashAfter?: number): Promise<RunOutcome> {
     if (!this.initialized) {
       const init = await this.request({ type: 'init', dir: this.functionDir, main: this.spec.main });
       if (init.type !== 'init-done') return CRASHED;
@@ -123,7 +130,7 @@ export class FunctionProcess {
       }
       this.initialized = true;
     }
-    const reply = await this.request({ type: 'run', args, env: owEnv });
+    const reply = await this.request({ type: 'run', args, env: owEnv, ...(crashAfter ? { crashAfterSpacesRequests: crashAfter } : {}) });
     if (reply.type !== 'result') return CRASHED;
     if (reply.developerError !== undefined) return { kind: 'developer-error', reason: 'invalid', message: reply.developerError };
     return { kind: 'result', json: reply.json ?? '{}' };

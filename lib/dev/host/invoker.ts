@@ -47,8 +47,31 @@ export interface InvokerOptions {
 /** Runs activations of project functions in warm per-function process pools. */
 export class Invoker {
   private readonly pools = new Map<string, FunctionPool>();
+  // One-shot crash plans per function: the next activation's process is killed after its N-th Spaces request.
+  private readonly crashPlans = new Map<string, number[]>();
+  private crashesFired = 0;
 
   constructor(private readonly options: InvokerOptions) {}
+
+  /**
+   * A fault mode for crash tests: the next activation of `pkgFn` (one per call, in order) has its process killed
+   * (SIGKILL) right after the answer to its `n`-th Spaces request arrives, so that request took effect and nothing
+   * after it did. The activation ends as DO's "action developer error" for a crashed process.
+   */
+  crashAfterSpacesRequests(pkgFn: string, n: number): void {
+    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`crash point must be a positive integer, got ${n}`);
+    this.crashPlans.set(pkgFn, [...(this.crashPlans.get(pkgFn) ?? []), n]);
+  }
+
+  /** Crash plans not used yet, and how many crashes fired. */
+  crashStats(): { pending: number; fired: number } {
+    return { pending: [...this.crashPlans.values()].reduce((n, plans) => n + plans.length, 0), fired: this.crashesFired };
+  }
+
+  /** Drops every unused crash plan. */
+  clearCrashes(): void {
+    this.crashPlans.clear();
+  }
 
   /** Starts one activation with final `args`; `enforceLimits` makes it subject to the namespace 429 limits. */
   start(fn: FunctionSpec, args: Record<string, unknown>, opts: { enforceLimits: boolean; transactionId?: string }): Started | Refused {
@@ -126,14 +149,18 @@ export class Invoker {
     const deadline = started + fn.limits.timeout;
     const prefix = `${fn.pkg}/${fn.name}`;
     let outcome: RunOutcome;
+    const crashAfter = this.crashPlans.get(prefix)?.shift();
+    if (crashAfter !== undefined) record.annotations.push({ key: 'crashAfterSpacesRequests', value: crashAfter });
     try {
-      outcome = await proc.run(args, this.owEnv(fn, record, transactionId, deadline), fn.limits.timeout, (stream, line) => {
+      const sink = (stream: 'stdout' | 'stderr', line: string) => {
         record.logs.push(`${new Date().toISOString()} ${stream}: ${line}`);
         this.options.log(`${prefix} ${stream === 'stderr' ? '! ' : ''}${line}`);
-      });
+      };
+      outcome = await proc.run(args, this.owEnv(fn, record, transactionId, deadline), fn.limits.timeout, sink, crashAfter);
     } finally {
       pool.release(proc);
     }
+    if (crashAfter !== undefined && outcome.kind === 'developer-error' && outcome.reason === 'crash') this.crashesFired++;
     return this.finish(record, outcome, fn.limits.timeout);
   }
 

@@ -10,6 +10,41 @@ const { createRequire } = require('node:module');
 const { pathToFileURL } = require('node:url');
 
 const SENTINEL = 'XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX';
+// Crash tests (host fault mode): kill this process right after the answer to the N-th Spaces request of the activation.
+const crash = { after: 0, count: 0 };
+
+/** Host and port of SPACES_ENDPOINT, to recognise Spaces requests. */
+function spacesTarget() {
+  try {
+    const url = new URL(process.env.SPACES_ENDPOINT || '');
+    return { host: url.hostname, port: url.port || (url.protocol === 'https:' ? '443' : '80') };
+  } catch {
+    return null;
+  }
+}
+
+function requestTarget(args) {
+  const first = args[0];
+  const options = first instanceof URL || typeof first === 'string' ? new URL(String(first)) : first || {};
+  const host = options.hostname || options.host || 'localhost';
+  return { host: String(host).replace(/:\d+$/, ''), port: String(options.port || (options.protocol === 'https:' ? '443' : '80')) };
+}
+
+// Counts Spaces requests while a crash is armed; every other request passes through untouched.
+for (const mod of [require('node:http'), require('node:https')]) {
+  const original = mod.request;
+  mod.request = function request(...args) {
+    const req = original.apply(this, args);
+    if (crash.after > 0) {
+      const target = spacesTarget();
+      const to = requestTarget(args);
+      if (target && to.host === target.host && to.port === target.port && ++crash.count === crash.after) {
+        req.once('response', () => process.kill(process.pid, 'SIGKILL'));
+      }
+    }
+    return req;
+  };
+}
 const ALWAYS_DROPPED = new Set(['build.sh', 'build.cmd', '.ignore', '.include', '.source', '.DS_Store', '.gitignore', '__deployer__.zip']);
 let handler;
 
@@ -141,6 +176,8 @@ process.on('message', (msg) => {
       },
     );
   } else if (msg.type === 'run') {
+    crash.after = msg.crashAfterSpacesRequests || 0;
+    crash.count = 0;
     run(msg.args, msg.env).then((outcome) => endOfActivation({ type: 'result', ...outcome }));
   }
 });

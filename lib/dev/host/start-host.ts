@@ -71,6 +71,11 @@ export interface Host {
   triggers(): TriggerInfo[];
   invoke(pkgFn: string, params?: Record<string, unknown>, options?: { blocking?: boolean }): Promise<ActivationRecord>;
   stats(): HostStats;
+  /** Crash tests: the next activation of `pkgFn` is killed right after its `n`-th Spaces request (one-shot, queued). */
+  crashAfterSpacesRequests(pkgFn: string, n: number): void;
+  /** Crash plans not used yet, and how many fired. */
+  crashStats(): { pending: number; fired: number };
+  clearCrashes(): void;
 }
 
 function listUrls(functions: FunctionSpec[], url: string, namespace: string): HostUrl[] {
@@ -155,6 +160,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
     urls: listUrls(functionList, url, namespace),
     activations: store,
     stats: () => limiter.stats(),
+    crashAfterSpacesRequests: (pkgFn, n) => {
+      if (!functions.has(pkgFn)) throw new Error(`unknown function '${pkgFn}'`);
+      invoker.crashAfterSpacesRequests(pkgFn, n);
+    },
+    crashStats: () => invoker.crashStats(),
+    clearCrashes: () => invoker.clearCrashes(),
     fireTrigger: (name) => triggers.fire(name),
     triggers: () => triggers.describe(),
     async invoke(pkgFn, params = {}, { blocking = true } = {}) {

@@ -102,18 +102,22 @@ function deliveries(h: Harness, domain: string, count: number, epoch: number): B
   });
 }
 
-/** Sends deliveries (Shopify-style: a non-2xx is retried, 5 attempts); returns answers that were neither 2xx nor a JSON error with a message. */
-async function deliver(h: Harness, domain: string, bodies: Buffer[]): Promise<string[]> {
+/**
+ * Sends deliveries as Shopify does: a non-2xx answer is retried with the same Webhook-Id (`<idPrefix>-<i>`), 5
+ * attempts; returns answers that were neither 2xx nor a JSON error with a message.
+ */
+async function deliver(h: Harness, domain: string, bodies: Buffer[], idPrefix: string): Promise<string[]> {
   const secret = h.stack.env.SHOPIFY_API_SECRET!;
   const bad: string[] = [];
   await runPool(bodies.length, 4, async (i) => {
     const body = bodies[i]!;
+    const webhookId = `${idPrefix}-${i}`;
     for (let attempt = 0; attempt < 5; attempt++) {
       const res = await h.send({
         method: 'POST', path: '/shopify/webhook', body,
         headers: {
           'content-type': 'application/json', 'x-shopify-topic': 'products/update', 'x-shopify-shop-domain': domain, 'x-shopify-api-version': '2026-07',
-          'x-shopify-webhook-id': randomUUID(), 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
+          'x-shopify-webhook-id': webhookId, 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
         },
       });
       if (res.status >= 200 && res.status < 300) return;
@@ -136,21 +140,40 @@ export async function burstUnderFaults(h: Harness, intensity: FaultIntensity, ru
     const start = await readObject(h.s3, h.bucket, key);
     const bodies = deliveries(h, domain, size, Date.parse('2031-01-01T00:00:00Z') + run * 86_400_000);
     const disarm = armFaults(h, { ...intensity, seed: intensity.seed * 100 + run }, { shopify: 20, spaces: true });
-    const bad = await deliver(h, domain, bodies);
+    // Each run and its replay use their own Webhook-Ids: the replay must not be answered "duplicate".
+    const tag = randomUUID().slice(0, 8);
+    const bad = await deliver(h, domain, bodies, `fault-${tag}`);
     // Accepted deliveries are merged by flush jobs, which run under the same faults until nothing is pending.
     const drained = await flushed(h.stack.store, body.user_uuid).then(() => true, () => false);
     const faults = disarm();
     if (!drained) bad.push('pending updates were not merged within 60 s');
     const faulty = await readObject(h.s3, h.bucket, key);
     await h.s3.send(new PutObjectCommand({ Bucket: h.bucket, Key: key, Body: start!, ContentType: 'application/json' }));
-    await deliver(h, domain, bodies);
+    await deliver(h, domain, bodies, `replay-${tag}`);
     await flushed(h.stack.store, body.user_uuid);
     const reference = normalized(await readObject(h.s3, h.bucket, key));
     let verdict: Verdict;
     if (bad.length > 0) verdict = { outcome: 'violation', detail: `unclear answers: ${bad.slice(0, 3).join(' | ')}` };
     else if (!isComplete(faulty)) verdict = { outcome: 'violation', detail: 'partial object' };
-    else verdict = normalized(faulty) === reference ? { outcome: 'converged' } : { outcome: 'violation', detail: 'the faulty burst left a different object than the fault-free replay (lost or stale updates)' };
+    else if (normalized(faulty) === reference) verdict = { outcome: 'converged' };
+    else {
+      const detail = `the faulty burst left a different object than the fault-free replay (lost or stale updates): ${burstDiff(faulty, reference)}`;
+      verdict = { outcome: 'violation', detail };
+    }
     out.push({ scenario: 'shopify/webhook burst', run, faults, ...multipartCheck(h, verdict) });
   }
   return out;
+}
+
+// Which products differ between the faulty object and the fault-free replay (title and updatedAt), for the report.
+function burstDiff(faulty: Buffer | null, reference: string | null): string {
+  const products = (text: string | null) => {
+    const value = text ? (JSON.parse(text) as { data?: { products?: { edges?: Array<{ node: { id: string; title: string; updatedAt: string } }> } } }) : {};
+    return new Map((value.data?.products?.edges ?? []).map((e) => [e.node.id, `${e.node.title} @ ${e.node.updatedAt}`]));
+  };
+  const a = products(normalized(faulty));
+  const b = products(reference);
+  const ids = [...new Set([...a.keys(), ...b.keys()])].filter((id) => a.get(id) !== b.get(id));
+  if (ids.length === 0) return 'products equal; the difference is elsewhere (meta)';
+  return ids.slice(0, 3).map((id) => `${id}: ${a.get(id) ?? 'missing'} instead of ${b.get(id) ?? 'missing'}`).join('; ');
 }

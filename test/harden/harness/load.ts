@@ -75,15 +75,17 @@ export async function webhookBurst(h: Harness, options: { shop: string; products
     latest.set(gid, title);
     return Buffer.from(toShopifyJson({ ...payload, title, updated_at: new Date(base + i * 1000).toISOString() }));
   });
-  const send = (body: Buffer) =>
+  // Like Shopify, a retry keeps the delivery's Webhook-Id.
+  const ids = bodies.map(() => randomUUID());
+  const send = (i: number) =>
     h.send(
       {
         method: 'POST',
         path: '/shopify/webhook',
-        body,
+        body: bodies[i]!,
         headers: {
           'content-type': 'application/json', 'x-shopify-topic': 'products/update', 'x-shopify-shop-domain': domain, 'x-shopify-api-version': '2026-07',
-          'x-shopify-webhook-id': randomUUID(), 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
+          'x-shopify-webhook-id': ids[i]!, 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(bodies[i]!).digest('base64'),
         },
       },
       { maxSockets: options.concurrency, timeoutMs: 30_000 },
@@ -92,11 +94,11 @@ export async function webhookBurst(h: Harness, options: { shop: string; products
   let failedAfterRetries = 0;
   const started = performance.now();
   const samples = await runPool(bodies.length, options.concurrency, async (i) => {
-    const first = await send(bodies[i]!);
+    const first = await send(i);
     let res = first;
     for (let attempt = 0; attempt < 3 && (res.status < 200 || res.status > 299); attempt++) {
       retried++;
-      res = await send(bodies[i]!);
+      res = await send(i);
     }
     if (res.status < 200 || res.status > 299) failedAfterRetries++;
     return { ms: first.ms, status: first.status };

@@ -1,4 +1,5 @@
 import type { Harness } from './context';
+import { crashMatrix, headerSwaps, type CrashPoint, type HeaderSwap } from './crash';
 import { burstUnderFaults, callbacksUnderFaults, syncUnderFaults, type FaultRun } from './faults';
 import { facebookSyncUnderFaults, multipartUnderFaults } from './faults-more';
 import { callbackSource, genericSource, runFuzz, signedRequestSource, webhookSource, type CaseSource, type FuzzResult } from './fuzz';
@@ -29,6 +30,16 @@ export interface HardenReport {
   webhook_burst?: LoadFigures & { lostUpdates: number; retried: number; failedAfterRetries: number };
   login_storm?: LoadFigures & { distinctUsers: number };
   violations: Violation[];
+  /** Crash matrix: crashes injected at Spaces request boundaries, and acknowledged updates lost after settling. */
+  crash_points?: number;
+  crash_lost?: number;
+  crash_failures?: CrashPoint[];
+  /** Forged-header deliveries sent, and those that ended with the catalog the Admin API returns. */
+  header_swaps?: number;
+  header_swaps_repaired?: number;
+  header_swap_failures?: HeaderSwap[];
+  /** Failures added on purpose (`--force-failure`), to prove that the exit code binds. */
+  forced_failures?: string[];
 }
 
 /** Fuzzes every web function with `runs` malformed cases, plus `runs` signed mutations for each signed entry point. */
@@ -100,6 +111,46 @@ export async function assemble(h: Harness, fuzz: FuzzResult[], faults: FaultRun[
     secret_findings: scan.findings,
     ...load,
     violations,
+  };
+}
+
+/**
+ * Every check of the report that failed, in words; empty when all held. `npm run harden` exits non-zero unless this is
+ * empty: a fault not survived, a lost update, a 5xx, an accepted forgery, a secret found, or any other violation.
+ */
+export function failedChecks(report: HardenReport): string[] {
+  const out: string[] = [];
+  if (report.violations.length > 0) out.push(`${report.violations.length} property violation(s) found by fuzzing or crash watch`);
+  if (report.http_5xx > 0) out.push(`${report.http_5xx} HTTP 5xx answer(s) to fuzz cases`);
+  if (report.forged_accepted > 0) out.push(`${report.forged_accepted} forged request(s) accepted`);
+  if (report.fault_violations.length > 0) {
+    const lost = report.faults_injected - report.faults_survived;
+    out.push(`${report.fault_violations.length} fault run(s) violated a property (${lost} fault(s) not survived)`);
+  }
+  if (report.secrets_found > 0) out.push(`${report.secrets_found} secret(s) found in responses, logs or objects`);
+  const burst = report.webhook_burst;
+  if (burst && burst.lostUpdates > 0) out.push(`webhook burst lost ${burst.lostUpdates} acknowledged update(s)`);
+  if (burst && burst.failedAfterRetries > 0) out.push(`webhook burst: ${burst.failedAfterRetries} delivery(ies) failed after retries`);
+  if ((report.crash_lost ?? 0) > 0) out.push(`crash matrix lost ${report.crash_lost} acknowledged update(s)`);
+  const unrepaired = (report.header_swaps ?? 0) - (report.header_swaps_repaired ?? 0);
+  if (unrepaired > 0) out.push(`${unrepaired} forged-header delivery(ies) left data the Admin API does not return`);
+  for (const forced of report.forced_failures ?? []) out.push(`forced failure: ${forced}`);
+  return out;
+}
+
+/** The crash matrix and the forged-header deliveries, as report keys. */
+export async function crashPhase(h: Harness, progress: (line: string) => void): Promise<Partial<HardenReport>> {
+  const matrix = await crashMatrix(h);
+  const swaps = await headerSwaps(h);
+  const repaired = swaps.filter((s) => s.repaired).length;
+  progress(`crash matrix: ${matrix.crash_points} crash points, ${matrix.crash_lost} lost; header swaps: ${repaired} of ${swaps.length} repaired`);
+  return {
+    crash_points: matrix.crash_points,
+    crash_lost: matrix.crash_lost,
+    crash_failures: matrix.points.filter((p) => !p.survived),
+    header_swaps: swaps.length,
+    header_swaps_repaired: repaired,
+    header_swap_failures: swaps.filter((s) => !s.repaired),
   };
 }
 

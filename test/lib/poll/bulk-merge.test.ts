@@ -41,6 +41,7 @@ function memoryStore(): ObjectStore & { objects: Map<string, string> } {
     deleteMany: fail,
     deletePrefix: fail,
     list: fail,
+    listEntries: fail,
     supportsConditionalWrites: async () => true,
   };
 }

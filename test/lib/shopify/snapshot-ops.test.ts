@@ -68,6 +68,26 @@ describe('applyOps', () => {
     expect([node.totalInventory, node.variants.edges[0]!.node.availableForSale]).toEqual([0, false]);
     expect(next.data.products.edges[0]!.node.totalInventory).toBe(5);
   });
+
+  it('drops an inventory level older than the last one applied to its item, in one batch or across writes', () => {
+    const item = 'gid://shopify/InventoryItem/1';
+    const level = (available: number, updatedAt: string): PendingOp => ({ kind: 'inventory', item, available, updatedAt });
+    const base = snapshot([product(1, '2031-01-01T00:00:00Z')]);
+    const quantity = (s: ShopifySnapshot) => s.data.products.edges[0]!.node.variants.edges[0]!.node.inventoryQuantity;
+    // Newer first, then a retried older one, in separate writes.
+    const first = applyOps(base, [level(7, '2031-01-02T10:00:00Z')], NOW).snapshot!;
+    expect([quantity(first), first.meta.inventoryLevels]).toEqual([7, { [item]: '2031-01-02T10:00:00Z' }]);
+    expect(applyOps(first, [level(3, '2031-01-02T09:00:00Z')], NOW)).toMatchObject({ snapshot: null, results: ['stale'] });
+    // Offsets are compared as instants: 05:30-05:00 is 10:30Z, newer.
+    expect(quantity(applyOps(first, [level(4, '2031-01-02T05:30:00-05:00')], NOW).snapshot!)).toBe(4);
+    // In one batch, whatever the order of arrival, the newest level wins.
+    const batch = applyOps(base, [level(9, '2031-01-03T00:00:00Z'), level(2, '2031-01-02T00:00:00Z')], NOW).snapshot!;
+    expect(quantity(batch)).toBe(9);
+    // Equal quantity still records the instant, so an older level with another quantity stays dropped.
+    const same = applyOps(base, [level(5, '2031-01-04T00:00:00Z')], NOW);
+    expect(same.snapshot!.meta.inventoryLevels).toEqual({ [item]: '2031-01-04T00:00:00Z' });
+    expect(applyOps(same.snapshot!, [level(1, '2031-01-03T00:00:00Z')], NOW).snapshot).toBeNull();
+  });
 });
 
 describe('pending-update keys', () => {
