@@ -1,7 +1,7 @@
 // Bundles every function declared in project.yml into one CommonJS `index.js` beside its `index.ts` (contract §4, "Our recipe").
 // Usage: node build.mjs [--quiet] [--project <dir>]
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { tsImport } from 'tsx/esm/api';
@@ -10,6 +10,37 @@ const ROOT = dirname(fileURLToPath(import.meta.url));
 
 /** How every function is bundled (contract §4): one minified CommonJS file for Node 22; shared with test/bench/cold.ts. */
 export const BUNDLE_OPTIONS = Object.freeze(JSON.parse(readFileSync(join(ROOT, 'lib/dev/bundle-options.json'), 'utf8')));
+
+/**
+ * What our function bundles add to the §4 recipe to keep cold starts short (issue 14; measured with `npm run
+ * bench:cold`):
+ * - `mainFields: module first`: packages without an `exports` map (the AWS SDK and @smithy) resolve to their ES
+ * modules,
+ *   which esbuild tree-shakes, instead of their monolithic CommonJS `dist-cjs/index.js`;
+ * - `@aws-sdk/credential-provider-node` is replaced by lib/storage/no-default-credentials.ts: credentials are always
+ * given;
+ * - `ky` is replaced by lib/http/ky-lazy.ts, which loads ky (and with it Node's fetch stack) on first use.
+ */
+export const FUNCTION_BUILD_OPTIONS = Object.freeze({
+  mainFields: ['module', 'main'],
+  plugins: [
+    {
+      name: 'no-default-aws-credentials',
+      setup(build) {
+        build.onResolve({ filter: /^@aws-sdk\/credential-provider-node$/ }, () => ({
+          path: join(ROOT, 'lib/storage/no-default-credentials.ts'),
+        }));
+      },
+    },
+    {
+      name: 'lazy-ky',
+      setup(build) {
+        const facade = join(ROOT, 'lib/http/ky-lazy.ts');
+        build.onResolve({ filter: /^ky$/ }, (args) => (args.importer === facade ? undefined : { path: facade }));
+      },
+    },
+  ],
+});
 
 /** Error for a project that cannot be built; the CLI prints its message and exits 1. */
 export class BuildError extends Error {
@@ -69,6 +100,48 @@ function writeIfChanged(path, contents) {
   renameSync(tmp, path);
 }
 
+/** How many of a bundle's inputs `npm run build` lists. */
+const LARGEST_INPUTS = 6;
+
+/** Where an input comes from: its npm package (`@aws-sdk/client-s3`), else its path (`lib/config.ts`). */
+function inputGroup(path) {
+  const parts = path.split('/');
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return path;
+  const scope = parts[at + 1] ?? '';
+  return scope.startsWith('@') ? `${scope}/${parts[at + 2]}` : scope;
+}
+
+/**
+ * The largest inputs of each output (bytes they contribute to the bundle), from esbuild's metafile, npm packages
+ * summed.
+ */
+function largestInputs(metafile, dir) {
+  const byOutput = new Map();
+  for (const [out, meta] of Object.entries(metafile.outputs)) {
+    const sums = new Map();
+    for (const [input, { bytesInOutput }] of Object.entries(meta.inputs)) {
+      const group = inputGroup(relative(dir, resolve(input)));
+      sums.set(group, (sums.get(group) ?? 0) + bytesInOutput);
+    }
+    const top = [...sums]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, LARGEST_INPUTS)
+      .map(([input, bytes]) => ({ input, bytes }));
+    byOutput.set(resolve(out), top);
+  }
+  return byOutput;
+}
+
+function printLargestInputs(built) {
+  console.log(`\nlargest inputs per bundle (bytes in the bundle; npm packages summed):`);
+  const width = Math.max(...built.map((f) => f.pkg.length + f.name.length + 1));
+  for (const f of built) {
+    const list = f.largestInputs.map((i) => `${i.input} ${(i.bytes / 1024).toFixed(1)} KB`).join(', ');
+    console.log(`${`${f.pkg}/${f.name}`.padEnd(width)}  ${list}`);
+  }
+}
+
 function printTable(built) {
   const rows = built.map((f) => [`${f.pkg}/${f.name}`, String(f.web), `${f.timeout} ms`, `${(f.bytes / 1024).toFixed(1)} KB`]);
   const header = ['function', 'web', 'timeout', 'bundle'];
@@ -99,15 +172,19 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
     for (const warning of project.warnings) console.warn(`warning: ${warning}`);
   }
   const entryPoints = functions.map((f) => ({ in: join(dir, 'packages', f.pkg, f.name, 'index.ts'), out: join(f.pkg, f.name, 'index') }));
+  let inputs = new Map();
   if (entryPoints.length > 0) {
     try {
       const result = await esbuild.build({
         entryPoints,
         outdir: join(dir, 'packages'),
         ...BUNDLE_OPTIONS,
+        ...FUNCTION_BUILD_OPTIONS,
+        metafile: true,
         write: false,
       });
       for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);
+      inputs = largestInputs(result.metafile, dir);
     } catch (err) {
       const messages = (err.errors ?? []).map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
       throw new BuildError(`esbuild failed:\n  ${messages.join('\n  ') || err.message}`);
@@ -119,9 +196,14 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
   }
   const built = functions.map((f) => {
     const bundle = join(dir, 'packages', f.pkg, f.name, 'index.js');
-    return { pkg: f.pkg, name: f.name, web: f.web, timeout: f.limits.timeout, bundle, bytes: statSync(bundle).size };
+    const largest = inputs.get(resolve(bundle)) ?? [];
+    const bytes = statSync(bundle).size;
+    return { pkg: f.pkg, name: f.name, web: f.web, timeout: f.limits.timeout, bundle, bytes, largestInputs: largest };
   });
-  if (!quiet) printTable(built);
+  if (!quiet) {
+    printTable(built);
+    printLargestInputs(built);
+  }
   return {
     projectDir: dir,
     functions: built,

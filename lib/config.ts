@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from './errors';
 
 /** The seed's Shopify scopes: what a sales bot reads, plus the writes the tutorial asked for. */
@@ -21,31 +21,48 @@ const SECRET_KEYS = new Set([
 
 // The deployer turns an unresolved `${VAR}` into the literal `<VAR>`: treat that as unset.
 const unset = (v: unknown) => (typeof v === 'string' && (v.trim() === '' || /^<[A-Za-z0-9_]+>$/.test(v.trim())) ? undefined : v);
-const str = () => z.preprocess((v) => (typeof v === 'string' ? unset(v.trim()) : v), z.string());
-const strOr = (fallback: string) => z.preprocess((v) => (typeof v === 'string' ? unset(v.trim()) : v), z.string().default(fallback));
-const optStr = () => z.preprocess((v) => (typeof v === 'string' ? unset(v.trim()) : v), z.string().optional());
-const origin = (fallback: string) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v),
-    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).default(fallback),
+// zod/mini (tree-shakable, a fraction of classic zod's load time): every function parses its config on its first call.
+// Its error messages are not localised, so each check names what is expected.
+const trimmed = z.transform((v: unknown) => (typeof v === 'string' ? unset(v.trim()) : v));
+const noSlash = z.transform((v: unknown) =>
+  typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v,
+);
+const text = () => z.string({ error: 'must be set' });
+const str = () => z.pipe(trimmed, text());
+const strOr = (fallback: string) => z.pipe(trimmed, z._default(text(), fallback));
+const optStr = () => z.pipe(trimmed, z.optional(text()));
+const httpUrl = (message: string) => z.url({ protocol: /^https?$/, error: message });
+const origin = (fallback: string) => z.pipe(noSlash, z._default(httpUrl('must be an http(s) URL'), fallback));
+const matching = (re: RegExp, message: string) => z.string().check(z.regex(re, message));
+const int = (min: number, max: number, fallback: number) =>
+  z.pipe(
+    z.transform(unset),
+    z._default(
+      z.coerce.number({ error: `must be a whole number from ${min} to ${max}` }).check(
+        z.refine((n) => Number.isInteger(n) && n >= min && n <= max, `must be a whole number from ${min} to ${max}`),
+      ),
+      fallback,
+    ),
   );
 
 const coreShape = {
-  APP_URL: z.preprocess(
-    (v) => (typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v),
-    z.url({ protocol: /^https?$/, message: 'must be the http(s) base URL of the functions' }),
+  APP_URL: z.pipe(noSlash, httpUrl('must be the http(s) base URL of the functions')),
+  SESSION_SECRET: z.pipe(str(), z.string().check(z.minLength(32, 'must be at least 32 characters'))),
+  TOKEN_ENCRYPTION_KEY: str().check(
+    z.refine((v) => /^[A-Za-z0-9+/]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32, {
+      message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
+    }),
   ),
-  SESSION_SECRET: str().pipe(z.string().min(32, 'must be at least 32 characters')),
-  TOKEN_ENCRYPTION_KEY: str().refine((v) => /^[A-Za-z0-9+/]{43}=?$/.test(v) && Buffer.from(v, 'base64').length === 32, {
-    message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
-  }),
-  LOG_LEVEL: z.preprocess(unset, z.enum(['debug', 'info', 'warn', 'error']).default('info')),
+  LOG_LEVEL: z.pipe(
+    z.transform(unset),
+    z._default(z.enum(['debug', 'info', 'warn', 'error'], 'must be debug, info, warn or error'), 'info'),
+  ),
 };
 
 const spacesShape = {
   SPACES_ENDPOINT: origin('https://nyc3.digitaloceanspaces.com'),
   SPACES_REGION: strOr('nyc3'),
-  SPACES_BUCKET: str().pipe(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name')),
+  SPACES_BUCKET: z.pipe(str(), matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name')),
   SPACES_KEY: str(),
   SPACES_SECRET: str(),
 };
@@ -55,35 +72,35 @@ const shopifyShape = {
   SHOPIFY_API_SECRET: str(),
   SHOPIFY_API_SECRET_PREVIOUS: optStr(),
   SHOPIFY_SCOPES: strOr(DEFAULT_SHOPIFY_SCOPES),
-  SHOPIFY_API_VERSION: strOr('2026-07').pipe(z.string().regex(/^(\d{4}-(01|04|07|10)|unstable)$/, 'must look like 2026-07')),
-  SHOPIFY_CALLBACK_SYNC_BUDGET_MS: z.preprocess(unset, z.coerce.number().int().min(1000).max(25_000).default(16_000)),
-  SHOPIFY_ADMIN_ORIGIN: z.preprocess(
-    (v) => (typeof v === 'string' ? (unset(v.trim()) as string | undefined)?.replace(/\/+$/, '') : v),
-    z
-      .string()
-      .default('https://{shop}')
-      .refine((v) => v.includes('{shop}') && /^https?:\/\//.test(v), { message: 'must be a URL template containing {shop}' }),
+  SHOPIFY_API_VERSION: z.pipe(strOr('2026-07'), matching(/^(\d{4}-(01|04|07|10)|unstable)$/, 'must look like 2026-07')),
+  SHOPIFY_CALLBACK_SYNC_BUDGET_MS: int(1000, 25_000, 16_000),
+  SHOPIFY_ADMIN_ORIGIN: z.pipe(
+    noSlash,
+    z._default(
+      text().check(
+        z.refine((v) => v.includes('{shop}') && /^https?:\/\//.test(v), 'must be a URL template containing {shop}'),
+      ),
+      'https://{shop}',
+    ),
   ),
 };
 
 const facebookShape = {
-  FACEBOOK_APP_ID: str().pipe(z.string().regex(/^\d+$/, 'must be the numeric App ID')),
+  FACEBOOK_APP_ID: z.pipe(str(), matching(/^\d+$/, 'must be the numeric App ID')),
   FACEBOOK_APP_SECRET: str(),
   FACEBOOK_VERIFY_TOKEN: str(),
-  FACEBOOK_GRAPH_VERSION: strOr('v25.0').pipe(z.string().regex(/^v\d+\.\d+$/, 'must look like v25.0')),
+  FACEBOOK_GRAPH_VERSION: z.pipe(strOr('v25.0'), matching(/^v\d+\.\d+$/, 'must look like v25.0')),
   FACEBOOK_SCOPES: strOr(DEFAULT_FACEBOOK_SCOPES),
   FACEBOOK_GRAPH_ORIGIN: origin('https://graph.facebook.com'),
   FACEBOOK_WWW_ORIGIN: origin('https://www.facebook.com'),
-  FACEBOOK_MESSAGING_FORWARD_URL: z.preprocess(unset, z.url().optional()),
+  FACEBOOK_MESSAGING_FORWARD_URL: z.pipe(z.transform(unset), z.optional(z.url({ error: 'must be a URL' }))),
 };
 
 const functionsShape = {
-  FN_API_HOST: z.preprocess(unset, z.url().optional()),
-  FN_API_KEY: z.preprocess(unset, z.string().regex(/^[^:]+:.+$/, 'must be <id>:<secret>').optional()),
+  FN_API_HOST: z.pipe(z.transform(unset), z.optional(z.url({ error: 'must be a URL' }))),
+  FN_API_KEY: z.pipe(z.transform(unset), z.optional(matching(/^[^:]+:.+$/, 'must be <id>:<secret>'))),
   FN_NAMESPACE: optStr(),
 };
-
-const int = (min: number, max: number, fallback: number) => z.preprocess(unset, z.coerce.number().int().min(min).max(max).default(fallback));
 
 // Tuning of the daily poll; the limits stay under DO's namespace limits (600 invocations/min, 120 concurrent) with headroom for webhooks.
 const pollShape = {
@@ -125,7 +142,7 @@ export type FullConfig = Config<Area>;
  * missing or invalid variable; secret values are never part of the message.
  */
 export function loadConfig<A extends Area>(env: Record<string, string | undefined>, need: readonly A[]): Config<A> {
-  const shape: Record<string, z.ZodType> = {};
+  const shape: Record<string, z.ZodMiniType> = {};
   for (const area of need) Object.assign(shape, areas[area].shape);
   if (need.includes('functions' as A) && unset(env.FN_API_HOST) === undefined && env.__OW_API_HOST) {
     env = { ...env, FN_API_HOST: env.__OW_API_HOST };

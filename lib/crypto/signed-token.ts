@@ -1,4 +1,4 @@
-import { SignJWT, errors, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { deriveKey } from './derive-key';
 
 /** Why a signed token was refused. */
@@ -21,6 +21,8 @@ export async function signToken(
   options: { secret: string; purpose: string; ttlSeconds: number; now: number },
 ): Promise<string> {
   const iat = Math.floor(options.now / 1000);
+  // jose loads on first use: a function whose first step is a Spaces request does not pay for it before (issue 14).
+  const { SignJWT } = await import('./jose-jwt');
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuer(ISSUER)
@@ -40,6 +42,7 @@ export async function verifyToken<T extends Record<string, unknown>>(
 ): Promise<VerifyResult<T>> {
   if (!token) return { ok: false, reason: TokenRejection.missing };
   if (!isCanonicalJws(token)) return { ok: false, reason: TokenRejection.invalid };
+  const { errors, jwtVerify } = await import('./jose-jwt');
   try {
     const { payload } = await jwtVerify(token, deriveKey(options.secret, `jwt/${options.purpose}`), {
       algorithms: ['HS256'],

@@ -1,4 +1,3 @@
-import { CompactEncrypt, compactDecrypt } from 'jose';
 import { TokenBoxError } from '../errors';
 import { deriveKey } from './derive-key';
 
@@ -14,17 +13,21 @@ export interface TokenBox {
 
 /** Creates a `TokenBox` from the base64 TOKEN_ENCRYPTION_KEY. */
 export function createTokenBox(base64Key: string): TokenBox {
-  const key = deriveKey(Buffer.from(base64Key, 'base64'), 'token-vault/v1');
+  // Derived on first use, not when the dependencies are wired: most cold starts never open the vault.
+  const key = () => deriveKey(Buffer.from(base64Key, 'base64'), 'token-vault/v1');
   return {
     async seal(value, context) {
+      // jose loads on first use (issue 14): most cold starts make a Spaces request before they open the vault.
+      const { CompactEncrypt } = await import('./jose-jwe');
       return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(value)))
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', ctx: context })
-        .encrypt(key);
+        .encrypt(key());
     },
     async open<T>(jwe: string, context: string): Promise<T> {
+      const { compactDecrypt } = await import('./jose-jwe');
       let result;
       try {
-        result = await compactDecrypt(jwe, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+        result = await compactDecrypt(jwe, key(), { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
       } catch (err) {
         throw new TokenBoxError('stored token could not be decrypted (tampered, or TOKEN_ENCRYPTION_KEY changed)', { cause: err });
       }

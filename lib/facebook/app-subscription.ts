@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AppError, BadRequestError, FacebookApiError } from '../errors';
 import type { GraphClient } from './graph-client';
 import { PROFILE_WEBHOOK_FIELDS } from './page-data';

@@ -2,7 +2,7 @@ import { requireSession } from '../crypto/session';
 import { MethodNotAllowedError } from '../errors';
 import { redirect } from '../http/responses';
 import type { Logger } from '../log';
-import { beginFacebookOAuth, type FacebookOAuthConfig } from './oauth';
+import { beginFacebookOAuth, type FacebookOAuthConfig } from './oauth-state';
 
 /**
  * The `facebook/login` handler (web: true): requires the Shopify session cookie (401 naming the fix

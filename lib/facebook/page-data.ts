@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { FacebookApiError } from '../errors';
 import type { Logger } from '../log';
 import { keys } from '../storage/keys';

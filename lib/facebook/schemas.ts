@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A Graph id: a numeric string (Page and app-scoped user ids exceed 2^53, so never numbers). */
 const GraphId = z.string().regex(/^\d{1,25}$/);

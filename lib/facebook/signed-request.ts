@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { safeCompare } from '../crypto/safe-compare';
 import { BadRequestError, MethodNotAllowedError, PayloadTooLargeError, UnauthorizedError } from '../errors';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError } from '../errors';
 import { assertPageId, assertUuid } from '../storage/keys';
 import type { FacebookDeps } from './deps';

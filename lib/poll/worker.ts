@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { forEachLimit } from '../concurrency';
 import { BadRequestError } from '../errors';
 import { assertPageId, assertShop } from '../storage/keys';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { countWebhookUpdates } from '../account/status';
 import { BadRequestError, PreconditionFailedError, StorageError } from '../errors';
 import { backoffMs } from '../http/clock';

@@ -1,6 +1,6 @@
 import { BadRequestError, MethodNotAllowedError } from '../errors';
 import { redirect } from '../http/responses';
-import { beginOAuth, type ShopifyOAuthConfig } from './oauth';
+import { beginOAuth, type ShopifyOAuthConfig } from './oauth-state';
 import { SHOP_HELP, normalizeShop } from './shop-domain';
 
 /**

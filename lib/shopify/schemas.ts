@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Money as Shopify sends it: a decimal string and a currency. */
 export const MoneySchema = z.object({ amount: z.string(), currencyCode: z.string() });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError } from '../errors';
 import type { ShopifyDeps } from './deps';
 import { normalizeShop, SHOP_HELP } from './shop-domain';

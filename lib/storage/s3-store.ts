@@ -88,6 +88,17 @@ export function createS3Client(config: SpacesConfig): S3Client {
     // exponential backoff and jitter. The SDK's default waits up to 0.5/1/2 s after a SlowDown, which alone would use a
     // webhook's 3.5 s budget; these waits (≤ 0.2/0.4/0.8 s) keep the three retries inside it.
     retryStrategy: new ConfiguredRetryStrategy(SPACES_MAX_ATTEMPTS, spacesRetryDelayMs),
+    maxAttempts: SPACES_MAX_ATTEMPTS,
+    // Given here, so the first request does not look for them in AWS_* variables and ~/.aws files (cold start, issue
+    // 14).
+    retryMode: 'standard',
+    defaultsMode: 'legacy',
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    useArnRegion: false,
+    disableS3ExpressSessionAuth: false,
+    authSchemePreference: [],
+    sigv4aSigningRegionSet: [],
   });
   addDeleteObjectsContentMd5(client);
   return client;

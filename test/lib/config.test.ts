@@ -4,6 +4,20 @@ import { ConfigError } from '../../lib/errors';
 import { testEnv } from '../helpers/test-config';
 
 describe('loadConfig', () => {
+  it('says what a valid value looks like (zod/mini has no default messages)', () => {
+    const env = testEnv({ LOG_LEVEL: 'loud', POLL_BATCH_SIZE: '0', SHOPIFY_CALLBACK_SYNC_BUDGET_MS: 'soon', FN_API_HOST: 'not a url' });
+    expect(() => loadConfig(env, ['core', 'shopify', 'functions', 'poll'])).toThrow(
+      new ConfigError([
+        'LOG_LEVEL is invalid: must be debug, info, warn or error',
+        'SHOPIFY_CALLBACK_SYNC_BUDGET_MS is invalid: must be a whole number from 1000 to 25000',
+        'FN_API_HOST is invalid: must be a URL',
+        'POLL_BATCH_SIZE is invalid: must be a whole number from 1 to 500',
+      ]),
+    );
+    const ok = loadConfig(testEnv({ POLL_BATCH_SIZE: ' 30 ', LOG_LEVEL: '<LOG_LEVEL>' }), ['core', 'poll']);
+    expect([ok.POLL_BATCH_SIZE, ok.LOG_LEVEL, ok.POLL_MAX_PER_MINUTE]).toEqual([30, 'info', 400]);
+  });
+
   it('applies defaults and normalises URLs', () => {
     const config = loadConfig(testEnv({ APP_URL: 'https://x.example/api/v1/web/fn-1/' }), ['core', 'shopify', 'facebook']);
     expect(config.APP_URL).toBe('https://x.example/api/v1/web/fn-1');

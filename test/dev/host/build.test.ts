@@ -44,6 +44,17 @@ describe('buildProject', () => {
     expect(probe.stdout).toBe('function');
   });
 
+  it("lists each bundle's largest inputs from esbuild's metafile, npm packages summed, largest first", async () => {
+    const dir = tempProject(yml('a'), {
+      'app/a': `import { big } from '../../../big';\nimport { small } from '../../../small';\nexport function main() { return { body: big + small(2) }; }\n`,
+    });
+    writeFileSync(join(dir, 'big.ts'), `export const big = ${JSON.stringify('x'.repeat(5000))};\n`);
+    writeFileSync(join(dir, 'small.ts'), `export function small(n: number) { return 'y'.repeat(n); }\n`);
+    const [fn] = (await buildProject({ projectDir: dir, quiet: true })).functions;
+    expect(fn!.largestInputs.map((i) => i.input).slice(0, 3)).toEqual(['big.ts', 'packages/app/a/index.ts', 'small.ts']);
+    expect(fn!.largestInputs[0]!.bytes).toBeGreaterThan(5000);
+  });
+
   it('writes .include only when missing', async () => {
     const dir = tempProject(yml('a'), { 'app/a': MAIN_TS });
     writeFileSync(join(dir, 'packages/app/a/.include'), 'index.js\nextra.txt\n');
