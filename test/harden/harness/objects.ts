@@ -31,11 +31,12 @@ export function diffListings(before: ObjectListing, after: ObjectListing): { cre
 }
 
 /**
- * Bookkeeping an accepted delivery may legitimately write: webhook dedupe markers, flush flags and the
- * store's conditional-write probe (only on a store that ignores conditions, and deleted again).
+ * Bookkeeping an accepted delivery may legitimately write: webhook dedupe markers, a catalog delivery's pending
+ * record (its claim), flush flags and the store's conditional-write probe (only on a store that ignores conditions,
+ * and deleted again).
  */
 export function isDeliveryBookkeeping(key: string): boolean {
-  return key.startsWith('private/webhooks/') || key.startsWith('private/flush/') || key.startsWith(PROBE_PREFIX);
+  return ['private/webhooks/', 'private/pending/', 'private/flush/', PROBE_PREFIX].some((prefix) => key.startsWith(prefix));
 }
 
 /** Reads one object's raw bytes, or null when it does not exist. */
