@@ -109,7 +109,8 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
     const spaces = stack.spaces!.stats();
     expect(spaces.maxConcurrentPutsPerKey).toBeLessThanOrEqual(10);
     // The flush flag stays up while a job works, so the burst starts a few jobs, not one per delivery.
-    expect(started() - startedBefore).toBeLessThan(20);
+    // (Without conditional writes a flag cannot be raised exclusively, so more jobs start there; that costs, not loses.)
+    if (stack.spaces!.conditionalWrites === 'honour') expect(started() - startedBefore).toBeLessThan(20);
     if (stack.spaces!.conditionalWrites === 'honour') expect(await stack.store.list(keys.pendingShopifyPrefix(SHOP))).toEqual([]);
   }, 400_000);
 
