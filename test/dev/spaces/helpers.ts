@@ -2,11 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { loadConfig } from '../../../lib/config';
 import { startLocalSpaces, type LocalSpaces, type LocalSpacesOptions } from '../../../lib/dev/spaces';
+import { createS3Client, createS3Store, type ObjectStore } from '../../../lib/storage/s3-store';
+import { testEnv } from '../../helpers/test-config';
 
 /** A local Spaces on a fresh temp directory, and a way to tear both down. */
 export interface TestSpaces {
   spaces: LocalSpaces;
+  /** Where s3rver keeps the objects (`<dataDir>/<bucket>/<key>._S3rver_object`). */
+  dataDir: string;
+  /** The app's own store (`createS3Store` over a valid `spaces` config) on this Spaces. */
+  appStore(): ObjectStore;
   /** A real S3 client configured the way the app talks to Spaces. */
   client(overrides?: S3ClientConfig): S3Client;
   /** Closes clients, the proxy and s3rver, and removes the temp directory. */
@@ -26,6 +33,20 @@ export async function startTestSpaces(options: Partial<LocalSpacesOptions> = {})
   }
   return {
     spaces,
+    dataDir,
+    appStore: () => {
+      const env = testEnv({
+        SPACES_ENDPOINT: spaces.endpoint,
+        SPACES_REGION: spaces.region,
+        SPACES_BUCKET: spaces.bucket,
+        SPACES_KEY: spaces.accessKeyId,
+        SPACES_SECRET: spaces.secretAccessKey,
+      });
+      const config = loadConfig(env, ['spaces']);
+      const client = createS3Client(config);
+      clients.push(client);
+      return createS3Store(config, client);
+    },
     client: (overrides = {}) => {
       const client = new S3Client({
         endpoint: spaces.endpoint,

@@ -1,9 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../lib/config';
-import { startLocalSpaces, type LocalSpaces } from '../../../lib/dev/spaces';
 import { systemClock } from '../../../lib/http/clock';
 import { createLogger } from '../../../lib/log';
 import { bulkWriteActive, withBulkWriteWindow } from '../../../lib/shopify/bulk-window';
@@ -11,36 +6,17 @@ import { listPending, recordDelivery } from '../../../lib/shopify/pending-update
 import type { ProductNode, ShopifySnapshot } from '../../../lib/shopify/schemas';
 import { updateSnapshot } from '../../../lib/shopify/snapshot';
 import { keys } from '../../../lib/storage/keys';
-import { createS3Client, createS3Store, type ObjectStore } from '../../../lib/storage/s3-store';
-import { testEnv } from '../../helpers/test-config';
+import type { ObjectStore } from '../../../lib/storage/s3-store';
+import { startTestSpaces, type TestSpaces } from '../../dev/spaces/helpers';
 
-let dataDir: string;
-let spaces: LocalSpaces;
+let t: TestSpaces;
 let store: ObjectStore;
-let destroy: () => void;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'bulk-window-'));
-  spaces = await startLocalSpaces({ dataDir, port: 0, bucket: 'test-bucket', silent: true });
-  const config = loadConfig(
-    testEnv({
-      SPACES_ENDPOINT: spaces.endpoint,
-      SPACES_REGION: spaces.region,
-      SPACES_BUCKET: spaces.bucket,
-      SPACES_KEY: spaces.accessKeyId,
-      SPACES_SECRET: spaces.secretAccessKey,
-    }),
-    ['spaces'],
-  );
-  const client = createS3Client(config);
-  store = createS3Store(config, client);
-  destroy = () => client.destroy();
+  t = await startTestSpaces({ port: 0, silent: true });
+  store = t.appStore();
 });
-afterAll(async () => {
-  destroy?.();
-  await spaces?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => t?.cleanup());
 
 function product(id: number, updatedAt: string, title: string): ProductNode {
   return {

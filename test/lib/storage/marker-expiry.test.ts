@@ -1,51 +1,29 @@
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../lib/config';
-import { startLocalSpaces, type LocalSpaces } from '../../../lib/dev/spaces';
 import { createLogger } from '../../../lib/log';
 import type { PollDeps } from '../../../lib/poll/deps';
 import { dispatchPoll } from '../../../lib/poll/dispatcher';
 import { loadPollSettings } from '../../../lib/poll/settings';
 import { keys } from '../../../lib/storage/keys';
 import { MARKER_MAX_AGE_MS } from '../../../lib/storage/marker-expiry';
-import { createS3Client, createS3Store, type ObjectStore } from '../../../lib/storage/s3-store';
-import { testEnv } from '../../helpers/test-config';
+import type { ObjectStore } from '../../../lib/storage/s3-store';
+import { startTestSpaces, type TestSpaces } from '../../dev/spaces/helpers';
 
 const HOUR = 3600_000;
-let dataDir: string;
-let spaces: LocalSpaces;
+let t: TestSpaces;
 let store: ObjectStore;
-let destroy: () => void;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'marker-expiry-'));
-  spaces = await startLocalSpaces({ dataDir, port: 0, bucket: 'test-bucket', silent: true });
-  const config = loadConfig(
-    testEnv({
-      SPACES_ENDPOINT: spaces.endpoint,
-      SPACES_REGION: spaces.region,
-      SPACES_BUCKET: spaces.bucket,
-      SPACES_KEY: spaces.accessKeyId,
-      SPACES_SECRET: spaces.secretAccessKey,
-    }),
-    ['spaces'],
-  );
-  const client = createS3Client(config);
-  store = createS3Store(config, client);
-  destroy = () => client.destroy();
+  t = await startTestSpaces({ port: 0, silent: true });
+  store = t.appStore();
 });
-afterAll(async () => {
-  destroy?.();
-  await spaces?.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(async () => t?.cleanup());
 
 // The local store takes LastModified from the object file's mtime: set it back to make a record old.
 async function age(key: string, ms: number): Promise<void> {
   const parts = key.split('/');
-  const file = path.join(dataDir, 'test-bucket', ...parts.slice(0, -1), `${parts.at(-1)}._S3rver_object`);
+  const file = path.join(t.dataDir, 'test-bucket', ...parts.slice(0, -1), `${parts.at(-1)}._S3rver_object`);
   const then = new Date(Date.now() - ms);
   await utimes(file, then, then);
 }
