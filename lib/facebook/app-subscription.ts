@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { AppError, BadRequestError, FacebookApiError } from '../errors';
 import type { GraphClient } from './graph-client';
 import { PROFILE_WEBHOOK_FIELDS } from './page-data';
@@ -16,8 +16,11 @@ export const AppSubscriptionsSchema = z.object({
     z.object({
       object: z.string(),
       callback_url: z.string(),
-      active: z.boolean().optional(),
-      fields: z.array(z.union([z.string(), z.object({ name: z.string() }).transform((f) => f.name)])).default([]),
+      active: z.optional(z.boolean()),
+      fields: z._default(
+        z.array(z.union([z.string(), z.pipe(z.object({ name: z.string() }), z.transform((f) => f.name))])),
+        [],
+      ),
     }),
   ),
 });

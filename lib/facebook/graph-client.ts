@@ -1,6 +1,7 @@
 import ky, { type KyInstance } from 'ky';
 import { createHmac } from 'node:crypto';
-import type { z } from 'zod';
+// Any zod 4 schema (zod/mini or classic): parsed with zod/mini's `safeParse`, which loads no classic zod.
+import { safeParse, type core } from 'zod/mini';
 import { FacebookApiError } from '../errors';
 import { systemClock, type Clock } from '../http/clock';
 import { parseGraphError, throttleWaitMs, toFacebookApiError, type GraphFailure } from './graph-errors';
@@ -13,6 +14,9 @@ const MAX_ATTEMPTS = 6;
 export function appsecretProof(appSecret: string, accessToken: string): string {
   return createHmac('sha256', appSecret).update(accessToken).digest('hex');
 }
+
+/** A schema a Graph reply is parsed with. */
+type Schema = core.$ZodType;
 
 /** What a Graph client needs. */
 export interface GraphClientOptions {
@@ -34,10 +38,10 @@ export interface CallOptions {
 
 /** A Graph API client: every call carries `appsecret_proof`, errors become `FacebookApiError`. */
 export interface GraphClient {
-  get<S extends z.ZodType>(path: string, token: string | null, params: Record<string, string>, schema: S, options?: CallOptions): Promise<z.infer<S>>;
-  post<S extends z.ZodType>(path: string, token: string, params: Record<string, string>, schema: S, options?: CallOptions): Promise<z.infer<S>>;
+  get<S extends Schema>(path: string, token: string | null, params: Record<string, string>, schema: S, options?: CallOptions): Promise<core.output<S>>;
+  post<S extends Schema>(path: string, token: string, params: Record<string, string>, schema: S, options?: CallOptions): Promise<core.output<S>>;
   /** Follows a `paging.next` URL, which must point at the Graph origin (its token is replaced by ours). */
-  getNext<S extends z.ZodType>(url: string, token: string, schema: S, options?: CallOptions): Promise<z.infer<S>>;
+  getNext<S extends Schema>(url: string, token: string, schema: S, options?: CallOptions): Promise<core.output<S>>;
 }
 
 /**
@@ -56,14 +60,14 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
 
-  async function call<S extends z.ZodType>(
+  async function call<S extends Schema>(
     method: 'GET' | 'POST',
     path: string,
     token: string | null,
     params: URLSearchParams,
     schema: S,
     callOptions: CallOptions = {},
-  ): Promise<z.infer<S>> {
+  ): Promise<core.output<S>> {
     const label = callOptions.label ?? `${method} ${path}`;
     const deadline = callOptions.deadline ?? clock.now() + (callOptions.budgetMs ?? DEFAULT_BUDGET_MS);
     const query = new URLSearchParams(params);
@@ -80,7 +84,7 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
         const traceId = res.headers.get('x-fb-trace-id') ?? undefined;
         const body: unknown = await res.json().catch(() => undefined);
         if (res.ok) {
-          const parsed = schema.safeParse(body);
+          const parsed = safeParse(schema, body);
           if (parsed.success) return parsed.data;
           throw new FacebookApiError(`${label}: the Graph API answered with a shape we do not understand.`, undefined, undefined, {
             code: 'facebook_bad_shape',

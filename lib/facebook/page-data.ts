@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { FacebookApiError } from '../errors';
 import type { Logger } from '../log';
 import { keys } from '../storage/keys';
@@ -53,7 +53,7 @@ export async function fetchPage(graph: GraphClient, pageId: string, token: strin
 }
 
 function toPage(pageId: string, raw: Record<string, unknown>): FetchedPage {
-  const shape = PageSchema.shape as Record<string, z.ZodType>;
+  const shape = PageSchema.shape as Record<string, z.ZodMiniType>;
   const page: Record<string, unknown> = { id: pageId };
   const missingFields: string[] = [];
   for (const field of PAGE_FIELDS) {

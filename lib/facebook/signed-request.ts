@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { safeCompare } from '../crypto/safe-compare';
 import { BadRequestError, MethodNotAllowedError, PayloadTooLargeError, UnauthorizedError } from '../errors';
 
@@ -16,10 +16,10 @@ const SHA256_BYTES = 32;
 /** The verified payload of a data-deletion or deauthorize `signed_request` (contract §9). */
 export const SignedRequestPayloadSchema = z.looseObject({
   algorithm: z.string(),
-  issued_at: z.number().int().nonnegative(),
-  expires: z.number().int().nonnegative().optional(),
+  issued_at: z.int().check(z.nonnegative()),
+  expires: z.optional(z.int().check(z.nonnegative())),
   // App-scoped user ids exceed 2^53: Meta sends them as strings; a number would already have lost digits.
-  user_id: z.string().regex(/^\d{1,25}$/),
+  user_id: z.string().check(z.regex(/^\d{1,25}$/)),
 });
 /** A verified signed_request payload. */
 export type SignedRequestPayload = z.infer<typeof SignedRequestPayloadSchema>;

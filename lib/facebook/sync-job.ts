@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BadRequestError } from '../errors';
 import { assertPageId, assertUuid } from '../storage/keys';
 import type { FacebookDeps } from './deps';
@@ -13,8 +13,8 @@ const PAGE_BUDGET_MS = 60_000;
 const CONCURRENCY = 4;
 
 const ParamsSchema = z.union([
-  z.object({ pageId: z.string(), source: z.enum(['poll', 'manual']).optional() }),
-  z.object({ uuid: z.string(), source: z.enum(['poll', 'manual']).optional() }),
+  z.object({ pageId: z.string(), source: z.optional(z.enum(['poll', 'manual'])) }),
+  z.object({ uuid: z.string(), source: z.optional(z.enum(['poll', 'manual'])) }),
 ]);
 
 /** One page's outcome in a sync. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { forEachLimit } from '../concurrency';
 import { BadRequestError } from '../errors';
 import { assertPageId, assertShop } from '../storage/keys';
@@ -12,9 +12,9 @@ import { pollShop } from './shop-merchant';
 export const DEFER_RESERVE_MS = 180_000;
 
 const BatchSchema = z.object({
-  shops: z.array(z.string()).max(500).default([]),
-  pages: z.array(z.string()).max(500).default([]),
-  source: z.enum(['poll', 'manual']).optional(),
+  shops: z._default(z.array(z.string()).check(z.maxLength(500)), []),
+  pages: z._default(z.array(z.string()).check(z.maxLength(500)), []),
+  source: z.optional(z.enum(['poll', 'manual'])),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { countWebhookUpdates } from '../account/status';
 import { BadRequestError, PreconditionFailedError, StorageError } from '../errors';
 import { backoffMs } from '../http/clock';
@@ -23,8 +23,8 @@ const MAX_GENERATIONS = 5;
 
 const ParamsSchema = z.object({
   shop: z.string(),
-  flag: z.string().optional(),
-  generation: z.number().int().min(0).max(MAX_GENERATIONS).optional(),
+  flag: z.optional(z.string()),
+  generation: z.optional(z.int().check(z.gte(0), z.lte(MAX_GENERATIONS))),
 });
 
 /** What a flush job did. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { BadRequestError } from '../errors';
 import type { ShopifyDeps } from './deps';
 import { normalizeShop, SHOP_HELP } from './shop-domain';
@@ -6,12 +6,12 @@ import { syncShop, type ShopSyncResult } from './sync';
 
 const ParamsSchema = z.object({
   shop: z.string(),
-  dryRun: z.boolean().optional(),
-  source: z.enum(['oauth', 'poll', 'manual']).optional(),
+  dryRun: z.optional(z.boolean()),
+  source: z.optional(z.enum(['oauth', 'poll', 'manual'])),
   /** Walk the whole catalog instead of an incremental poll. */
-  full: z.boolean().optional(),
+  full: z.optional(z.boolean()),
   /** Continue from the partial object the OAuth callback left (install). */
-  resume: z.boolean().optional(),
+  resume: z.optional(z.boolean()),
 });
 
 /** The `shopify/sync` job: validates its params and syncs one shop. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { keys } from '../storage/keys';
 import type { ObjectStore } from '../storage/s3-store';
 import { ProductNodeSchema, type ProductNode } from './schemas';
