@@ -19,10 +19,14 @@ export const BUNDLE_OPTIONS = Object.freeze(JSON.parse(readFileSync(join(ROOT, '
  *   which esbuild tree-shakes, instead of their monolithic CommonJS `dist-cjs/index.js`;
  * - `@aws-sdk/credential-provider-node` is replaced by lib/storage/no-default-credentials.ts: credentials are always
  * given;
- * - `ky` is replaced by lib/http/ky-lazy.ts, which loads ky (and with it Node's fetch stack) on first use.
+ * - `ky` is replaced by lib/http/ky-lazy.ts, which loads ky (and with it Node's fetch stack) on first use;
+ * - `import()` of what stays external (Node's builtins) becomes `require()`: the SDK's ES modules load `node:http`
+ *   with `await import("node:http")`, and building the ES module facade of `node:http` reads each of its exports,
+ *   whose lazy `WebSocket`/`MessageEvent` getters load Node's whole fetch stack (undici) before the first request.
  */
 export const FUNCTION_BUILD_OPTIONS = Object.freeze({
   mainFields: ['module', 'main'],
+  supported: { 'dynamic-import': false },
   plugins: [
     {
       name: 'no-default-aws-credentials',
