@@ -45,7 +45,7 @@ const int = (min: number, max: number, fallback: number) =>
     ),
   );
 
-const coreShape = {
+const coreShape = () => ({
   APP_URL: z.pipe(noSlash, httpUrl('must be the http(s) base URL of the functions')),
   SESSION_SECRET: z.pipe(str(), z.string().check(z.minLength(32, 'must be at least 32 characters'))),
   TOKEN_ENCRYPTION_KEY: str().check(
@@ -57,17 +57,17 @@ const coreShape = {
     z.transform(unset),
     z._default(z.enum(['debug', 'info', 'warn', 'error'], 'must be debug, info, warn or error'), 'info'),
   ),
-};
+});
 
-const spacesShape = {
+const spacesShape = () => ({
   SPACES_ENDPOINT: origin('https://nyc3.digitaloceanspaces.com'),
   SPACES_REGION: strOr('nyc3'),
   SPACES_BUCKET: z.pipe(str(), matching(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name')),
   SPACES_KEY: str(),
   SPACES_SECRET: str(),
-};
+});
 
-const shopifyShape = {
+const shopifyShape = () => ({
   SHOPIFY_API_KEY: str(),
   SHOPIFY_API_SECRET: str(),
   SHOPIFY_API_SECRET_PREVIOUS: optStr(),
@@ -83,9 +83,9 @@ const shopifyShape = {
       'https://{shop}',
     ),
   ),
-};
+});
 
-const facebookShape = {
+const facebookShape = () => ({
   FACEBOOK_APP_ID: z.pipe(str(), matching(/^\d+$/, 'must be the numeric App ID')),
   FACEBOOK_APP_SECRET: str(),
   FACEBOOK_VERIFY_TOKEN: str(),
@@ -94,16 +94,16 @@ const facebookShape = {
   FACEBOOK_GRAPH_ORIGIN: origin('https://graph.facebook.com'),
   FACEBOOK_WWW_ORIGIN: origin('https://www.facebook.com'),
   FACEBOOK_MESSAGING_FORWARD_URL: z.pipe(z.transform(unset), z.optional(z.url({ error: 'must be a URL' }))),
-};
+});
 
-const functionsShape = {
+const functionsShape = () => ({
   FN_API_HOST: z.pipe(z.transform(unset), z.optional(z.url({ error: 'must be a URL' }))),
   FN_API_KEY: z.pipe(z.transform(unset), z.optional(matching(/^[^:]+:.+$/, 'must be <id>:<secret>'))),
   FN_NAMESPACE: optStr(),
-};
+});
 
 // Tuning of the daily poll; the limits stay under DO's namespace limits (600 invocations/min, 120 concurrent) with headroom for webhooks.
-const pollShape = {
+const pollShape = () => ({
   /** Worker invocations started per (scaled) minute. */
   POLL_MAX_PER_MINUTE: int(1, 600, 400),
   /** Worker activations in flight at once. */
@@ -116,21 +116,26 @@ const pollShape = {
   POLL_INPROCESS_CONCURRENCY: int(1, 32, 4),
   /** Catalogs with at least this many products are read with a bulk operation. */
   SHOPIFY_BULK_THRESHOLD: int(1, 10_000_000, 2000),
-};
+});
 
-const areas = {
-  core: z.object(coreShape),
-  spaces: z.object(spacesShape),
-  shopify: z.object(shopifyShape),
-  facebook: z.object(facebookShape),
-  functions: z.object(functionsShape),
-  poll: z.object(pollShape),
+// Each area's schemas are built the first time a function asks for that area: a Shopify function never builds the
+// Facebook or poll schemas.
+const areaShapes = {
+  core: coreShape,
+  spaces: spacesShape,
+  shopify: shopifyShape,
+  facebook: facebookShape,
+  functions: functionsShape,
+  poll: pollShape,
 };
+type AreaShapes = { [K in keyof typeof areaShapes]: ReturnType<(typeof areaShapes)[K]> };
+const builtShapes: Partial<AreaShapes> = {};
+const shapeOf = <K extends Area>(area: K): AreaShapes[K] =>
+  (builtShapes[area] ??= areaShapes[area]() as AreaShapes[K]) as AreaShapes[K];
 
-type Areas = typeof areas;
 /** A configuration area a function can ask for. */
-export type Area = keyof Areas;
-type Parsed = { [K in Area]: z.infer<Areas[K]> };
+export type Area = keyof typeof areaShapes;
+type Parsed = { [K in Area]: z.infer<z.ZodMiniObject<AreaShapes[K]>> };
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /** The validated configuration of the areas `A`. */
 export type Config<A extends Area = Area> = UnionToIntersection<Parsed[A]>;
@@ -143,7 +148,7 @@ export type FullConfig = Config<Area>;
  */
 export function loadConfig<A extends Area>(env: Record<string, string | undefined>, need: readonly A[]): Config<A> {
   const shape: Record<string, z.ZodMiniType> = {};
-  for (const area of need) Object.assign(shape, areas[area].shape);
+  for (const area of need) Object.assign(shape, shapeOf(area));
   if (need.includes('functions' as A) && unset(env.FN_API_HOST) === undefined && env.__OW_API_HOST) {
     env = { ...env, FN_API_HOST: env.__OW_API_HOST };
   }

@@ -11,17 +11,19 @@ import { loadPollSettings, type PollSettings } from './settings';
 export interface PollDeps {
   settings: PollSettings;
   shopify: ShopifyDeps;
-  /** Null when the Facebook variables are not set: pages are then reported, not synced. */
-  facebook: FacebookDeps | null;
-  /** Why `facebook` is null. */
-  facebookProblem?: string;
+  /**
+   * The Facebook dependencies, wired on the first call (once per container), so that a dispatch or a batch without
+   * Pages neither loads the Facebook modules nor parses their settings. `{problem}` when the Facebook variables are
+   * not set: pages are then reported, not synced.
+   */
+  facebook(): Promise<{ deps: FacebookDeps } | { problem: string }>;
   store: ObjectStore;
   clock: Clock;
   log: Logger;
 }
 
 /**
- * Wires the poll's dependencies from the environment: Shopify (required), Facebook (optional) and
+ * Wires the poll's dependencies from the environment: Shopify (required), Facebook (optional, on first use) and
  * the poll settings, sharing one store, clock and logger.
  */
 export async function createPollDeps(
@@ -32,17 +34,18 @@ export async function createPollDeps(
   const { createShopifyDeps } = await import('../shopify/deps');
   const shopify = createShopifyDeps(loadConfig(env, ['core', 'spaces', 'shopify', 'functions']), overrides);
   const shared = { store: shopify.store, clock: overrides.clock ?? systemClock, log: shopify.log };
-  let facebook: FacebookDeps | null = null;
-  let facebookProblem: string | undefined;
-  try {
-    const fbConfig = loadConfig(env, ['core', 'spaces', 'facebook', 'functions']);
-    const { createFacebookDeps } = await import('../facebook/deps');
-    facebook = createFacebookDeps(fbConfig, { ...shared, invoker: shopify.invoker });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    facebookProblem = `Facebook is not configured (${err.issues.join('; ')})`;
-  }
-  return { settings, shopify, facebook, ...(facebookProblem ? { facebookProblem } : {}), ...shared };
+  let facebook: Promise<{ deps: FacebookDeps } | { problem: string }> | undefined;
+  const wireFacebook = async () => {
+    try {
+      const fbConfig = loadConfig(env, ['core', 'spaces', 'facebook', 'functions']);
+      const { createFacebookDeps } = await import('../facebook/deps');
+      return { deps: createFacebookDeps(fbConfig, { ...shared, invoker: shopify.invoker }) };
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      return { problem: `Facebook is not configured (${err.issues.join('; ')})` };
+    }
+  };
+  return { settings, shopify, facebook: () => (facebook ??= wireFacebook()), ...shared };
 }
 
 /** The current activation's deadline (`__OW_DEADLINE`, epoch ms), or 15 minutes from now outside DO. */

@@ -14,14 +14,15 @@ export async function pollPage(pageId: string, deps: PollDeps, source: 'poll' | 
   const record = await getPageRecord(store, pageId);
   if (!record) return { kind: 'page', id: pageId, status: 'skipped', message: `page ${pageId} is not in the registry` };
   let result: MerchantResult;
-  if (!deps.facebook) {
-    result = { kind: 'page', id: pageId, status: 'failed', message: deps.facebookProblem ?? 'Facebook is not configured' };
+  const facebook = await deps.facebook();
+  if ('problem' in facebook) {
+    result = { kind: 'page', id: pageId, status: 'failed', message: facebook.problem };
   } else if (record.state === 'disconnected') {
     result = { kind: 'page', id: pageId, status: 'skipped', message: `page ${pageId} is disconnected: connect it again at /facebook/login.` };
   } else {
     try {
       const { runFacebookSyncJob } = await import('../facebook/sync-job');
-      const outcome = (await runFacebookSyncJob({ pageId, source }, deps.facebook)).pages[0];
+      const outcome = (await runFacebookSyncJob({ pageId, source }, facebook.deps)).pages[0];
       result = { kind: 'page', id: pageId, status: outcome?.status ?? 'failed' };
       if (outcome?.message) result.message = outcome.message;
     } catch (err) {

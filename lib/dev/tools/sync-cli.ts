@@ -158,11 +158,13 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
   const deps = await createPollDeps(env);
   const results: MerchantResult[] = [];
   // Without Facebook settings a Page sync would only record "not configured" in the merchant's status: skip it.
-  const noFacebook = deps.facebook
-    ? null
-    : `${deps.facebookProblem ?? 'Facebook is not configured'}. Set FACEBOOK_APP_ID, FACEBOOK_APP_SECRET and ` +
-      `FACEBOOK_VERIFY_TOKEN (or run npm start, which writes them to ${LOCAL_ENV_FILE}); ` +
-      `the Pages' status was left untouched.`;
+  const facebook = await deps.facebook();
+  const noFacebook =
+    'problem' in facebook
+      ? `${facebook.problem}. Set FACEBOOK_APP_ID, FACEBOOK_APP_SECRET and ` +
+        `FACEBOOK_VERIFY_TOKEN (or run npm start, which writes them to ${LOCAL_ENV_FILE}); ` +
+        `the Pages' status was left untouched.`
+      : null;
   let skippedPages = 0;
   if (args.shop) {
     const shop = normalizeShop(args.shop);
