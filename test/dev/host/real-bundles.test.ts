@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildProject } from '../../../build.mjs';
@@ -28,5 +28,14 @@ describe.skipIf(!HAS_PROJECT)('real bundles of project.yml', () => {
     const result = probe(join(ROOT, 'packages', id, 'index.js'));
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('function');
+  });
+
+  // Cold starts (README "Cold starts"): `import("node:http")` builds an ES module facade of node:http, whose lazy
+  // WebSocket/MessageEvent getters load Node's whole fetch stack before the first request; and classic zod is several
+  // times the size of zod/mini, which every runtime schema uses.
+  it.each(functions.map((f) => [`${f.pkg}/${f.name}`]))('%s has no import() of a builtin, no classic zod', (id) => {
+    const text = readFileSync(join(ROOT, 'packages', id, 'index.js'), 'utf8');
+    expect(text.match(/\bimport\(\s*["'`][^"'`]*["'`]\s*\)/g) ?? []).toEqual([]);
+    expect(text).not.toContain('"ZodString"');
   });
 });
