@@ -1,7 +1,7 @@
 import { PreconditionFailedError } from '../errors';
 import { backoffMs, systemClock, type Clock } from '../http/clock';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 
 /** The result of the last sync of one shop or page. */
 export type SyncOutcome = 'success' | 'failed' | 'reauth_required' | 'skipped' | 'queued';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PreconditionFailedError } from '../errors';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 
 /**
  * Meta redelivers a notification it considers failed with the same bytes and signature for up to

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import { pickStoredProducts, scanStoredSnapshot } from './bulk-scan';
 import { ProductNodeSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
 import { buildSnapshot } from './snapshot';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PreconditionFailedError } from '../errors';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 
 /** Where a shop's connection stands. */
 export type ConnectionState = 'connected' | 'disconnected' | 'reauth_required';

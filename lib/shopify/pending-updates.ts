@@ -1,7 +1,7 @@
 import { forEachLimit } from '../concurrency';
 import { PreconditionFailedError } from '../errors';
 import { hashId, keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import type { PendingOp } from './snapshot-ops';
 
 /**

@@ -1,7 +1,7 @@
 import { PreconditionFailedError } from '../errors';
 import { backoffMs, systemClock, type Clock } from '../http/clock';
 import { keys } from '../storage/keys';
-import type { ObjectStore, Versioned } from '../storage/s3-store';
+import type { ObjectStore, Versioned } from '../storage/store';
 import { deletePending, leaseHolder, listPending, loadPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
 import { ProductNodeSchema, ShopifySnapshotSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
 import { bulkWriteActive } from './bulk-window';

@@ -86,7 +86,7 @@ export async function applyTopic(topic: string, payload: Record<string, unknown>
       assertSameShop(payload.shop_domain, shop);
       return once(deps, ctx, topic, async (record) => {
         if (!record) return notConnected(deps, topic, shop);
-        await store.deletePrefix(`users/${record.uuid}/shopify/`);
+        await store.deletePrefix(keys.userShopifyPrefix(record.uuid));
         await store.deletePrefix(keys.pendingShopifyPrefix(shop));
         await store.deletePrefix(keys.shopifyFlushLeasePrefix(record.uuid));
         await store.deletePrefix(keys.shopifyFlushFlagPrefix(shop));

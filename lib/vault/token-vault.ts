@@ -1,5 +1,5 @@
 import type { TokenBox } from '../crypto/token-box';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 
 /** A sealed record read from the vault, with the ETag needed to replace it safely. */
 export interface VaultEntry<T> {
