@@ -73,8 +73,8 @@ export const UNCHANGED: unique symbol = Symbol('unchanged');
 export const DELETE: unique symbol = Symbol('delete');
 
 /**
- * Computes the next value from the current one (null: absent). It may run several times, once per attempt, so it
- * must not depend on state an earlier attempt changed; it may mutate `current.value`, which is read afresh each time.
+ * Computes the next value from the current one (null: absent). It runs once per attempt, each time on a fresh read
+ * (so it may mutate `current.value`); it may be async, e.g. to fetch what it writes.
  */
 export type Change<T> = (
   current: Versioned<T> | null,
