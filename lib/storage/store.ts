@@ -67,6 +67,11 @@ export async function createIfAbsent(
   }
 }
 
+/** The condition that replaces exactly what was read: its ETag, or absence. */
+export function casCondition(current: Versioned<unknown> | null): WriteCondition {
+  return current ? { ifMatch: current.etag } : { ifNoneMatch: '*' };
+}
+
 /** Returned by a change function: leave the object as it is (no write). */
 export const UNCHANGED: unique symbol = Symbol('unchanged');
 /** Returned by a change function: delete the object (unconditionally: S3 has no conditional delete). */
@@ -121,7 +126,7 @@ export async function updateWithRetry<T>(
     }
     try {
       const conditional = await store.supportsConditionalWrites();
-      await write(next, !conditional ? {} : current ? { ifMatch: current.etag } : { ifNoneMatch: '*' });
+      await write(next, conditional ? casCondition(current) : {});
       return next;
     } catch (err) {
       if (!(err instanceof PreconditionFailedError)) throw err;
