@@ -26,7 +26,7 @@ export async function commitDelivery(
   // Receipt time, and future timestamps clamped to it (the full sync's authority rules go by our clock).
   const op = receiveOp(received, clock.now());
   // Without conditional writes the record is written unconditionally (a retry rewrites the same op) and stays until
-  // no snapshot writer can lose it (snapshot.ts, degraded mode); a flush job keeps folding records in until then.
+  // no snapshot writer can lose it (snapshot-no-cas.ts, degraded mode); a flush job keeps folding records in until then.
   const { key, fresh } = await recordDelivery(store, ctx.shop, ctx.webhookId, { ...op, topic });
   if (!fresh) log.info(`Duplicate ${topic} delivery ${ctx.webhookId} from ${ctx.shop}: its update is recorded and still pending`);
   const outcome = deps.invoker.available ? await scheduleFlush(deps, key, ctx, topic, op) : await flushHere(deps, key, ctx, topic, op);
