@@ -37,6 +37,16 @@ function storageError(action: string, key: string, err: unknown): StorageError {
   });
 }
 
+/** Sends one request; null when the object does not exist, a `StorageError` naming `action` on any other failure. */
+async function unlessMissing<T>(action: string, key: string, send: () => Promise<T>): Promise<T | null> {
+  try {
+    return await send();
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw storageError(action, key, err);
+  }
+}
+
 /** Implements `ObjectStore` over an S3 client and one bucket. */
 export function createS3Store(config: SpacesConfig, client: S3Client = createS3Client(config)): ObjectStore {
   const Bucket = config.SPACES_BUCKET;
@@ -46,13 +56,8 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
     bucket: Bucket,
 
     async getJson<T>(key: string) {
-      let res;
-      try {
-        res = await client.send(new GetObjectCommand({ Bucket, Key: key }));
-      } catch (err) {
-        if (isMissing(err)) return null;
-        throw storageError('read', key, err);
-      }
+      const res = await unlessMissing('read', key, () => client.send(new GetObjectCommand({ Bucket, Key: key })));
+      if (!res) return null;
       const text = await res.Body!.transformToString('utf-8');
       try {
         return { value: JSON.parse(text) as T, etag: res.ETag ?? '' };
@@ -111,31 +116,17 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
     },
 
     async getStream(key) {
-      try {
-        const res = await client.send(new GetObjectCommand({ Bucket, Key: key }));
-        return res.Body as Readable;
-      } catch (err) {
-        if (isMissing(err)) return null;
-        throw storageError('read', key, err);
-      }
+      const res = await unlessMissing('read', key, () => client.send(new GetObjectCommand({ Bucket, Key: key })));
+      return res ? (res.Body as Readable) : null;
     },
 
     async exists(key) {
-      try {
-        await client.send(new HeadObjectCommand({ Bucket, Key: key }));
-        return true;
-      } catch (err) {
-        if (isMissing(err)) return false;
-        throw storageError('head', key, err);
-      }
+      const head = await unlessMissing('head', key, () => client.send(new HeadObjectCommand({ Bucket, Key: key })));
+      return head !== null;
     },
 
     async delete(key) {
-      try {
-        await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
-      } catch (err) {
-        if (!isMissing(err)) throw storageError('delete', key, err);
-      }
+      await unlessMissing('delete', key, () => client.send(new DeleteObjectCommand({ Bucket, Key: key })));
     },
 
     async deleteMany(keys) {

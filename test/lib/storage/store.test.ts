@@ -40,15 +40,24 @@ function appendWriter(store: ObjectStore, key: string, conditions: WriteConditio
     );
 }
 
-describe('storage idioms against a local Spaces that honours conditional writes', () => {
-  let t: TestSpaces;
-  let store: ObjectStore;
-
+/** A local Spaces for the enclosing suite, in the given conditional-write mode, and the app's store on it. */
+function useSpaces(conditionalWrites: 'honour' | 'ignore') {
+  let t: TestSpaces | undefined;
+  let store: ObjectStore | undefined;
   beforeAll(async () => {
-    t = await startTestSpaces({ conditionalWrites: 'honour' });
+    t = await startTestSpaces({ conditionalWrites });
     store = t.appStore();
   });
   afterAll(async () => t?.cleanup());
+  return { store: () => store! };
+}
+
+describe('storage idioms against a local Spaces that honours conditional writes', () => {
+  const spaces = useSpaces('honour');
+  let store: ObjectStore;
+  beforeAll(() => {
+    store = spaces.store();
+  });
 
   it('createIfAbsent creates once, then reports the object was there', async () => {
     // Act
@@ -112,14 +121,11 @@ describe('storage idioms against a local Spaces that honours conditional writes'
 });
 
 describe('storage idioms against a local Spaces that ignores conditional writes (degraded mode)', () => {
-  let t: TestSpaces;
+  const spaces = useSpaces('ignore');
   let store: ObjectStore;
-
-  beforeAll(async () => {
-    t = await startTestSpaces({ conditionalWrites: 'ignore' });
-    store = t.appStore();
+  beforeAll(() => {
+    store = spaces.store();
   });
-  afterAll(async () => t?.cleanup());
 
   it('updateWithRetry writes unconditionally, once per change', async () => {
     // Prepare
