@@ -36,8 +36,8 @@ export interface ObjectStore {
 
 /**
  * What {@link createIfAbsent} does on a store that does not honour `If-None-Match` (degraded mode):
- * - `'overwrite'`: send the conditional PUT anyway, without asking the probe; the store writes, and the call reports
- *   that it created the object. For records whose rewrite is harmless (a retry rewrites the same content).
+ * - `'overwrite'` (the default): send the conditional PUT anyway, without asking the probe; the store writes, and
+ *   the call reports that it created the object. For records whose rewrite is harmless (a retry writes the same).
  * - `'check-exists'`: ask the probe; on a store without conditions check `exists` first and PUT unconditionally only
  *   when absent. Narrows, but cannot close, the window in which two callers both create.
  */
