@@ -4,7 +4,7 @@ import { MethodNotAllowedError } from '../errors';
 import { prefersHtml } from '../http/negotiate';
 import { json } from '../http/responses';
 import { getShopRecord } from '../shopify/connection';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import { emptyStatus, readStatus, type MerchantStatus } from './status';
 
 /** What `account/status` needs. */
