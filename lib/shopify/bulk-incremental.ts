@@ -66,7 +66,7 @@ async function* rows(bulk: BulkResult, shop: string, fetchImpl: typeof fetch): A
  * (`BULK_CHANGED_MAX`) and one stored product, never the catalog.
  */
 export async function syncCatalogBulkIncremental(
-  input: BulkSyncInput & { forced: boolean },
+  input: BulkSyncInput & { forced: boolean; /** `productsCount` (a lower bound past 10,000) */ productCount?: number },
   deps: ShopifyDeps,
 ): Promise<BulkIncrementalOutcome> {
   const { store, clock } = deps;
@@ -80,6 +80,10 @@ export async function syncCatalogBulkIncremental(
     : null;
   const reason = fullWalkReason(skeleton, input.syncStartedAt, input.forced);
   if (reason || !skeleton) return { kind: 'full', reason: reason ?? 'no stored snapshot' };
+  // More products than the snapshot holds plus the follow-up cap: a full walk is due anyway (install, big import).
+  if (input.productCount !== undefined && input.productCount - known.size > BULK_FOLLOW_UPS_MAX) {
+    return { kind: 'full', reason: `the shop has ${input.productCount - known.size} products more than the snapshot` };
+  }
 
   const since = new Date(Date.parse(skeleton.meta.listingStartedAt!) - INCREMENTAL_OVERLAP_MS).toISOString();
   const timing = { clock, deadline: input.deadline };

@@ -69,7 +69,8 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
   const client = deps.adminClient(shop, budget);
   try {
     const shopInfo = await fetchShop(client);
-    if (options.bulkThreshold !== undefined && !options.dryRun && !options.deadline && (await countProducts(client)) >= options.bulkThreshold) {
+    const count = options.bulkThreshold !== undefined && !options.dryRun && !options.deadline ? await countProducts(client) : 0;
+    if (options.bulkThreshold !== undefined && !options.dryRun && !options.deadline && count >= options.bulkThreshold) {
       if (options.resume) await deletePartial(store, record.uuid);
       else await dropStalePartial(store, record.uuid, shop, startedAt);
       const input = {
@@ -79,7 +80,7 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
       // The install's background sync always walks; a poll reads only what changed when the snapshot allows it.
       const incremental = options.resume
         ? ({ kind: 'full', reason: 'install' } as const)
-        : await syncCatalogBulkIncremental({ ...input, forced: options.full === true }, deps);
+        : await syncCatalogBulkIncremental({ ...input, forced: options.full === true, productCount: count }, deps);
       if (incremental.kind === 'done') {
         log.info(`Polled data for shop ${shop}: Success`);
         const { changed, listed, followUps, bulkOperations, objects } = incremental;
