@@ -93,7 +93,9 @@ export async function syncCatalogBulkIncremental(
   }
   const fetched = new Map<string, ProductNode>();
   const assembler = new CatalogAssembler(Infinity);
-  for await (const line of bulkFileLines(changedOp, shop, fetchImpl)) for (const p of assembler.push(line)) fetched.set(p.id, p);
+  for await (const line of bulkFileLines(changedOp, shop, fetchImpl)) {
+    for (const p of assembler.push(line)) fetched.set(p.id, p);
+  }
   for (const p of assembler.finish()) fetched.set(p.id, p);
 
   const variantsOp = await runBulkQuery(client, bulkChangedVariantsQuery(since), timing);
@@ -105,13 +107,17 @@ export async function syncCatalogBulkIncremental(
 
   const idsOp = await runBulkQuery(client, BULK_PRODUCT_IDS_QUERY, timing);
   const listed = new Set<string>();
-  for await (const row of rows(idsOp, shop, fetchImpl)) if (typeof row.id === 'string' && !row.__parentId) listed.add(row.id);
+  for await (const row of rows(idsOp, shop, fetchImpl)) {
+    if (typeof row.id === 'string' && !row.__parentId) listed.add(row.id);
+  }
 
   const writes = skeleton.meta.webhookWrites ?? {};
   const followUps = [...listed].filter(
     (id) => !fetched.has(id) && (!known.has(id) || inventory.has(id) || writes[id] !== undefined),
   );
-  if (followUps.length > BULK_FOLLOW_UPS_MAX) return { kind: 'full', reason: `${followUps.length} products to read one by one` };
+  if (followUps.length > BULK_FOLLOW_UPS_MAX) {
+    return { kind: 'full', reason: `${followUps.length} products to read one by one` };
+  }
   const gone = new Set<string>();
   for (const id of followUps) {
     const node = await fetchProduct(client, id);

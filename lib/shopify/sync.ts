@@ -69,8 +69,9 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
   const client = deps.adminClient(shop, budget);
   try {
     const shopInfo = await fetchShop(client);
-    const count = options.bulkThreshold !== undefined && !options.dryRun && !options.deadline ? await countProducts(client) : 0;
-    if (options.bulkThreshold !== undefined && !options.dryRun && !options.deadline && count >= options.bulkThreshold) {
+    const mayBulk = options.bulkThreshold !== undefined && !options.dryRun && !options.deadline;
+    const count = mayBulk ? await countProducts(client) : 0;
+    if (mayBulk && count >= options.bulkThreshold!) {
       if (options.resume) await deletePartial(store, record.uuid);
       else await dropStalePartial(store, record.uuid, shop, startedAt);
       const input = {

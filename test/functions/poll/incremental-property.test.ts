@@ -26,6 +26,23 @@ const comparable = (snapshot: ShopifySnapshot) => {
   return { data: snapshot.data, meta };
 };
 
+/** Random changes no webhook reported: title updates, inventory moves (variant only) and deletes. */
+function mutator(emulator: NonNullable<TestStack['shopify']>, shop: string, seed: number, random: () => number) {
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  return (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const products = emulator.getProducts(shop);
+      const product = pick(products);
+      const roll = random();
+      if (roll < 0.45) emulator.updateProduct(shop, product.id, { title: `Changed ${seed}-${i}` });
+      else if (roll < 0.75) {
+        const variant = pick(emulator.getVariants(shop, product.id));
+        emulator.setInventory(shop, variant.inventoryItemId, Math.floor(random() * 50));
+      } else if (products.length > 5) emulator.deleteProduct(shop, product.id);
+    }
+  };
+}
+
 describe('incremental daily poll against a full walk (seeded property)', () => {
   let stack: TestStack;
   let deps: ShopifyDeps;
@@ -51,7 +68,6 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
 
   it.each(Array.from({ length: RUNS }, (_, i) => BASE_SEED + i))('seed %i', async (seed) => {
     const random = seededRandom(seed);
-    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
     const emulator = stack.shopify!;
     const name = `prop-${seed}`;
     const shop = `${name}.myshopify.com`;
@@ -64,16 +80,7 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
     const created = 1 + Math.floor(random() * 4);
     emulator.seedShop(shop, { products: initial + created, variantsPerProduct: 2 });
 
-    const mutate = (count: number) => {
-      for (let i = 0; i < count; i++) {
-        const products = emulator.getProducts(shop);
-        const product = pick(products);
-        const roll = random();
-        if (roll < 0.45) emulator.updateProduct(shop, product.id, { title: `Changed ${seed}-${i}` });
-        else if (roll < 0.75) emulator.setInventory(shop, pick(emulator.getVariants(shop, product.id)).inventoryItemId, Math.floor(random() * 50));
-        else if (products.length > 5) emulator.deleteProduct(shop, product.id);
-      }
-    };
+    const mutate = mutator(emulator, shop, seed, random);
     mutate(3 + Math.floor(random() * 8));
 
     // Act 1: a poll killed halfway writes nothing; more changes; then the poll runs again.
@@ -163,7 +170,6 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
 
   it.each(Array.from({ length: RUNS }, (_, i) => BASE_SEED + 100 + i))('bulk-size store, seed %i', async (seed) => {
     const random = seededRandom(seed);
-    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
     const emulator = stack.shopify!;
     const name = `prop-bulk-${seed}`;
     const shop = `${name}.myshopify.com`;
@@ -174,21 +180,13 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
     const read = async () => (await stack.store.getJson<ShopifySnapshot>(key))!.value;
     const logged = createLogger({ sink: (line) => void bulkLogs.push(line) });
     const bulkDeps: ShopifyDeps = { ...deps, log: logged };
-    const poll = (d: ShopifyDeps, full = false) => syncShop(shop, d, { source: 'poll', bulkThreshold: BULK_THRESHOLD, full });
+    const poll = (d: ShopifyDeps, full = false) =>
+      syncShop(shop, d, { source: 'poll', bulkThreshold: BULK_THRESHOLD, full });
     // The baseline as a bulk store has it: a full bulk walk.
     expect((await poll(bulkDeps, true)).mode, `seed ${seed}: baseline`).toBe('bulk');
     const created = 1 + Math.floor(random() * 4);
     emulator.seedShop(shop, { products: initial + created, variantsPerProduct: 2 });
-    const mutate = (count: number) => {
-      for (let i = 0; i < count; i++) {
-        const products = emulator.getProducts(shop);
-        const product = pick(products);
-        const roll = random();
-        if (roll < 0.4) emulator.updateProduct(shop, product.id, { title: `Changed ${seed}-${i}` });
-        else if (roll < 0.75) emulator.setInventory(shop, pick(emulator.getVariants(shop, product.id)).inventoryItemId, Math.floor(random() * 50));
-        else if (products.length > 5) emulator.deleteProduct(shop, product.id);
-      }
-    };
+    const mutate = mutator(emulator, shop, seed, random);
     mutate(3 + Math.floor(random() * 8));
 
     // Act 1: a poll killed halfway (at an Admin API call or a Spaces request) leaves a valid object; more changes;
@@ -201,7 +199,8 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
       where === 'admin'
         ? dyingAfter(killAfter)
         : { ...bulkDeps, store: storeDyingAfter(bulkDeps.store, where === 'upload' ? 'upload' : killAfter) };
-    const what = `seed ${seed}: killed ${where === 'upload' ? 'during the upload' : `after ${killAfter} ${where} requests`}`;
+    const at = where === 'upload' ? 'during the upload' : `after ${killAfter} ${where} requests`;
+    const what = `seed ${seed}: killed ${at}`;
     const killed = await poll({ ...dying, log: logged });
     expect(killed.status, what).toBe('failed');
     const afterKill = await read();
@@ -221,7 +220,9 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
     expect([incremental.status, incremental.mode], what).toEqual(['success', 'incremental']);
     expect(incrementalLog, `${what}: ${bulkLogs.join(' | ')}`).toBeDefined();
     expect([full.status, full.mode], what).toEqual(['success', 'bulk']);
-    expect(comparable(afterIncremental), `${what}: incremental bulk poll ≠ full bulk walk`).toEqual(comparable(afterFull));
+    expect(comparable(afterIncremental), `${what}: incremental bulk poll ≠ full bulk walk`).toEqual(
+      comparable(afterFull),
+    );
     expect(afterIncremental.meta.productCount, what).toBe(emulator.getProducts(shop).length);
   });
 
