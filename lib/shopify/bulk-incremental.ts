@@ -164,6 +164,7 @@ export async function syncCatalogBulkIncremental(
       source: input.source,
       full: false,
     }),
+    shop,
   );
   return {
     kind: 'done',

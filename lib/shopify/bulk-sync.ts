@@ -89,7 +89,7 @@ export async function syncCatalogBulk(input: BulkSyncInput, deps: ShopifyDeps): 
         apiVersion: deps.config.SHOPIFY_API_VERSION,
         now: () => deps.clock.now(),
         source: input.source,
-      }));
+      }), input.shop);
       if (assembler.orphans > 0) deps.log.warn(`Bulk file of ${input.shop}: ${assembler.orphans} lines had no parent and were ignored`);
       return { productCount: written.productCount, window };
     } catch (err) {
