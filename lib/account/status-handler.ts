@@ -4,7 +4,7 @@ import { MethodNotAllowedError } from '../errors';
 import { prefersHtml } from '../http/negotiate';
 import { json } from '../http/responses';
 import { getShopRecord } from '../shopify/connection';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import { emptyStatus, readStatus, type MerchantStatus } from './status';
 
 /** What `account/status` needs. */
@@ -59,6 +59,9 @@ export async function handleAccountStatus(request: Request, deps: AccountStatusD
         };
   }
   const { shops, pages } = withFixes(status);
+  // Which storage mode this deployment runs in (README "Degraded mode"): the probe's finding, remembered per container.
+  const conditional = await deps.store.supportsConditionalWrites().catch(() => null);
+  const storage = { conditional_writes: conditional === null ? 'unknown' : conditional ? 'honoured' : 'ignored' } as const;
   const needsAction = (state: string) => state === 'reauth_required' || state === 'disconnected';
   const reauthRequired = shops.some((s) => needsAction(s.state)) || pages.some((p) => needsAction(p.state));
   const body = {
@@ -68,6 +71,7 @@ export async function handleAccountStatus(request: Request, deps: AccountStatusD
     shops,
     pages,
     daily: status.daily ?? [],
+    storage,
   };
   if (prefersHtml(request)) {
     const { statusPage } = await import('../pages/status-page');

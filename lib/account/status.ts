@@ -1,7 +1,6 @@
-import { PreconditionFailedError } from '../errors';
 import { backoffMs, systemClock, type Clock } from '../http/clock';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import { DELETE, UNCHANGED, updateWithRetry, type ObjectStore } from '../storage/store';
 
 /** The result of the last sync of one shop or page. */
 export type SyncOutcome = 'success' | 'failed' | 'reauth_required' | 'skipped' | 'queued';
@@ -144,45 +143,45 @@ async function updateStatus(
   clock: Clock,
   change: (next: MerchantStatus) => void,
 ): Promise<MerchantStatus> {
-  const key = keys.status(uuid);
-  const conditional = await store.supportsConditionalWrites();
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await store.getJson<MerchantStatus>(key);
-    const next = current?.value ?? emptyStatus(uuid, clock.now());
-    change(next);
-    next.reauthRequired = needsReauth(next);
-    try {
-      await store.putJson(key, next, conditional ? (current ? { ifMatch: current.etag } : { ifNoneMatch: '*' }) : {});
+  const written = await updateWithRetry<MerchantStatus>(
+    store,
+    keys.status(uuid),
+    (current) => {
+      const next = current?.value ?? emptyStatus(uuid, clock.now());
+      change(next);
+      next.reauthRequired = needsReauth(next);
       return next;
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
-      await clock.sleep(backoffMs(Math.min(attempt, 4), 10, 200));
-    }
-  }
-  throw new PreconditionFailedError(`The status record of ${uuid} kept changing; the next poll will record it.`);
+    },
+    { ...retry(clock), conflict: `The status record of ${uuid} kept changing; the next poll will record it.` },
+  );
+  return written!;
 }
 
 /** Removes a shop's entry (shop/redact); the record goes when nothing is left in it. */
-export async function forgetShopStatus(store: ObjectStore, uuid: string, shop: string, clock: Clock = systemClock): Promise<void> {
-  const key = keys.status(uuid);
-  const conditional = await store.supportsConditionalWrites();
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await store.getJson<MerchantStatus>(key);
-    if (!current || !(shop in current.value.shops)) return;
-    const next = { ...current.value, shops: { ...current.value.shops } };
-    delete next.shops[shop];
-    next.reauthRequired = needsReauth(next);
-    try {
-      if (Object.keys(next.shops).length === 0 && Object.keys(next.pages).length === 0) await store.delete(key);
-      else await store.putJson(key, next, conditional ? { ifMatch: current.etag } : {});
-      return;
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
-      await clock.sleep(backoffMs(Math.min(attempt, 4), 10, 200));
-    }
-  }
-  throw new PreconditionFailedError(`The status record of ${uuid} kept changing; Shopify's retry of shop/redact will clear it.`);
+export async function forgetShopStatus(
+  store: ObjectStore,
+  uuid: string,
+  shop: string,
+  clock: Clock = systemClock,
+): Promise<void> {
+  await updateWithRetry<MerchantStatus>(
+    store,
+    keys.status(uuid),
+    (current) => {
+      if (!current || !(shop in current.value.shops)) return UNCHANGED;
+      const next = { ...current.value, shops: { ...current.value.shops } };
+      delete next.shops[shop];
+      next.reauthRequired = needsReauth(next);
+      return Object.keys(next.shops).length === 0 && Object.keys(next.pages).length === 0 ? DELETE : next;
+    },
+    { ...retry(clock), conflict: `The status record of ${uuid} kept changing; Shopify's retry of shop/redact will clear it.` },
+  );
 }
+
+const retry = (clock: Clock) => ({
+  attempts: MAX_ATTEMPTS,
+  backoff: (attempt: number) => clock.sleep(backoffMs(Math.min(attempt, 4), 10, 200)),
+});
 
 function withLastSuccess<T extends { lastResult: SyncOutcome; lastSyncAt: string; lastSuccessAt?: string }>(value: T, previous?: string): T {
   const lastSuccessAt = value.lastResult === 'success' ? value.lastSyncAt : previous;

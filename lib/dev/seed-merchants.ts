@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ShopRecord } from '../shopify/connection';
 import type { PageRecord } from '../facebook/registry';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 
 /** What {@link seedMerchants} wrote. */
 export interface SeededMerchants {

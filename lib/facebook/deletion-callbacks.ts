@@ -3,7 +3,7 @@ import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../errors
 import { json } from '../http/responses';
 import type { Logger } from '../log';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import type { FacebookDeps } from './deps';
 import { DeletionStatusSchema, type DeletionStatus } from './schemas';
 import { readSignedRequest } from './signed-request';

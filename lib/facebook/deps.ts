@@ -4,7 +4,8 @@ import { createTokenBox } from '../crypto/token-box';
 import { createInvoker, type Invoker } from '../functions/invoke';
 import { systemClock, type Clock } from '../http/clock';
 import { createLogger, type Logger } from '../log';
-import { createS3Store, type ObjectStore } from '../storage/s3-store';
+import { createS3Store } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import { createTokenVault, type TokenVault } from '../vault/token-vault';
 import { createGraphClient, type GraphClient } from './graph-client';
 

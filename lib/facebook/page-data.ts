@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { FacebookApiError } from '../errors';
 import type { Logger } from '../log';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import type { GraphClient } from './graph-client';
 import { PageDataSchema, PageSchema, SubscribedAppsSchema, SuccessSchema, type Page, type PageData, type PageDataSource } from './schemas';
 

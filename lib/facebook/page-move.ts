@@ -2,7 +2,7 @@ import { recordSyncOutcome } from '../account/status';
 import type { Clock } from '../http/clock';
 import type { Logger } from '../log';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 
 /** The message the previous owner's status shows for a Page that moved; it never names the new owner. */
 export const movedMessage = (pageId: string, at: string) =>

@@ -1,6 +1,6 @@
 import { forEachLimit } from '../concurrency';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 
 /** Where a Page's connection stands. */
 export type PageState = 'connected' | 'reauth_required' | 'disconnected';

@@ -1,6 +1,6 @@
 import type { Logger } from '../log';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import type { TokenVault } from '../vault/token-vault';
 import { forEachLimit } from '../concurrency';
 import { listPageRecords, markPage, type FacebookUserRecord } from './registry';

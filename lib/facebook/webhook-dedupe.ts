@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { PreconditionFailedError } from '../errors';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import { createIfAbsent, type ObjectStore } from '../storage/store';
 
 /**
  * Meta redelivers a notification it considers failed with the same bytes and signature for up to
@@ -37,17 +36,6 @@ export async function claimDelivery(
 ): Promise<DeliveryClaim> {
   const marker = keys.webhookSeen('facebook', delivery.object, deliveryId(delivery.body, delivery.signature));
   const record = { receivedAt: new Date(delivery.now).toISOString(), object: delivery.object, entries: delivery.entries };
-  const claim = (fresh: boolean): DeliveryClaim => ({ fresh, marker, release: () => store.delete(marker) });
-  if (await store.supportsConditionalWrites()) {
-    try {
-      await store.putJson(marker, record, { ifNoneMatch: '*' });
-      return claim(true);
-    } catch (err) {
-      if (err instanceof PreconditionFailedError) return claim(false);
-      throw err;
-    }
-  }
-  if (await store.exists(marker)) return claim(false);
-  await store.putJson(marker, record);
-  return claim(true);
+  const fresh = await createIfAbsent(store, marker, record, { fallback: 'check-exists' });
+  return { fresh, marker, release: () => store.delete(marker) };
 }

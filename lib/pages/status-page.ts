@@ -23,9 +23,17 @@ export interface StatusView {
     shops: Array<ConnectionView & { shop: string; productCount?: number; mode?: string }>;
     pages: Array<ConnectionView & { pageId: string; name?: string }>;
     daily: DailyCount[];
+    storage: { conditional_writes: 'honoured' | 'ignored' | 'unknown' };
   };
   now: number;
 }
+
+// What the storage probe found (README "Degraded mode"), in the merchant's terms.
+const STORAGE_MODES = {
+  honoured: 'Storage: Spaces honours conditional writes (normal mode).',
+  ignored: 'Storage: Spaces ignores conditional writes here (degraded mode); updates are still never lost.',
+  unknown: 'Storage: the conditional-write check could not run just now; it is retried on the next request.',
+} as const;
 
 const SOURCES: Record<string, string> = {
   oauth: 'when you connected',
@@ -164,6 +172,7 @@ ${barChart('chart-webhooks', 'Webhook updates applied', days, (d) => d.webhookUp
     .filter((d) => d.productsSynced + d.webhookUpdates > 0)
     .map((d) => html`<tr><td>${d.date}</td><td>${d.productsSynced}</td><td>${d.webhookUpdates}</td></tr>`)}</tbody>
 </table></details>
+<p class="note" id="storage-mode">${STORAGE_MODES[body.storage.conditional_writes]}</p>
 ${jsonDetails(body)}`;
   return htmlResponse('Account status', main);
 }

@@ -4,7 +4,7 @@ import type { FacebookDeps } from '../facebook/deps';
 import { systemClock, type Clock } from '../http/clock';
 import type { Logger } from '../log';
 import type { ShopifyDeps } from '../shopify/deps';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import { loadPollSettings, type PollSettings } from './settings';
 
 /** Everything the dispatcher and the worker depend on. */

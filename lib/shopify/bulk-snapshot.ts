@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import { pickStoredProducts, scanStoredSnapshot } from './bulk-scan';
 import { ProductNodeSchema, type ProductNode, type ShopInfo, type ShopifySnapshot } from './schemas';
-import { buildSnapshot } from './snapshot';
+import { buildSnapshot } from './snapshot-merge';
 import { pruneTombstones } from './snapshot-ops';
 import { listingMeta, pickListed, tombstonesAfterListing, withMaps, writesSince } from './sync-merge';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../http/clock';
 import type { Logger } from '../log';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import { listPending } from './pending-updates';
 import { updateSnapshot } from './snapshot';
 

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PreconditionFailedError } from '../errors';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import { updateWithRetry, type ObjectStore } from '../storage/store';
 
 /** Where a shop's connection stands. */
 export type ConnectionState = 'connected' | 'disconnected' | 'reauth_required';
@@ -34,23 +33,20 @@ export async function connectShop(
   now: number,
   newUuid: () => string = randomUUID,
 ): Promise<ShopRecord> {
-  const key = keys.shopRecord(shop);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const existing = await store.getJson<ShopRecord>(key);
-    const iso = new Date(now).toISOString();
-    const record: ShopRecord = existing
-      ? { ...existing.value, state: 'connected', scope, updatedAt: iso }
-      : { shop, uuid: newUuid(), state: 'connected', scope, connectedAt: iso, updatedAt: iso };
-    delete record.reason;
-    try {
-      const conditional = await store.supportsConditionalWrites();
-      await store.putJson(key, record, conditional ? (existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' }) : {});
-      return record;
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
-    }
-  }
-  throw new PreconditionFailedError(`Could not record the connection of ${shop}: too much concurrent activity. Try again.`);
+  const iso = new Date(now).toISOString();
+  const record = await updateWithRetry<ShopRecord>(
+    store,
+    keys.shopRecord(shop),
+    (existing) => {
+      const next: ShopRecord = existing
+        ? { ...existing.value, state: 'connected', scope, updatedAt: iso }
+        : { shop, uuid: newUuid(), state: 'connected', scope, connectedAt: iso, updatedAt: iso };
+      delete next.reason;
+      return next;
+    },
+    { attempts: 5, conflict: `Could not record the connection of ${shop}: too much concurrent activity. Try again.` },
+  );
+  return record!;
 }
 
 /** Marks a shop disconnected or needing re-authorisation (keeps the UUID mapping). */

@@ -88,7 +88,7 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
       raised = await raiseFlag(store, flag, clock.now());
       if (!raised) break;
     }
-    // Without conditional writes records stay until they are safely reflected (snapshot.ts): look again in a while.
+    // Without conditional writes records stay until they are safely reflected (snapshot-no-cas.ts): look again in a while.
     if (!conditional) await clock.sleep(Math.min(NO_CAS_ROUND_PAUSE_MS, Math.max(0, deadline - clock.now())));
   }
   if (outcome === 'yielded') {

@@ -1,12 +1,12 @@
 import ky, { HTTPError } from 'ky';
 import {
   BadRequestError,
-  PreconditionFailedError,
   ShopifyApiError,
   UnauthorizedError,
   UpstreamShapeError,
 } from '../errors';
 import { keys } from '../storage/keys';
+import { UNCHANGED } from '../storage/store';
 import type { TokenVault } from '../vault/token-vault';
 import type { ShopifyOAuthConfig } from './oauth-state';
 import { adminOrigin } from './shop-domain';
@@ -84,40 +84,44 @@ export async function getAccessToken(
   deps: { vault: TokenVault; config: ShopifyOAuthConfig; now: () => number; fetch?: typeof fetch },
   options: { force?: boolean } = {},
 ): Promise<string> {
-  const key = keys.shopifyToken(shop);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const entry = await deps.vault.get<ShopifyToken>(key);
-    if (!entry) {
-      throw new UnauthorizedError(`No stored token for ${shop}: connect it at /shopify/${shop.replace('.myshopify.com', '')}/login.`, {
-        code: 'shopify_not_connected',
-      });
-    }
-    const token = ShopifyTokenSchema.parse(entry.value);
-    const fresh = token.expiresAt === null || token.expiresAt - deps.now() > REFRESH_MARGIN_MS;
-    if ((fresh && !options.force) || !token.refreshToken) return token.accessToken;
-    const res = await postToken(shop, deps.config, { grant_type: 'refresh_token', refresh_token: token.refreshToken }, deps.fetch);
-    if (!res.ok) {
-      await res.body?.cancel().catch(() => undefined);
-      if (res.status >= 500) {
-        throw new ShopifyApiError(`Shopify's token endpoint answered ${res.status} while refreshing the token of ${shop}; the next request or poll tries again.`, {
-          code: 'shopify_token_error',
-          upstreamStatus: res.status,
+  let force = options.force ?? false;
+  const stored = await deps.vault.update<ShopifyToken>(
+    keys.shopifyToken(shop),
+    async (entry) => {
+      if (!entry) {
+        const login = `/shopify/${shop.replace('.myshopify.com', '')}/login`;
+        throw new UnauthorizedError(`No stored token for ${shop}: connect it at ${login}.`, {
+          code: 'shopify_not_connected',
         });
       }
-      throw new UnauthorizedError(`Shopify refused to refresh the token of ${shop} (${res.status}): reconnect at /shopify/<shop>/login.`, {
-        code: 'shopify_refresh_failed',
-      });
-    }
-    // A body that is not JSON is a shape error too, not a crash.
-    const next = toStoredToken(await res.json().catch(() => null), deps.now());
-    try {
-      await deps.vault.put(key, next, { ifMatch: entry.etag });
-      return next.accessToken;
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
-      // Another invocation refreshed first: read its pair and use that.
-      options = {};
-    }
-  }
-  throw new UnauthorizedError(`Could not refresh the token of ${shop}: too many concurrent refreshes. Try again.`);
+      const token = ShopifyTokenSchema.parse(entry.value);
+      const fresh = token.expiresAt === null || token.expiresAt - deps.now() > REFRESH_MARGIN_MS;
+      if ((fresh && !force) || !token.refreshToken) return UNCHANGED;
+      // Should the write lose the race, another invocation refreshed first: the next attempt reads and uses its pair.
+      force = false;
+      const grant = { grant_type: 'refresh_token', refresh_token: token.refreshToken };
+      const res = await postToken(shop, deps.config, grant, deps.fetch);
+      if (!res.ok) {
+        await res.body?.cancel().catch(() => undefined);
+        if (res.status >= 500) {
+          throw new ShopifyApiError(
+            `Shopify's token endpoint answered ${res.status} while refreshing the token of ${shop}; ` +
+              'the next request or poll tries again.',
+            { code: 'shopify_token_error', upstreamStatus: res.status },
+          );
+        }
+        throw new UnauthorizedError(
+          `Shopify refused to refresh the token of ${shop} (${res.status}): reconnect at /shopify/<shop>/login.`,
+          { code: 'shopify_refresh_failed' },
+        );
+      }
+      // A body that is not JSON is a shape error too, not a crash.
+      return toStoredToken(await res.json().catch(() => null), deps.now());
+    },
+    {
+      attempts: 3,
+      conflict: () => new UnauthorizedError(`Could not refresh the token of ${shop}: too many concurrent refreshes. Try again.`),
+    },
+  );
+  return ShopifyTokenSchema.parse(stored).accessToken;
 }

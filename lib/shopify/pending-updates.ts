@@ -1,7 +1,6 @@
 import { forEachLimit } from '../concurrency';
-import { PreconditionFailedError } from '../errors';
 import { hashId, keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import { createIfAbsent, type ObjectStore } from '../storage/store';
 import type { PendingOp } from './snapshot-ops';
 
 /**
@@ -26,13 +25,8 @@ export async function recordDelivery(
   op: PendingOp,
 ): Promise<{ key: string; fresh: boolean }> {
   const key = keys.pendingShopifyDelivery(shop, webhookId);
-  try {
-    await store.putJson(key, op, { ifNoneMatch: '*' });
-    return { key, fresh: true };
-  } catch (err) {
-    if (err instanceof PreconditionFailedError) return { key, fresh: false };
-    throw err;
-  }
+  // Without conditional writes the record is rewritten (a retry writes the same op) and reported fresh.
+  return { key, fresh: await createIfAbsent(store, key, op) };
 }
 
 /** Lists the keys of a shop's pending records. */
@@ -75,13 +69,9 @@ export type LeaseHolder = 'job' | 'sync' | 'delivery';
  */
 export async function tryAcquireLease(store: ObjectStore, uuid: string, now: number, holder: LeaseHolder = 'delivery'): Promise<Lease | null> {
   const key = keys.shopifyFlushLease(uuid, Math.floor(now / LEASE_TTL_MS));
-  try {
-    await store.putJson(key, { acquiredAt: new Date(now).toISOString(), holder }, { ifNoneMatch: '*' });
-    return { release: () => store.delete(key) };
-  } catch (err) {
-    if (err instanceof PreconditionFailedError) return null;
-    throw err;
-  }
+  // Only taken where the store honours conditions (snapshot.ts flushes without a lease otherwise).
+  const acquired = await createIfAbsent(store, key, { acquiredAt: new Date(now).toISOString(), holder });
+  return acquired ? { release: () => store.delete(key) } : null;
 }
 
 /** Who holds this time window's flush lease, or null. */
@@ -112,19 +102,13 @@ export function flagShard(webhookId: string): number {
 export async function raiseFlushFlag(store: ObjectStore, shop: string, now: number, shard: number): Promise<string | null> {
   const key = keys.shopifyFlushFlag(shop, Math.floor(now / FLAG_TTL_MS), shard);
   // Without conditional writes, read first (concurrent raisers may then start a job each: safe, only more work).
-  if (!(await store.supportsConditionalWrites()) && (await store.exists(key))) return null;
-  return (await raiseFlag(store, key, now)) ? key : null;
+  const raised = await createIfAbsent(store, key, { raisedAt: new Date(now).toISOString() }, { fallback: 'check-exists' });
+  return raised ? key : null;
 }
 
 /** Raises a given flush flag again (a job going on); false when someone else raised it first. */
 export async function raiseFlag(store: ObjectStore, key: string, now: number): Promise<boolean> {
-  try {
-    await store.putJson(key, { raisedAt: new Date(now).toISOString() }, { ifNoneMatch: '*' });
-    return true;
-  } catch (err) {
-    if (err instanceof PreconditionFailedError) return false;
-    throw err;
-  }
+  return createIfAbsent(store, key, { raisedAt: new Date(now).toISOString() });
 }
 
 /** Lowers every shard of the shop's flags of this window and the one before (one DeleteObjects), plus `also`. */

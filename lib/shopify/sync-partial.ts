@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/s3-store';
+import type { ObjectStore } from '../storage/store';
 import { ProductNodeSchema, type ProductNode } from './schemas';
 import { FIELD_SET } from './sync-merge';
 

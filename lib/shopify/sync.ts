@@ -6,9 +6,11 @@ import { getShopRecord, markShop } from './connection';
 import type { ShopifyDeps } from './deps';
 import type { AdminClient } from './admin-client';
 import type { ProductNode, ShopInfo, ShopifySnapshot } from './schemas';
-import { buildSnapshot, mergeFullSync, readSnapshot, updateSnapshot } from './snapshot';
+import { updateSnapshot } from './snapshot';
+import { readSnapshot } from './snapshot-io';
+import { buildSnapshot } from './snapshot-merge';
 import { fullWalkReason, mergeIncremental, readIncremental } from './sync-incremental';
-import { listingMeta } from './sync-merge';
+import { listingMeta, mergeFullSync } from './sync-merge';
 import { deletePartial, dropStalePartial, loadPartial, savePartial } from './sync-partial';
 
 /** `{"status":"success"}` or `{"status":"failed","message":…}`, as in the seed's answers. */

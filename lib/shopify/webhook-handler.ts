@@ -53,8 +53,8 @@ export async function handleShopifyWebhook(request: Request, deps: ShopifyDeps):
     });
   }
 
-  // Dedupe happens per topic (webhook-topics.ts): a catalog delivery's claim is its pending record, written in one
-  // request; shop-level topics keep a marker written once their action is done.
+  // Dedupe happens per topic (flush-schedule.ts, shop-redact.ts): a catalog delivery's claim is its pending record,
+  // written in one request; shop-level topics keep a marker written once their action is done.
   const triggered = request.headers.get('x-shopify-triggered-at');
   const triggeredAt = triggered && !Number.isNaN(Date.parse(triggered)) ? new Date(Date.parse(triggered)).toISOString() : undefined;
   const context = { shop, webhookId, deadline, ...(triggeredAt ? { triggeredAt } : {}) };

@@ -1,27 +1,12 @@
-import { BadRequestError, InvocationThrottledError, UnauthorizedError, UpstreamError } from '../errors';
-import { keys } from '../storage/keys';
-import { forgetShopStatus } from '../account/status';
-import { backoffMs } from '../http/clock';
+import { BadRequestError, UnauthorizedError } from '../errors';
 import { fetchProduct } from './catalog';
-import { getShopRecord, markShop, type ShopRecord } from './connection';
+import { getShopRecord } from './connection';
 import type { ShopifyDeps } from './deps';
-import { adminFlushChecks } from './flush-checks';
-import { FLUSH_FUNCTION } from './flush-job';
-import { flagShard, leaseHolder, raiseFlushFlag, recordDelivery } from './pending-updates';
-import { updateSnapshot, type UpdateResult } from './snapshot';
-import { applyOps, receiveOp, type PendingOp } from './snapshot-ops';
+import { commitDelivery } from './flush-schedule';
+import { redactShop, uninstallShop } from './shop-redact';
+import type { PendingOp } from './snapshot-ops';
+import { notConnected, type DeliveryContext } from './webhook-context';
 import { hasProductGid, isIncomplete, trimProductPayload, type ProductPayload } from './webhook-payload';
-
-/** What a delivery carries besides its body. */
-export interface DeliveryContext {
-  shop: string;
-  /** `X-Shopify-Webhook-Id`, any text: it is hashed into keys. */
-  webhookId: string;
-  /** `X-Shopify-Triggered-At`, when valid. */
-  triggeredAt?: string;
-  /** Epoch ms by which the work must be done, inside Shopify's 5 s. */
-  deadline: number;
-}
 
 const digits = (v: unknown): string | null =>
   typeof v === 'string' && /^\d{1,20}$/.test(v) ? v : typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? String(v) : null;
@@ -58,77 +43,33 @@ export async function applyTopic(topic: string, payload: Record<string, unknown>
       } else {
         op = { kind: 'payload', id: p.admin_graphql_api_id, updatedAt: String(p.updated_at), payload: trimProductPayload(p) };
       }
-      return commit(deps, op, ctx, topic);
+      return commitDelivery(deps, op, ctx, topic);
     }
     case 'products/delete': {
       const id = digits(payload.id);
       if (!id) throw new BadRequestError('products/delete payload has no numeric id.', { code: 'invalid_payload' });
       // Shopify's own clock at firing time is later than any updated_at the product had before it was deleted.
       const at = ctx.triggeredAt ?? new Date(clock.now()).toISOString();
-      return commit(deps, { kind: 'delete', id: `gid://shopify/Product/${id}`, at }, ctx, topic);
+      return commitDelivery(deps, { kind: 'delete', id: `gid://shopify/Product/${id}`, at }, ctx, topic);
     }
     case 'inventory_levels/update': {
       const itemId = /inventory_item_id=(\d+)/.exec(String(payload.admin_graphql_api_id ?? ''))?.[1] ?? digits(payload.inventory_item_id);
       if (!itemId) throw new BadRequestError('inventory_levels/update payload has no inventory_item_id.', { code: 'invalid_payload' });
       const available = typeof payload.available === 'number' && Number.isSafeInteger(payload.available) ? payload.available : null;
       const updatedAt = typeof payload.updated_at === 'string' ? payload.updated_at : new Date(clock.now()).toISOString();
-      return commit(deps, { kind: 'inventory', item: `gid://shopify/InventoryItem/${itemId}`, available, updatedAt }, ctx, topic);
+      const item = `gid://shopify/InventoryItem/${itemId}`;
+      return commitDelivery(deps, { kind: 'inventory', item, available, updatedAt }, ctx, topic);
     }
     case 'app/uninstalled':
       assertSameShop(payload.myshopify_domain, shop);
-      return once(deps, ctx, topic, async (record) => {
-        await deps.vault.delete(keys.shopifyToken(shop));
-        await markShop(store, shop, 'disconnected', 'The app was uninstalled from the shop.', clock.now());
-        log.info(`App uninstalled from ${shop}: tokens deleted, connection marked disconnected`);
-        return record ? 'disconnected' : 'shop not connected';
-      });
+      return uninstallShop(deps, ctx, topic);
     case 'shop/redact':
       assertSameShop(payload.shop_domain, shop);
-      return once(deps, ctx, topic, async (record) => {
-        if (!record) return notConnected(deps, topic, shop);
-        await store.deletePrefix(`users/${record.uuid}/shopify/`);
-        await store.deletePrefix(keys.pendingShopifyPrefix(shop));
-        await store.deletePrefix(keys.shopifyFlushLeasePrefix(record.uuid));
-        await store.deletePrefix(keys.shopifyFlushFlagPrefix(shop));
-        await deps.vault.delete(keys.shopifyToken(shop));
-        await forgetShopStatus(store, record.uuid, shop, clock);
-        // Last but one, so a failed redaction can still find the user on Shopify's retry; the markers go with it.
-        await store.delete(keys.shopRecord(shop));
-        await store.deletePrefix(keys.shopifyWebhookMarkerPrefix(shop));
-        log.info(`shop/redact for ${shop}: deleted its snapshot, pending updates, tokens, status and records`);
-        return 'redacted';
-      });
+      return redactShop(deps, ctx, topic);
     default:
       log.info(`Ignored unknown topic ${topic} from ${shop}`);
       return 'ignored';
   }
-}
-
-function notConnected({ log }: ShopifyDeps, topic: string, shop: string): string {
-  log.info(`Ignored ${topic} for ${shop}: the shop is not connected`);
-  return 'shop not connected';
-}
-
-/**
- * Runs a shop-level topic at most once per Webhook-Id, as far as it finished: the marker is written after the action,
- * so an invocation killed midway leaves none and Shopify's retry runs the action again. These actions are idempotent,
- * so two concurrent copies of one delivery are harmless. The marker's age is its LastModified.
- */
-async function once(
-  deps: ShopifyDeps,
-  ctx: DeliveryContext,
-  topic: string,
-  action: (record: ShopRecord | null) => Promise<string>,
-): Promise<string> {
-  const marker = keys.shopifyWebhookMarker(ctx.shop, ctx.webhookId);
-  const [seen, record] = await Promise.all([deps.store.exists(marker), getShopRecord(deps.store, ctx.shop)]);
-  if (seen) {
-    deps.log.info(`Duplicate ${topic} delivery ${ctx.webhookId} from ${ctx.shop}: already processed`);
-    return 'duplicate';
-  }
-  const outcome = await action(record);
-  if (outcome !== 'redacted') await deps.store.putJson(marker, { topic, processedAt: new Date(deps.clock.now()).toISOString() });
-  return outcome;
 }
 
 // Only the body is signed: a genuine body replayed under another shop's domain header must not act on that shop.
@@ -137,140 +78,3 @@ function assertSameShop(bodyShop: unknown, headerShop: string): void {
     throw new UnauthorizedError('The signed body names another shop than X-Shopify-Shop-Domain.', { code: 'shop_mismatch' });
   }
 }
-
-/**
- * Records the op durably (the record is the delivery's claim), then makes sure a flush folds it into the snapshot:
- * with the functions API available, a `shopify/flush` job started through a flush flag shard (the delivery answers at
- * once); without it, inline, waiting until the record is applied. A delivery is answered 200 only once its record is
- * durable and a flush is certain to see it; otherwise 503, and Shopify's retry completes it. A retry whose record is
- * still pending (its first attempt may have crashed before a flush was due) makes sure of the flush the same way.
- */
-async function commit(deps: ShopifyDeps, received: PendingOp, ctx: DeliveryContext, topic: string): Promise<string> {
-  const { store, log, clock } = deps;
-  // Receipt time, and future timestamps clamped to it (the full sync's authority rules go by our clock).
-  const op = receiveOp(received, clock.now());
-  // Without conditional writes the record is written unconditionally (a retry rewrites the same op) and stays until
-  // no snapshot writer can lose it (snapshot.ts, degraded mode); a flush job keeps folding records in until then.
-  const { key, fresh } = await recordDelivery(store, ctx.shop, ctx.webhookId, { ...op, topic });
-  if (!fresh) log.info(`Duplicate ${topic} delivery ${ctx.webhookId} from ${ctx.shop}: its update is recorded and still pending`);
-  const outcome = deps.invoker.available ? await scheduleFlush(deps, key, ctx, topic, op) : await flushHere(deps, key, ctx, topic, op);
-  return fresh ? outcome : 'duplicate';
-}
-
-// Flushes in this invocation: waiting for the record to be applied, or, without conditional writes, for it to be safe.
-async function flushHere(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
-  if (await deps.store.supportsConditionalWrites()) return flushInline(deps, key, ctx, topic, op);
-  return flushInlineWithoutCas(deps, key, ctx, topic);
-}
-
-async function scheduleFlush(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
-  const { store, clock, log } = deps;
-  const { shop } = ctx;
-  const flag = await raiseFlushFlag(store, shop, clock.now(), flagShard(ctx.webhookId));
-  if (!flag) {
-    log.info(`Queued ${topic} for ${shop}: the flush job already started applies it`);
-    return 'queued';
-  }
-  const queued = (activation: string) => {
-    log.info(`Queued ${topic} for ${shop}: flush job ${activation} applies it`);
-    return 'queued';
-  };
-  try {
-    return queued(await startFlushJob(deps, { shop, flag }, ctx.deadline - INLINE_RESERVE_MS));
-  } catch (err) {
-    // No job will run (e.g. DO's 429 while a burst fills the namespace): lower the flag, so the next delivery
-    // can start one, and flush here, which also covers the deliveries that saw the flag raised.
-    log.warn(`Could not start a flush job for ${shop} (${err instanceof Error ? err.message : String(err)}); flushing in this delivery`);
-    await store.delete(flag);
-  }
-  try {
-    return await flushHere(deps, key, { ...ctx, deadline: ctx.deadline - LAST_CALL_MS }, topic, op);
-  } catch (err) {
-    if (!(err instanceof UpstreamError && err.code === 'not_yet_applied')) throw err;
-    // Last chance before asking Shopify to retry: a job started now applies every pending record.
-    try {
-      return queued(await deps.invoker.invokeAsync(FLUSH_FUNCTION, { shop }));
-    } catch {
-      throw err;
-    }
-  }
-}
-
-// Time kept for flushing inline when no flush job could start, and for a last attempt to start one after that.
-const INLINE_RESERVE_MS = 1500;
-const LAST_CALL_MS = 400;
-
-// DO answers 429 while a burst fills the namespace's 120 concurrent activations; they finish within milliseconds, so retry briefly.
-async function startFlushJob(deps: ShopifyDeps, params: Record<string, unknown>, until: number): Promise<string> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await deps.invoker.invokeAsync(FLUSH_FUNCTION, params);
-    } catch (err) {
-      const wait = backoffMs(attempt, 50, 400);
-      if (!(err instanceof InvocationThrottledError) || deps.clock.now() + wait >= until) throw err;
-      await deps.clock.sleep(wait);
-    }
-  }
-}
-
-// Without the functions API: flush in this invocation, or wait while the lease holder does.
-async function flushInline(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
-  const { store, clock, log } = deps;
-  const record = await getShopRecord(store, ctx.shop);
-  if (!record) {
-    await store.delete(key);
-    return notConnected(deps, topic, ctx.shop);
-  }
-  const { uuid } = record;
-  // Stopping a flush midway is safe (the snapshot is only written by ETag, records deleted after that write).
-  const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline, shop: ctx.shop, checks: adminFlushChecks(deps, ctx.shop) });
-  flush.catch(() => undefined);
-  let done: UpdateResult | null;
-  try {
-    done = await Promise.race([flush, clock.sleep(Math.max(0, ctx.deadline - clock.now())).then(() => null)]);
-  } catch (err) {
-    throw notYetApplied(`the flush failed: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const result = done?.results.get(key);
-  if (result === 'applied') {
-    log.info(`Updated data in Spaces for ${ctx.shop} via ${topic}`);
-    return op.kind === 'delete' ? 'deleted' : 'updated';
-  }
-  if (result === 'stale') {
-    log.info(`Skipped ${topic} for ${ctx.shop}: the stored copy is as new or newer`);
-    return 'stale';
-  }
-  // Handed to the lease holder. A flush job or a sync lists again before it stops, so it applies the record;
-  // a delivery flushing inline may run out of time, so wait until the record is applied.
-  const holder = await leaseHolder(store, uuid, clock.now());
-  if (holder === 'job' || holder === 'sync') {
-    log.info(`Queued ${topic} for ${ctx.shop}: the running flush ${holder} applies it`);
-    return 'queued';
-  }
-  while (clock.now() < ctx.deadline) {
-    if (!(await store.exists(key))) {
-      log.info(`Updated data in Spaces for ${ctx.shop} via ${topic} (flushed by another delivery)`);
-      return 'flushed';
-    }
-    await clock.sleep(100);
-  }
-  throw notYetApplied('the flush did not finish in time');
-}
-
-// Degraded mode without the functions API: no job comes back for the record, so the delivery is acknowledged only once
-// its record is gone, i.e. safely reflected by the snapshot (which takes a while); until then 503 and Shopify retries.
-async function flushInlineWithoutCas(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string): Promise<string> {
-  const { store, clock, log } = deps;
-  const record = await getShopRecord(store, ctx.shop);
-  if (!record) {
-    await store.delete(key);
-    return notConnected(deps, topic, ctx.shop);
-  }
-  await updateSnapshot(store, record.uuid, null, clock, { deadline: ctx.deadline, shop: ctx.shop });
-  if (await store.exists(key)) throw notYetApplied('without conditional writes an update is acknowledged once it is safely in the snapshot');
-  log.info(`Updated data in Spaces for ${ctx.shop} via ${topic}`);
-  return 'updated';
-}
-
-const notYetApplied = (why: string) =>
-  new UpstreamError(`The update is recorded but not yet in shopify_data.json (${why}); Shopify retries the delivery.`, { status: 503, code: 'not_yet_applied' });

@@ -43,6 +43,7 @@ export const keys = {
   pageSnapshot: (uuid: string, pageId: string) => `users/${assertUuid(uuid)}/facebook_messenger/${assertPageId(pageId)}/page_data.json`,
   userPrefix: (uuid: string) => `users/${assertUuid(uuid)}/`,
   userFacebookPrefix: (uuid: string) => `users/${assertUuid(uuid)}/facebook_messenger/`,
+  userShopifyPrefix: (uuid: string) => `users/${assertUuid(uuid)}/shopify/`,
   shopifyToken: (shop: string) => `private/tokens/shopify/${assertShop(shop)}.jwe`,
   pageToken: (pageId: string) => `private/tokens/facebook/pages/${assertPageId(pageId)}.jwe`,
   facebookUserToken: (uuid: string) => `private/tokens/facebook/users/${assertUuid(uuid)}.jwe`,
@@ -88,6 +89,9 @@ export const keys = {
   shopifyFlushFlagPrefix: (shop: string) => `private/flush/shopify/${assertShop(shop)}/`,
   shopifyBulkWrite: (uuid: string, id: string) => `private/bulk/shopify/${assertUuid(uuid)}/${assertOpaqueId(id, 'bulk write id')}.json`,
   shopifyBulkWritePrefix: (uuid: string) => `private/bulk/shopify/${assertUuid(uuid)}/`,
+  /** Where the conditional-write probe writes (only on a store without conditions, and deletes again). */
+  conditionalWriteProbe: (id: string) => `private/probe/${assertOpaqueId(id, 'probe id')}.json`,
+  conditionalWriteProbePrefix: () => 'private/probe/',
 };
 
 /** A fixed-length hex name for an id of any shape (Webhook-Ids are the sender's to choose). */

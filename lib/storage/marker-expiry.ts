@@ -1,5 +1,5 @@
 import { keys } from './keys';
-import type { ObjectStore } from './s3-store';
+import type { ObjectStore } from './store';
 
 /**
  * How long a webhook dedupe record is kept: Shopify retries a delivery 8 times over 4 hours

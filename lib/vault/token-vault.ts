@@ -1,5 +1,5 @@
 import type { TokenBox } from '../crypto/token-box';
-import type { ObjectStore } from '../storage/s3-store';
+import { updateWithRetry, type Change, type ObjectStore, type UpdateWithRetryOptions, type WriteCondition } from '../storage/store';
 
 /** A sealed record read from the vault, with the ETag needed to replace it safely. */
 export interface VaultEntry<T> {
@@ -13,27 +13,33 @@ export interface VaultEntry<T> {
  */
 export interface TokenVault {
   get<T>(key: string): Promise<VaultEntry<T> | null>;
-  put(key: string, value: unknown, condition?: { ifMatch?: string }): Promise<void>;
+  put(key: string, value: unknown): Promise<void>;
+  /** Read, change, conditional write, retry (`updateWithRetry`) on a sealed record. */
+  update<T>(key: string, change: Change<T>, options: Omit<UpdateWithRetryOptions<T>, 'codec'>): Promise<T | null>;
   delete(key: string): Promise<void>;
 }
 
 /** Creates the vault over a store and a token box. */
 export function createTokenVault(store: ObjectStore, box: TokenBox): TokenVault {
-  return {
+  const vault: TokenVault = {
     async get<T>(key: string) {
       const entry = await store.getJson<{ jwe: string }>(key);
       if (!entry) return null;
       return { value: await box.open<T>(entry.value.jwe, key), etag: entry.etag };
     },
-    async put(key, value, condition = {}) {
-      const sealed = { jwe: await box.seal(value, key) };
-      if (condition.ifMatch && (await store.supportsConditionalWrites())) {
-        await store.putJson(key, sealed, { ifMatch: condition.ifMatch });
-        return;
-      }
-      await store.putJson(key, sealed);
+    async put(key, value) {
+      await store.putJson(key, { jwe: await box.seal(value, key) });
+    },
+    update<T>(key: string, change: Change<T>, options: Omit<UpdateWithRetryOptions<T>, 'codec'>) {
+      const codec = {
+        read: () => vault.get<T>(key),
+        write: async (value: T, condition: WriteCondition) =>
+          store.putJson(key, { jwe: await box.seal(value, key) }, condition),
+      };
+      return updateWithRetry(store, key, change, { ...options, codec });
     },
     delete: (key) => store.delete(key),
   };
+  return vault;
 }
 

@@ -26,7 +26,7 @@ import { syncShop } from '../../lib/shopify/sync';
 import { scanSnapshotStream } from '../../lib/shopify/bulk-scan';
 import { getShopRecord } from '../../lib/shopify/connection';
 import { keys } from '../../lib/storage/keys';
-import type { ObjectStore } from '../../lib/storage/s3-store';
+import type { ObjectStore } from '../../lib/storage/store';
 import type { DispatchSummary } from '../../lib/poll/dispatcher';
 import { connectShopify, startTestStack, type TestStack } from '../helpers/stack';
 

@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { applyOps, type PendingOp } from '../../lib/shopify/snapshot-ops';
 import { keys } from '../../lib/storage/keys';
-import { createS3Store, type ObjectStore } from '../../lib/storage/s3-store';
+import { createS3Store } from '../../lib/storage/s3-store';
+import type { ObjectStore } from '../../lib/storage/store';
 import { startStack, type Stack, type StackOptions } from '../../lib/dev/stack';
 import { testEnv } from './test-config';
 

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../config';
-import { createS3Client, createS3Store, type ObjectStore } from '../../storage/s3-store';
+import { createS3Store } from '../../storage/s3-store';
+import { createS3Client } from '../../storage/s3-client';
+import type { ObjectStore } from '../../storage/store';
 import { LOCAL_ENV_FILE, localStackRunning, readLocalEnv } from '../local-env';
 import { startLocalSpaces } from '../spaces';
 import { DEMO } from '../stack';

@@ -4,7 +4,9 @@ import path from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../../lib/config';
 import { startLocalSpaces, type LocalSpaces, type LocalSpacesOptions } from '../../../lib/dev/spaces';
-import { createS3Client, createS3Store, type ObjectStore } from '../../../lib/storage/s3-store';
+import { createS3Store } from '../../../lib/storage/s3-store';
+import { createS3Client } from '../../../lib/storage/s3-client';
+import type { ObjectStore } from '../../../lib/storage/store';
 import { testEnv } from '../../helpers/test-config';
 
 /** A local Spaces on a fresh temp directory, and a way to tear both down. */

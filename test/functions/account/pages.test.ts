@@ -134,6 +134,10 @@ describe('pages for people, JSON for programs', () => {
     }
     expect(statusJson.pages.find((p: any) => p.pageId === user.pageIds[0]).name).toBe(EVIL);
     expect(JSON.stringify(statusJson)).not.toMatch(/Not synced yet|Not polled yet/);
+    // Which storage mode the deployment runs in, as the probe found it (LOCAL_SPACES_CONDITIONAL_WRITES picks it here).
+    const mode = stack.spaces!.conditionalWrites === 'honour' ? 'honoured' : 'ignored';
+    expect(statusJson.storage).toEqual({ conditional_writes: mode });
+    expect(statusHtml).toContain(`Spaces ${mode === 'honoured' ? 'honours' : 'ignores'} conditional writes`);
     const today = new Date().toISOString().slice(0, 10);
     expect(statusJson.daily).toEqual([{ date: today, productsSynced: 60, webhookUpdates: 0 }]);
 

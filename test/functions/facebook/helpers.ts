@@ -12,7 +12,9 @@ import { createFacebookDeps, type FacebookConfig, type FacebookDeps } from '../.
 import { handleFacebookLogin } from './handlers';
 import { handleFacebookWebhook } from './handlers';
 import { createLogger } from '../../../lib/log';
-import { createS3Client, createS3Store, type ObjectStore } from '../../../lib/storage/s3-store';
+import { createS3Store } from '../../../lib/storage/s3-store';
+import { createS3Client } from '../../../lib/storage/s3-client';
+import type { ObjectStore } from '../../../lib/storage/store';
 import { testEnv } from '../../helpers/test-config';
 
 /** What the harness records, for assertions and the token scan. */

@@ -10,7 +10,7 @@ import { bulkProductsQuery } from '../../../lib/shopify/queries';
 import { ShopifySnapshotSchema, type ShopifySnapshot } from '../../../lib/shopify/schemas';
 import { syncShop } from '../../../lib/shopify/sync';
 import { keys } from '../../../lib/storage/keys';
-import type { ObjectStore } from '../../../lib/storage/s3-store';
+import type { ObjectStore } from '../../../lib/storage/store';
 import { connectShopify, startTestStack, type TestStack } from '../../helpers/stack';
 
 // Issue 16: after random creates, updates, inventory changes and deletes that no webhook reported, the incremental poll

@@ -13,7 +13,8 @@ import { runSyncCli } from '../../../lib/dev/tools/sync-cli';
 import { runTrigger } from '../../../lib/dev/tools/trigger';
 import { connectPage } from '../../../lib/facebook/registry';
 import { keys } from '../../../lib/storage/keys';
-import { createS3Client, createS3Store } from '../../../lib/storage/s3-store';
+import { createS3Store } from '../../../lib/storage/s3-store';
+import { createS3Client } from '../../../lib/storage/s3-client';
 import { connectShopify, startTestStack, type TestStack } from '../../helpers/stack';
 
 const ROOT = resolve(__dirname, '../../..');

@@ -142,7 +142,8 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
     // Prepare: an empty GraphQL bucket makes the sync wait on THROTTLED long enough to deliver during it.
     const gid = stack.shopify!.getProducts(SHOP)[210]!.id;
     stack.shopify!.setBucketLevel(SHOP, 0);
-    const sync = await stack.host.invoke('shopify/sync', { shop: SHOP }, { blocking: false });
+    // A full walk (the daily poll would read only what changed, too quickly to deliver during it).
+    const sync = await stack.host.invoke('shopify/sync', { shop: SHOP, full: true }, { blocking: false });
 
     // Act
     await new Promise((r) => setTimeout(r, 300));

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { issueSessionCookie } from '../../../lib/crypto/session';
 import { loadConfig } from '../../../lib/config';
-import { createS3Client } from '../../../lib/storage/s3-store';
+import { createS3Client } from '../../../lib/storage/s3-client';
 import type { StackOptions } from '../../../lib/dev/stack';
 import { startTestStack, type TestStack } from '../../helpers/stack';
 import { closeAgents, sendRaw, type ExchangeSink, type Observed, type RawRequest } from './http';

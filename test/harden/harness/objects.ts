@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { PROBE_PREFIX } from '../../../lib/storage/s3-store';
+import { keys } from '../../../lib/storage/keys';
 
 /** Every object of the bucket: key → ETag (content changes show as a new ETag). */
 export type ObjectListing = Map<string, string>;
@@ -36,7 +36,8 @@ export function diffListings(before: ObjectListing, after: ObjectListing): { cre
  * and deleted again).
  */
 export function isDeliveryBookkeeping(key: string): boolean {
-  return ['private/webhooks/', 'private/pending/', 'private/flush/', PROBE_PREFIX].some((prefix) => key.startsWith(prefix));
+  const prefixes = ['private/webhooks/', 'private/pending/', 'private/flush/', keys.conditionalWriteProbePrefix()];
+  return prefixes.some((prefix) => key.startsWith(prefix));
 }
 
 /** Reads one object's raw bytes, or null when it does not exist. */

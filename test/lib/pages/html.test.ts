@@ -43,11 +43,13 @@ describe('page markup', () => {
         ],
         pages: [],
         daily: days,
+        storage: { conditional_writes: 'ignored' },
       },
     });
     const text = await res.text();
     expect(text).toContain('href="http://localhost:5000/shopify/login?shop=a.myshopify.com"');
     expect(text).toContain('1 connection needs');
     expect(text).toMatch(/Products synced: 5 in the last 30 days/);
+    expect(text).toContain('Spaces ignores conditional writes here (degraded mode)');
   });
 });

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { LateChildError } from '../../../lib/errors';
 import { CatalogAssembler } from '../../../lib/shopify/bulk-jsonl';
 import { writeMergedSnapshotStream } from '../../../lib/shopify/bulk-snapshot';
-import { buildSnapshot, mergeFullSync } from '../../../lib/shopify/snapshot';
+import { buildSnapshot } from '../../../lib/shopify/snapshot-merge';
+import { mergeFullSync } from '../../../lib/shopify/sync-merge';
 import type { ProductNode, ShopInfo } from '../../../lib/shopify/schemas';
 import { keys } from '../../../lib/storage/keys';
-import type { ObjectStore } from '../../../lib/storage/s3-store';
+import type { ObjectStore } from '../../../lib/storage/store';
 
 const UUID = '0b6f1c3e-2a4d-4e8f-9a1b-3c5d7e9f1a2b';
 const SHOP_INFO: ShopInfo = { name: 'Acme', primaryDomain: { url: 'https://acme.example' }, myshopifyDomain: 'acme.myshopify.com', currencyCode: 'USD', email: null, description: null };

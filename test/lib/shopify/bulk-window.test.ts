@@ -6,7 +6,7 @@ import { listPending, recordDelivery } from '../../../lib/shopify/pending-update
 import type { ProductNode, ShopifySnapshot } from '../../../lib/shopify/schemas';
 import { updateSnapshot } from '../../../lib/shopify/snapshot';
 import { keys } from '../../../lib/storage/keys';
-import type { ObjectStore } from '../../../lib/storage/s3-store';
+import type { ObjectStore } from '../../../lib/storage/store';
 import { startTestSpaces, type TestSpaces } from '../../dev/spaces/helpers';
 
 let t: TestSpaces;

@@ -9,10 +9,11 @@ import { parseJsonLossless } from '../../../lib/json-lossless';
 import { connectShop } from '../../../lib/shopify/connection';
 import { createShopifyDeps, type ShopifyDeps } from '../../../lib/shopify/deps';
 import { runFlushJob } from '../../../lib/shopify/flush-job';
-import { buildSnapshot } from '../../../lib/shopify/snapshot';
+import { buildSnapshot } from '../../../lib/shopify/snapshot-merge';
 import { applyTopic } from '../../../lib/shopify/webhook-topics';
 import { keys } from '../../../lib/storage/keys';
-import { createS3Store, type ObjectStore } from '../../../lib/storage/s3-store';
+import { createS3Store } from '../../../lib/storage/s3-store';
+import type { ObjectStore } from '../../../lib/storage/store';
 import { startTestSpaces, type TestSpaces } from '../../dev/spaces/helpers';
 import { testEnv } from '../../helpers/test-config';
 

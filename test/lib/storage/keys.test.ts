@@ -26,6 +26,13 @@ describe('keys', () => {
     expect(() => keys.shopifyToken(bad)).toThrow(/Invalid shop/);
   });
 
+  it('builds the shop redaction prefix and the probe key under their own folders', () => {
+    expect(keys.userShopifyPrefix(UUID)).toBe(`users/${UUID}/shopify/`);
+    expect(() => keys.userShopifyPrefix('../x')).toThrow(/Invalid user id/);
+    expect(keys.conditionalWriteProbe(UUID).startsWith(keys.conditionalWriteProbePrefix())).toBe(true);
+    expect(() => keys.conditionalWriteProbe('../x')).toThrow(/Invalid probe id/);
+  });
+
   it('rejects webhook ids with path characters', () => {
     expect(() => keys.webhookSeen('shopify', 'acme.myshopify.com', '../x')).toThrow();
     expect(keys.webhookSeen('shopify', 'acme.myshopify.com', 'b54557e4-bdd9-4b37')).toBe('private/webhooks/shopify/acme_myshopify_com/b54557e4-bdd9-4b37');

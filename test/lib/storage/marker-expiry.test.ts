@@ -7,7 +7,7 @@ import { dispatchPoll } from '../../../lib/poll/dispatcher';
 import { loadPollSettings } from '../../../lib/poll/settings';
 import { keys } from '../../../lib/storage/keys';
 import { MARKER_MAX_AGE_MS } from '../../../lib/storage/marker-expiry';
-import type { ObjectStore } from '../../../lib/storage/s3-store';
+import type { ObjectStore } from '../../../lib/storage/store';
 import { startTestSpaces, type TestSpaces } from '../../dev/spaces/helpers';
 
 const HOUR = 3600_000;

@@ -3,7 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenBox } from '../../../lib/crypto/token-box';
 import { PreconditionFailedError, StorageError } from '../../../lib/errors';
-import { createS3Store, type ObjectStore } from '../../../lib/storage/s3-store';
+import { createS3Store } from '../../../lib/storage/s3-store';
+import type { ObjectStore } from '../../../lib/storage/store';
 import { createTokenVault } from '../../../lib/vault/token-vault';
 import { startTestSpaces, type TestSpaces } from '../../dev/spaces/helpers';
 
