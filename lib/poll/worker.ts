@@ -15,6 +15,8 @@ const BatchSchema = z.object({
   shops: z._default(z.array(z.string()).check(z.maxLength(500)), []),
   pages: z._default(z.array(z.string()).check(z.maxLength(500)), []),
   source: z.optional(z.enum(['poll', 'manual'])),
+  /** Walk whole catalogs even where an incremental poll would do (as `npm run sync -- --full`). */
+  full: z.optional(z.boolean()),
 });
 
 /**
@@ -29,6 +31,7 @@ export async function runMerchantBatch(params: Record<string, unknown>, deps: Po
   }
   const { shops, pages } = parsed.data;
   const source = parsed.data.source ?? 'poll';
+  const full = parsed.data.full === true;
   for (const shop of shops) assertShop(shop);
   for (const page of pages) assertPageId(page);
   const work: Array<{ kind: 'shop' | 'page'; id: string }> = [
@@ -43,7 +46,7 @@ export async function runMerchantBatch(params: Record<string, unknown>, deps: Po
       return;
     }
     try {
-      results.push(item.kind === 'shop' ? await pollShop(item.id, deps, source) : await pollPage(item.id, deps, source));
+      results.push(item.kind === 'shop' ? await pollShop(item.id, deps, source, undefined, full) : await pollPage(item.id, deps, source));
     } catch (err) {
       // pollShop/pollPage report per-merchant failures; this catches storage outages and bugs.
       deps.log.error(`Poll of ${item.kind} ${item.id} failed: ${failureMessage(err)}`);

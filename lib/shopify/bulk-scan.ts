@@ -20,6 +20,19 @@ const EDGES_DEPTH = 3;
  * around the array (shop and meta) to parse at the end. Memory is one element plus that skeleton.
  */
 export async function scanSnapshotStream(body: Readable, onEdge: (edgeJson: string) => void): Promise<ShopifySnapshot | null> {
+  const edges = snapshotEdges(body);
+  for (;;) {
+    const next = await edges.next();
+    if (next.done) return next.value;
+    onEdge(next.value);
+  }
+}
+
+/**
+ * The same walk as a generator: yields each `edges[]` element's JSON text (after the chunk that ends it) and
+ * returns the skeleton. Lets a caller pull stored products one by one (the incremental bulk poll).
+ */
+export async function* snapshotEdges(body: Readable): AsyncGenerator<string, ShopifySnapshot | null> {
   let depth = 0;
   let inString = false;
   let escape = false;
@@ -27,6 +40,7 @@ export async function scanSnapshotStream(body: Readable, onEdge: (edgeJson: stri
   let outer = '';
   let element = '';
   let elementDepth = 0;
+  const ready: string[] = [];
   body.setEncoding('utf8');
   for await (const chunk of body as AsyncIterable<string>) {
     let start = mode === 'edges' && elementDepth > 0 ? 0 : -1;
@@ -58,7 +72,7 @@ export async function scanSnapshotStream(body: Readable, onEdge: (edgeJson: stri
             mode = 'suffix';
             outerStart = i;
           } else if (--elementDepth === 0) {
-            onEdge(element + chunk.slice(start, i + 1));
+            ready.push(element + chunk.slice(start, i + 1));
             element = '';
             start = -1;
           }
@@ -67,6 +81,8 @@ export async function scanSnapshotStream(body: Readable, onEdge: (edgeJson: stri
     }
     if (mode === 'edges' && start >= 0) element += chunk.slice(start);
     if (outerStart >= 0) outer += chunk.slice(outerStart);
+    yield* ready;
+    ready.length = 0;
   }
   return outer.trim() ? (JSON.parse(outer) as ShopifySnapshot) : null;
 }

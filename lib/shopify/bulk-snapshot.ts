@@ -19,6 +19,11 @@ export interface StreamedSnapshotInput {
   apiVersion: string;
   now: () => number;
   source: ShopifySnapshot['meta']['source'];
+  /**
+   * False for an incremental bulk poll (`bulk-incremental.ts`): `products` is still a complete listing, but the
+   * object keeps the last full walk's `syncedAt` and `fullSyncStartedAt`, as the paginated incremental poll does.
+   */
+  full?: boolean;
 }
 
 /**
@@ -66,7 +71,10 @@ export async function writeMergedSnapshotStream(input: StreamedSnapshotInput): P
     const tombstones = tombstonesAfterListing(stored?.meta.tombstones, (id) => seen.has(id), syncStartedAt);
     for (const [id, node] of during) if (!seen.has(id) && !tombstones[id]) yield emit(node);
     const levels = stored?.meta.inventoryLevels ? { inventoryLevels: stored.meta.inventoryLevels } : {};
-    const meta = withMaps({ ...base.meta, productCount, ...levels, ...listingMeta(syncStartedAt, true) }, tombstones, writes);
+    const full = input.full !== false;
+    const kept = !full && stored ? { syncedAt: stored.meta.syncedAt } : {};
+    const listing = listingMeta(syncStartedAt, full, stored?.meta);
+    const meta = withMaps({ ...base.meta, ...kept, productCount, ...levels, ...listing }, tombstones, writes);
     yield Buffer.from(`]}},"meta":${JSON.stringify(meta)}}`);
   }
 

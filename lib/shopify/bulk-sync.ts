@@ -1,7 +1,7 @@
 import { LateChildError, ShopifyApiError } from '../errors';
 import type { AdminClient } from './admin-client';
 import { CatalogAssembler, jsonlLines } from './bulk-jsonl';
-import { runBulkQuery } from './bulk-operation';
+import { runBulkQuery, type BulkResult } from './bulk-operation';
 import { writeMergedSnapshotStream } from './bulk-snapshot';
 import { withBulkWriteWindow } from './bulk-window';
 import type { ShopifyDeps } from './deps';
@@ -18,6 +18,23 @@ export const DEFAULT_ASSEMBLY_WINDOW = 2000;
 export async function countProducts(client: AdminClient): Promise<number> {
   const { data } = await client.query<{ productsCount: { count: number; precision: string } | null }>(PRODUCTS_COUNT_QUERY);
   return data.productsCount?.count ?? 0;
+}
+
+/**
+ * Streams the lines of a finished bulk operation's JSONL file (none when the query matched nothing), holding one
+ * chunk and one line at a time.
+ */
+export async function* bulkFileLines(bulk: BulkResult, shop: string, fetchImpl: typeof fetch): AsyncGenerator<string> {
+  if (!bulk.url) return;
+  const res = await fetchImpl(bulk.url);
+  if (!res.ok || !res.body) {
+    await res.body?.cancel();
+    throw new ShopifyApiError(`Downloading the bulk file of ${shop} failed (${res.status}); the next sync will retry.`, {
+      code: 'shopify_bulk_download',
+      upstreamStatus: res.status,
+    });
+  }
+  yield* jsonlLines(res.body);
 }
 
 /** What a bulk sync needs besides the deps. */
@@ -47,18 +64,9 @@ export async function syncCatalogBulk(input: BulkSyncInput, deps: ShopifyDeps): 
     let late: LateChildError | undefined;
     const assembler = new CatalogAssembler(window);
     async function* products(): AsyncGenerator<ProductNode> {
-      if (!bulk.url) return;
-      const res = await fetchImpl(bulk.url);
-      if (!res.ok || !res.body) {
-        await res.body?.cancel();
-        throw new ShopifyApiError(`Downloading the bulk file of ${input.shop} failed (${res.status}); the next sync will retry.`, {
-          code: 'shopify_bulk_download',
-          upstreamStatus: res.status,
-        });
-      }
       let reported = 0;
       try {
-        for await (const line of jsonlLines(res.body)) {
+        for await (const line of bulkFileLines(bulk, input.shop, fetchImpl)) {
           yield* assembler.push(line);
           if (assembler.emitted - reported >= 500) input.onProgress?.((reported = assembler.emitted));
         }
@@ -81,7 +89,7 @@ export async function syncCatalogBulk(input: BulkSyncInput, deps: ShopifyDeps): 
         apiVersion: deps.config.SHOPIFY_API_VERSION,
         now: () => deps.clock.now(),
         source: input.source,
-      }));
+      }), input.shop);
       if (assembler.orphans > 0) deps.log.warn(`Bulk file of ${input.shop}: ${assembler.orphans} lines had no parent and were ignored`);
       return { productCount: written.productCount, window };
     } catch (err) {

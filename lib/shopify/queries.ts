@@ -103,11 +103,15 @@ export const PRODUCTS_COUNT_QUERY = /* GraphQL */ `query ProductsCount {
 }`;
 
 /**
- * The bulk export of the whole catalog (contract §5.4): the paginated query's fields, with media and
- * variants as nested connections that Shopify writes as separate JSONL lines carrying `__parentId`.
+ * The bulk export of the catalog (contract §5.4): the paginated query's fields, with media and variants as nested
+ * connections that Shopify writes as separate JSONL lines carrying `__parentId`. With `filter` (search syntax,
+ * contract §5.2, e.g. `updated_at:>'…'`), only the matching products: the top-level connection of a bulk query takes
+ * the same arguments as the paginated one (`first` and cursors are ignored).
  */
-export const BULK_PRODUCTS_QUERY = /* GraphQL */ `{
-  products {
+export function bulkProductsQuery(filter?: string): string {
+  const args = filter ? `(query: ${JSON.stringify(filter)})` : '';
+  return /* GraphQL */ `{
+  products${args} {
     edges {
       node {
         id title handle status description descriptionHtml vendor productType tags createdAt updatedAt publishedAt
@@ -120,6 +124,25 @@ export const BULK_PRODUCTS_QUERY = /* GraphQL */ `{
     }
   }
 }`;
+}
+
+/** The bulk export of the whole catalog. */
+export const BULK_PRODUCTS_QUERY = bulkProductsQuery();
+
+/** Every product id (the bulk poll's complete listing; no rate-limit points, one line per product). */
+export const BULK_PRODUCT_IDS_QUERY = /* GraphQL */ `{
+  products { edges { node { id } } }
+}`;
+
+/**
+ * Variants updated since a time, with their product id, as a bulk query (the bulk poll's inventory path; see
+ * `CHANGED_VARIANTS_QUERY`). `product` is a plain object, so it stays inline on the variant's line.
+ */
+export function bulkChangedVariantsQuery(since: string): string {
+  return /* GraphQL */ `{
+  productVariants(query: ${JSON.stringify(`updated_at:>'${since}'`)}) { edges { node { id product { id } } } }
+}`;
+}
 
 /** Starts a bulk query; `groupObjects: false` is the fast, flat form. */
 export const BULK_RUN_MUTATION = /* GraphQL */ `mutation BulkRun($query: String!) {
@@ -147,6 +170,9 @@ export const ALL_DOCUMENTS = {
   WEBHOOK_CREATE_MUTATION,
   PRODUCTS_COUNT_QUERY,
   BULK_PRODUCTS_QUERY,
+  BULK_CHANGED_PRODUCTS_QUERY: bulkProductsQuery("updated_at:>'2026-10-01T00:00:00.000Z'"),
+  BULK_PRODUCT_IDS_QUERY,
+  BULK_CHANGED_VARIANTS_QUERY: bulkChangedVariantsQuery('2026-10-01T00:00:00.000Z'),
   BULK_RUN_MUTATION,
   BULK_OPERATION_QUERY,
 };

@@ -1,4 +1,5 @@
 import { AppError, ShopifyApiError, UnauthorizedError } from '../errors';
+import { syncCatalogBulkIncremental } from './bulk-incremental';
 import { countProducts, syncCatalogBulk } from './bulk-sync';
 import { fetchShop, walkCatalog } from './catalog';
 import { getShopRecord, markShop } from './connection';
@@ -70,12 +71,28 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
   const client = deps.adminClient(shop, budget);
   try {
     const shopInfo = await fetchShop(client);
-    if (options.bulkThreshold !== undefined && !options.dryRun && !options.deadline && (await countProducts(client)) >= options.bulkThreshold) {
+    const mayBulk = options.bulkThreshold !== undefined && !options.dryRun && !options.deadline;
+    const count = mayBulk ? await countProducts(client) : 0;
+    if (mayBulk && count >= options.bulkThreshold!) {
       if (options.resume) await deletePartial(store, record.uuid);
-      const bulk = await syncCatalogBulk(
-        { shop, uuid: record.uuid, client, shopInfo, syncStartedAt: startedAt, deadline: startedAt + BULK_BUDGET_MS, source: options.source, ...(options.onPage ? { onProgress: options.onPage } : {}) },
-        deps,
-      );
+      else await dropStalePartial(store, record.uuid, shop, startedAt);
+      const input = {
+        shop, uuid: record.uuid, client, shopInfo, syncStartedAt: startedAt, deadline: startedAt + BULK_BUDGET_MS,
+        source: options.source, ...(options.onPage ? { onProgress: options.onPage } : {}),
+      };
+      // The install's background sync always walks; a poll reads only what changed when the snapshot allows it.
+      const incremental = options.resume
+        ? ({ kind: 'full', reason: 'install' } as const)
+        : await syncCatalogBulkIncremental({ ...input, forced: options.full === true, productCount: count }, deps);
+      if (incremental.kind === 'done') {
+        log.info(`Polled data for shop ${shop}: Success`);
+        const { changed, listed, followUps, bulkOperations, objects } = incremental;
+        const what = `${changed} read, ${listed} listed, ${followUps} read one by one, ${bulkOperations} bulk operations`;
+        log.info(`Polled and uploaded data for ${shop}: Success (incremental bulk: ${what}, ${objects} objects)`);
+        return { shop, status: 'success', productCount: incremental.productCount, mode: 'incremental', shopInfo };
+      }
+      log.info(`Full catalog walk of ${shop}: ${incremental.reason}`);
+      const bulk = await syncCatalogBulk(input, deps);
       log.info(`Polled data for shop ${shop}: Success`);
       log.info(`Polled and uploaded data for ${shop}: Success`);
       return { shop, status: 'success', productCount: bulk.productCount, mode: 'bulk', shopInfo };

@@ -3,7 +3,8 @@
  *  1. Paginated full sync of a 5,000-product store at Standard limits (bucket 2000, 100/s) on a
  *     20× emulator clock: catalog-walk wall time against the bound (charged − bucket) / rate / 20.
  *  2. Bulk sync of 50,000 products × 3 variants by the built `poll/merchants` bundle in a child
- *     process: wall time and the child's peak RSS (first sync, then a re-sync over the stored copy).
+ *     process: wall time and the child's peak RSS (first sync, the incremental daily poll of the unchanged
+ *     store with its bulk operations and objects fetched, then a forced full re-sync over the stored copy).
  *  3. The fan-out: the product's dispatcher code, built from the fixture project `test/fixtures/poll-bench`
  *     with a clock scaled by its BENCH_CLOCK_SCALE, for 10,000 registry merchants on the local host
  *     enforcing DO's limits on the same scale; the fixture's `poll/merchants` sleeps BENCH_WORK_MS
@@ -19,6 +20,8 @@ import { loadConfig } from '../../lib/config';
 import { seedMerchants } from '../../lib/dev/seed-merchants';
 import { createLogger } from '../../lib/log';
 import { createShopifyDeps } from '../../lib/shopify/deps';
+import type { AdminClient } from '../../lib/shopify/admin-client';
+import { PRODUCTS_QUERY } from '../../lib/shopify/queries';
 import { syncShop } from '../../lib/shopify/sync';
 import { scanSnapshotStream } from '../../lib/shopify/bulk-scan';
 import { getShopRecord } from '../../lib/shopify/connection';
@@ -68,7 +71,9 @@ async function connectLarge(stack: TestStack, name: string, products: number): P
 
 async function benchPaginated(stack: TestStack) {
   const shop = await connectLarge(stack, 'bench-paged', PAGINATED_PRODUCTS);
-  const deps = createShopifyDeps(loadConfig(stack.env, ['core', 'spaces', 'shopify', 'functions']), { log: silent });
+  const base = createShopifyDeps(loadConfig(stack.env, ['core', 'spaces', 'shopify', 'functions']), { log: silent });
+  let client: AdminClient | undefined;
+  const deps = { ...base, adminClient: (s: string, budget?: number) => (client = base.adminClient(s, budget)) };
   const before = stack.shopify!.stats(shop);
   const started = Date.now();
   let lastPage = started;
@@ -91,11 +96,66 @@ async function benchPaginated(stack: TestStack) {
     paginated_ratio_with_write: Number(((ended - started) / boundMs).toFixed(3)),
     paginated_throttled: after.throttled - before.throttled,
     points_per_product: Number((charged / PAGINATED_PRODUCTS).toFixed(2)),
+    // Pacing diagnosis: the client's deliberate waits for the bucket, and the rest of the walk (requests in flight,
+    // responses parsed, timers firing late). The bound assumes zero latency; the ×20 clock makes each ms of latency
+    // worth 20 ms of restore, so latency (and load, which stretches it) shows in the wall-clock ratio.
+    paginated_client_requests: client?.stats().requests ?? 0,
+    paginated_client_wait_ms: Math.round(client?.stats().waitedMs ?? 0),
+    paginated_in_flight_ms_per_request: 0,
   };
+  const clientStats = client?.stats();
+  if (clientStats?.requests) {
+    out.paginated_in_flight_ms_per_request = Number(((out.paginated_walk_ms - clientStats.waitedMs) / clientStats.requests).toFixed(1));
+  }
   check(out.paginated_ratio <= 1.03, `paginated_ratio ${out.paginated_ratio} > 1.03`);
   check(out.paginated_throttled === 0, `paginated_throttled ${out.paginated_throttled} > 0`);
   say(`paginated: ${out.paginated_products} products, charged ${out.paginated_charged_cost}, walk ${out.paginated_walk_ms} ms vs bound ${out.paginated_bound_ms} ms → ratio ${out.paginated_ratio} (with the Spaces write ${out.paginated_ratio_with_write}), THROTTLED ${out.paginated_throttled}`);
+  say(`paginated pacing: ${out.paginated_client_requests} requests, ${out.paginated_client_wait_ms} ms waiting for the bucket, ${out.paginated_in_flight_ms_per_request} ms per request otherwise (×${CLOCK_SCALE} clock: each ms costs ${CLOCK_SCALE} ms of restore)`);
+  Object.assign(out, await fieldSetCosts(stack, shop, base, out.points_per_product));
   Object.assign(out, await benchDaily(stack, shop, deps, charged), await benchInstall(stack, charged));
+  return out;
+}
+
+/**
+ * The product fields before the field set was chosen on purpose (field set products-v1, commit f13bed0^): the
+ * extra `featuredMedia` objects and scalars. Used only to price one page against today's query.
+ */
+const V1_PRODUCTS_QUERY = /* GraphQL */ `query ProductsV1($first: Int!, $after: String, $variants: Int!, $query: String) {
+  products(first: $first, after: $after, query: $query, sortKey: ID) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id legacyResourceId title handle status description descriptionHtml vendor productType tags createdAt updatedAt
+      publishedAt onlineStoreUrl totalInventory tracksInventory hasOnlyDefaultVariant
+      priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } }
+      featuredMedia { preview { image { url altText } } }
+      media(first: 5) { nodes { preview { image { url altText } } } }
+      options(first: 3) { name values }
+      variants(first: $variants) { pageInfo { hasNextPage endCursor } nodes { id title sku barcode price compareAtPrice
+        inventoryQuantity availableForSale inventoryPolicy position selectedOptions { name value } inventoryItem { id tracked } } } }
+  }
+}`;
+
+/**
+ * `points_per_product` before and after the field change: the same page (10 products, 10 variants each asked) with
+ * both field sets; the difference per product is added to the measured full walk's figure.
+ */
+async function fieldSetCosts(stack: TestStack, shop: string, deps: ReturnType<typeof createShopifyDeps>, after: number) {
+  const client = deps.adminClient(shop, 60_000);
+  const pageCost = async (query: string) => {
+    await sleep(1500); // bucket full again
+    const before = stack.shopify!.stats(shop).chargedCost;
+    const { data } = await client.query<{ products: { nodes: unknown[] } }>(query, { first: 10, variants: 10 });
+    return (stack.shopify!.stats(shop).chargedCost - before) / data.products.nodes.length;
+  };
+  const v1 = await pageCost(V1_PRODUCTS_QUERY);
+  const v2 = await pageCost(PRODUCTS_QUERY);
+  const out = {
+    points_per_product_page_v1: Number(v1.toFixed(2)),
+    points_per_product_page_v2: Number(v2.toFixed(2)),
+    points_per_product_before_field_change: Number((after + v1 - v2).toFixed(2)),
+    points_per_product_after_field_change: after,
+  };
+  check(v2 <= v1, `the chosen field set costs more per product (${v2}) than the old one (${v1})`);
+  say(`points per product: ${out.points_per_product_before_field_change} before the field change (one page: ${out.points_per_product_page_v1}), ${after} after (one page: ${out.points_per_product_page_v2})`);
   return out;
 }
 
@@ -168,9 +228,14 @@ function workerMemoryMb(): number {
   return project.packages.find((p) => p.name === 'poll')?.functions?.find((f) => f.name === 'merchants')?.limits?.memory ?? 256;
 }
 
-function runWorkerChild(env: Record<string, string>, shop: string): Promise<{ ms: number; maxRssMb: number; result: any }> {
+function runWorkerChild(
+  env: Record<string, string>,
+  shop: string,
+  params: Record<string, unknown> = {},
+): Promise<{ ms: number; maxRssMb: number; result: any; stdout: string }> {
   const bundle = resolve(ROOT, 'packages/poll/merchants/index.js');
-  const script = `require(${JSON.stringify(bundle)}).main({ shops: [${JSON.stringify(shop)}] }).then((r) =>
+  const args = JSON.stringify({ shops: [shop], ...params });
+  const script = `require(${JSON.stringify(bundle)}).main(${args}).then((r) =>
     process.stdout.write('\\n@@' + JSON.stringify({ result: r, maxRssKb: process.resourceUsage().maxRSS }) + '\\n'));`;
   const started = Date.now();
   return new Promise((done, fail) => {
@@ -183,34 +248,54 @@ function runWorkerChild(env: Record<string, string>, shop: string): Promise<{ ms
       const line = stdout.split('\n').find((l) => l.startsWith('@@'));
       if (code !== 0 || !line) return fail(new Error(`worker exited ${code}: ${stdout.slice(-500)}`));
       const parsed = JSON.parse(line.slice(2)) as { result: any; maxRssKb: number };
-      done({ ms: Date.now() - started, maxRssMb: Math.round(parsed.maxRssKb / 1024), result: parsed.result });
+      done({ ms: Date.now() - started, maxRssMb: Math.round(parsed.maxRssKb / 1024), result: parsed.result, stdout });
     });
   });
 }
 
+/**
+ * Bulk store of BULK_PRODUCTS: the first sync (a full bulk walk), the daily poll of the unchanged store (the
+ * incremental bulk poll: three bulk operations, no product read in full unless it changed), then a forced full
+ * re-sync over the stored copy (the weekly walk). Each by the built `poll/merchants` bundle in a child process.
+ */
 async function benchBulk(stack: TestStack) {
   const shop = await connectLarge(stack, 'bench-bulk', BULK_PRODUCTS);
   const env = { ...stack.env, SHOPIFY_BULK_THRESHOLD: '2000', LOG_LEVEL: 'warn' };
   const first = await runWorkerChild(env, shop);
   const firstStored = await storedProductCount(stack.store, shop);
-  const again = await runWorkerChild(env, shop);
+  const pointsBefore = stack.shopify!.stats(shop).chargedCost;
+  const daily = await runWorkerChild({ ...env, LOG_LEVEL: 'info' }, shop);
+  const dailyPoints = stack.shopify!.stats(shop).chargedCost - pointsBefore;
+  const dailyStored = await storedProductCount(stack.store, shop);
+  const again = await runWorkerChild(env, shop, { full: true });
   const againStored = await storedProductCount(stack.store, shop);
-  for (const [run, stored] of [[first, firstStored], [again, againStored]] as const) {
+  const runs = [['first sync', first, firstStored, 'bulk'], ['daily poll', daily, dailyStored, 'incremental'], ['re-sync', again, againStored, 'bulk']] as const;
+  for (const [what, run, stored, mode] of runs) {
     const r = run.result.results?.[0];
-    check(r?.status === 'success' && r.mode === 'bulk', `bulk sync failed: ${JSON.stringify(run.result).slice(0, 500)}`);
-    check(stored === BULK_PRODUCTS, `bulk sync stored ${stored} of ${BULK_PRODUCTS} products`);
+    check(r?.status === 'success' && r.mode === mode, `bulk ${what} failed or not ${mode}: ${JSON.stringify(run.result).slice(0, 500)}`);
+    check(stored === BULK_PRODUCTS, `bulk ${what} stored ${stored} of ${BULK_PRODUCTS} products`);
   }
+  // "(incremental bulk: <read> read, <listed> listed, <n> read one by one, <ops> bulk operations, <objects> objects)"
+  const line = /incremental bulk: (\d+) read, (\d+) listed, (\d+) read one by one, (\d+) bulk operations, (\d+) objects/.exec(daily.stdout);
+  check(line !== null, 'bulk daily poll: no "incremental bulk" log line');
   const out = {
     bulk_products: BULK_PRODUCTS,
     bulk_variants: BULK_PRODUCTS * 3,
     bulk_first_ms: first.ms,
     bulk_resync_ms: again.ms,
-    bulk_peak_rss_mb: Math.max(first.maxRssMb, again.maxRssMb),
+    bulk_peak_rss_mb: Math.max(first.maxRssMb, daily.maxRssMb, again.maxRssMb),
     bulk_first_rss_mb: first.maxRssMb,
     bulk_resync_rss_mb: again.maxRssMb,
+    bulk_daily_unchanged_ms: daily.ms,
+    bulk_daily_unchanged_rss_mb: daily.maxRssMb,
+    bulk_daily_unchanged_points: Math.round(dailyPoints),
+    bulk_daily_unchanged_operations: Number(line?.[4] ?? -1),
+    bulk_daily_unchanged_objects: Number(line?.[5] ?? -1),
+    bulk_daily_unchanged_products_read: Number(line?.[1] ?? -1) + Number(line?.[3] ?? 0),
   };
   check(out.bulk_peak_rss_mb <= 200, `bulk_peak_rss_mb ${out.bulk_peak_rss_mb} > 200`);
   say(`bulk: ${BULK_PRODUCTS} products × 3 variants: first sync ${out.bulk_first_ms} ms (peak RSS ${first.maxRssMb} MB), re-sync over the stored copy ${out.bulk_resync_ms} ms (peak RSS ${again.maxRssMb} MB)`);
+  say(`bulk daily poll of the unchanged store: ${out.bulk_daily_unchanged_ms} ms, peak RSS ${out.bulk_daily_unchanged_rss_mb} MB, ${out.bulk_daily_unchanged_operations} bulk operations, ${out.bulk_daily_unchanged_objects} objects fetched, ${out.bulk_daily_unchanged_products_read} products read in full, ${out.bulk_daily_unchanged_points} points`);
   return out;
 }
 

@@ -74,7 +74,7 @@ describe('daily poll through the local DO host', () => {
     expect(snapshot.meta.source).toBe('poll');
   });
 
-  it('reads a catalog over the threshold with a bulk operation', async () => {
+  it('reads what changed in a catalog over the threshold with bulk operations (incremental bulk poll)', async () => {
     const snapshot = (await stack.store.getJson<any>(keys.shopifySnapshot(uuids[SHOPS.bulk]!)))!.value;
     const nodes = snapshot.data.products.edges.map((e: any) => e.node);
     expect(nodes.map((n: any) => n.id)).not.toContain(deletedBulk);
@@ -83,7 +83,9 @@ describe('daily poll through the local DO host', () => {
     expect(nodes.find((n: any) => n.id === renamedBulk).title).toBe('Renamed While Nobody Listened');
     expect(nodes.find((n: any) => n.variants.edges.length === 130)).toBeDefined();
     const status = (await stack.store.getJson<MerchantStatus>(keys.status(uuids[SHOPS.bulk]!)))!.value;
-    expect(status.shops[domain(SHOPS.bulk)]).toMatchObject({ lastResult: 'success', mode: 'bulk', productCount: 59 });
+    // The install wrote a full bulk snapshot, so the daily poll reads only what changed (issue 16).
+    expect(status.shops[domain(SHOPS.bulk)]).toMatchObject({ lastResult: 'success', mode: 'incremental', productCount: 59 });
+    expect(stack.logs.some((l) => l.includes(`${domain(SHOPS.bulk)}: Success (incremental bulk: `))).toBe(true);
   });
 
   it('re-creates a webhook subscription Shopify deleted', () => {

@@ -81,7 +81,8 @@ describe('npm run sync (manual sync CLI)', () => {
     // Assess
     const out = lines.join('\n');
     expect(code).toBe(1);
-    expect(out).toMatch(/shop\s+cli-one\.myshopify\.com\s+success\s+39\s+bulk/);
+    // Over the threshold with a usable snapshot: the incremental bulk poll (bulk queries of what changed).
+    expect(out).toMatch(/shop\s+cli-one\.myshopify\.com\s+success\s+39\s+incremental/);
     expect(out).toMatch(/shop\s+cli-two\.myshopify\.com\s+reauth_required/);
     expect(out).toContain('1 of 2 synced, 1 need attention.');
   });
