@@ -1,5 +1,13 @@
 /** How every function is bundled: one minified CommonJS file for Node 22. */
-export declare const BUNDLE_OPTIONS: Readonly<{ bundle: true; platform: 'node'; target: 'node22'; format: 'cjs'; minify: true; legalComments: 'none'; logLevel: 'silent' }>;
+export declare const BUNDLE_OPTIONS: Readonly<{
+  bundle: true;
+  platform: 'node';
+  target: 'node22';
+  format: 'cjs';
+  minify: true;
+  legalComments: 'none';
+  logLevel: 'silent';
+}>;
 
 /**
  * What the function bundles add to BUNDLE_OPTIONS for short cold starts (ESM entry points first, no default AWS

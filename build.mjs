@@ -9,7 +9,9 @@ import { tsImport } from 'tsx/esm/api';
 const ROOT = dirname(fileURLToPath(import.meta.url));
 
 /** How every function is bundled (contract §4): one minified CommonJS file for Node 22; shared with test/bench/cold.ts. */
-export const BUNDLE_OPTIONS = Object.freeze(JSON.parse(readFileSync(join(ROOT, 'lib/dev/bundle-options.json'), 'utf8')));
+export const BUNDLE_OPTIONS = Object.freeze(
+  JSON.parse(readFileSync(join(ROOT, 'lib/dev/bundle-options.json'), 'utf8')),
+);
 
 /**
  * What our function bundles add to the §4 recipe to keep cold starts short (issue 14; measured with `npm run
@@ -87,11 +89,15 @@ function checkLayout(projectDir, functions) {
   const { dirs, strayFiles } = scanPackages(projectDir);
   for (const id of dirs) {
     if (!declared.has(id)) {
-      problems.push(`packages/${id}/index.ts is not declared in project.yml (the deployer would publish it as a public web function)`);
+      problems.push(
+        `packages/${id}/index.ts is not declared in project.yml (the deployer would publish it as a public web function)`,
+      );
     }
   }
   for (const file of strayFiles) {
-    problems.push(`packages/${file} would be deployed as a single-file function: move it into a function directory or lib/`);
+    problems.push(
+      `packages/${file} would be deployed as a single-file function: move it into a function directory or lib/`,
+    );
   }
   if (problems.length > 0) throw new BuildError(`Build failed:\n  - ${problems.join('\n  - ')}`);
 }
@@ -147,7 +153,12 @@ function printLargestInputs(built) {
 }
 
 function printTable(built) {
-  const rows = built.map((f) => [`${f.pkg}/${f.name}`, String(f.web), `${f.timeout} ms`, `${(f.bytes / 1024).toFixed(1)} KB`]);
+  const rows = built.map((f) => [
+    `${f.pkg}/${f.name}`,
+    String(f.web),
+    `${f.timeout} ms`,
+    `${(f.bytes / 1024).toFixed(1)} KB`,
+  ]);
   const header = ['function', 'web', 'timeout', 'bundle'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
@@ -159,7 +170,8 @@ function printTable(built) {
 /** Builds every declared function of `projectDir` and returns the functions with their bundle paths and sizes. */
 export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
   const dir = resolve(projectDir);
-  if (!existsSync(join(dir, 'project.yml'))) throw new BuildError(`Build failed: ${join(dir, 'project.yml')} does not exist`);
+  if (!existsSync(join(dir, 'project.yml')))
+    throw new BuildError(`Build failed: ${join(dir, 'project.yml')} does not exist`);
   const { loadProject, listFunctions } = await loadProjectModule();
   let project;
   try {
@@ -172,10 +184,16 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
   if (!quiet) {
     const unresolved = project.unresolvedVariables;
     // Bundles never embed these values, so this only matters for a deploy.
-    if (unresolved.length > 0) console.warn(`note: ${unresolved.length} \${VAR} not set (the deployer would substitute <VAR>): ${unresolved.join(', ')}`);
+    if (unresolved.length > 0)
+      console.warn(
+        `note: ${unresolved.length} \${VAR} not set (the deployer would substitute <VAR>): ${unresolved.join(', ')}`,
+      );
     for (const warning of project.warnings) console.warn(`warning: ${warning}`);
   }
-  const entryPoints = functions.map((f) => ({ in: join(dir, 'packages', f.pkg, f.name, 'index.ts'), out: join(f.pkg, f.name, 'index') }));
+  const entryPoints = functions.map((f) => ({
+    in: join(dir, 'packages', f.pkg, f.name, 'index.ts'),
+    out: join(f.pkg, f.name, 'index'),
+  }));
   let inputs = new Map();
   if (entryPoints.length > 0) {
     try {
@@ -190,7 +208,9 @@ export async function buildProject({ projectDir = ROOT, quiet = false } = {}) {
       for (const file of result.outputFiles) writeIfChanged(file.path, file.contents);
       inputs = largestInputs(result.metafile, dir);
     } catch (err) {
-      const messages = (err.errors ?? []).map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
+      const messages = (err.errors ?? []).map(
+        (e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`,
+      );
       throw new BuildError(`esbuild failed:\n  ${messages.join('\n  ') || err.message}`);
     }
   }

@@ -20,7 +20,8 @@ const SECRET_KEYS = new Set([
 ]);
 
 // The deployer turns an unresolved `${VAR}` into the literal `<VAR>`: treat that as unset.
-const unset = (v: unknown) => (typeof v === 'string' && (v.trim() === '' || /^<[A-Za-z0-9_]+>$/.test(v.trim())) ? undefined : v);
+const unset = (v: unknown) =>
+  typeof v === 'string' && (v.trim() === '' || /^<[A-Za-z0-9_]+>$/.test(v.trim())) ? undefined : v;
 // zod/mini (tree-shakable, a fraction of classic zod's load time): every function parses its config on its first call.
 // Its error messages are not localised, so each check names what is expected.
 const trimmed = z.transform((v: unknown) => (typeof v === 'string' ? unset(v.trim()) : v));
@@ -38,9 +39,11 @@ const int = (min: number, max: number, fallback: number) =>
   z.pipe(
     z.transform(unset),
     z._default(
-      z.coerce.number({ error: `must be a whole number from ${min} to ${max}` }).check(
-        z.refine((n) => Number.isInteger(n) && n >= min && n <= max, `must be a whole number from ${min} to ${max}`),
-      ),
+      z.coerce
+        .number({ error: `must be a whole number from ${min} to ${max}` })
+        .check(
+          z.refine((n) => Number.isInteger(n) && n >= min && n <= max, `must be a whole number from ${min} to ${max}`),
+        ),
       fallback,
     ),
   );

@@ -21,7 +21,8 @@ export function createLogger(
   const secrets = new Set((options.secrets ?? []).filter((s) => s.length >= 6));
   const sink =
     options.sink ??
-    ((line: string, level: LogLevel) => (level === 'error' || level === 'warn' ? console.error(line) : console.log(line)));
+    ((line: string, level: LogLevel) =>
+      level === 'error' || level === 'warn' ? console.error(line) : console.log(line));
   const write = (level: LogLevel, message: string) => {
     if (LEVELS[level] < min) return;
     sink(redact(message, secrets), level);

@@ -19,7 +19,9 @@ const shopLogin = (shop: string) => `/shopify/${shop.replace(/\.myshopify\.com$/
 /** Adds the fix for every connection that needs the merchant's action. */
 function withFixes(status: MerchantStatus) {
   const shops = Object.values(status.shops).map((s) =>
-    s.state === 'connected' ? s : { ...s, fix: `Reconnect the store: open ${shopLogin(s.shop)} and approve the app again.` },
+    s.state === 'connected'
+      ? s
+      : { ...s, fix: `Reconnect the store: open ${shopLogin(s.shop)} and approve the app again.` },
   );
   const pages = Object.values(status.pages).map((p) =>
     p.state === 'connected'
@@ -61,7 +63,9 @@ export async function handleAccountStatus(request: Request, deps: AccountStatusD
   const { shops, pages } = withFixes(status);
   // Which storage mode this deployment runs in (README "Degraded mode"): the probe's finding, remembered per container.
   const conditional = await deps.store.supportsConditionalWrites().catch(() => null);
-  const storage = { conditional_writes: conditional === null ? 'unknown' : conditional ? 'honoured' : 'ignored' } as const;
+  const storage = {
+    conditional_writes: conditional === null ? 'unknown' : conditional ? 'honoured' : 'ignored',
+  } as const;
   const needsAction = (state: string) => state === 'reauth_required' || state === 'disconnected';
   const reauthRequired = shops.some((s) => needsAction(s.state)) || pages.some((p) => needsAction(p.state));
   const body = {

@@ -71,7 +71,8 @@ export async function readStatus(store: ObjectStore, uuid: string): Promise<Merc
 }
 
 const needsReauth = (s: MerchantStatus) =>
-  Object.values(s.shops).some((x) => x.state === 'reauth_required') || Object.values(s.pages).some((x) => x.state === 'reauth_required');
+  Object.values(s.shops).some((x) => x.state === 'reauth_required') ||
+  Object.values(s.pages).some((x) => x.state === 'reauth_required');
 
 /** One entry of {@link recordSyncOutcome}. */
 export type StatusEntry = { kind: 'shop'; value: ShopStatus } | { kind: 'page'; value: PageStatus };
@@ -174,7 +175,10 @@ export async function forgetShopStatus(
       next.reauthRequired = needsReauth(next);
       return Object.keys(next.shops).length === 0 && Object.keys(next.pages).length === 0 ? DELETE : next;
     },
-    { ...retry(clock), conflict: `The status record of ${uuid} kept changing; Shopify's retry of shop/redact will clear it.` },
+    {
+      ...retry(clock),
+      conflict: `The status record of ${uuid} kept changing; Shopify's retry of shop/redact will clear it.`,
+    },
   );
 }
 
@@ -183,7 +187,10 @@ const retry = (clock: Clock) => ({
   backoff: (attempt: number) => clock.sleep(backoffMs(Math.min(attempt, 4), 10, 200)),
 });
 
-function withLastSuccess<T extends { lastResult: SyncOutcome; lastSyncAt: string; lastSuccessAt?: string }>(value: T, previous?: string): T {
+function withLastSuccess<T extends { lastResult: SyncOutcome; lastSyncAt: string; lastSuccessAt?: string }>(
+  value: T,
+  previous?: string,
+): T {
   const lastSuccessAt = value.lastResult === 'success' ? value.lastSyncAt : previous;
   const out = { ...value };
   if (lastSuccessAt) out.lastSuccessAt = lastSuccessAt;

@@ -20,20 +20,35 @@ export async function issueSessionCookie(
   claims: SessionClaims,
   options: { secret: string; appUrl: string; now: number },
 ): Promise<string> {
-  const token = await signToken({ ...claims }, { secret: options.secret, purpose: PURPOSE, ttlSeconds: SESSION_TTL_SECONDS, now: options.now });
-  return serializeCookie(SESSION_COOKIE, token, { path: appPath(options.appUrl), maxAgeSeconds: SESSION_TTL_SECONDS, sameSite: 'Lax' });
+  const token = await signToken(
+    { ...claims },
+    { secret: options.secret, purpose: PURPOSE, ttlSeconds: SESSION_TTL_SECONDS, now: options.now },
+  );
+  return serializeCookie(SESSION_COOKIE, token, {
+    path: appPath(options.appUrl),
+    maxAgeSeconds: SESSION_TTL_SECONDS,
+    sameSite: 'Lax',
+  });
 }
 
 const FIX = {
   missing: 'No session cookie: connect Shopify first at /shopify/<shop>/login, then come back here.',
   expired: 'Your session expired: run Shopify login again at /shopify/<shop>/login to get a new session_id cookie.',
-  invalid: 'Your session cookie is invalid: run Shopify login again at /shopify/<shop>/login to get a new session_id cookie.',
+  invalid:
+    'Your session cookie is invalid: run Shopify login again at /shopify/<shop>/login to get a new session_id cookie.',
 } as const;
 
 /** Reads and verifies the session cookie, throwing a 401 that says how to fix a missing, expired or invalid session. */
-export async function requireSession(request: Request, options: { secret: string; now: number }): Promise<SessionClaims> {
+export async function requireSession(
+  request: Request,
+  options: { secret: string; now: number },
+): Promise<SessionClaims> {
   const token = parseCookies(request.headers.get('cookie')).get(SESSION_COOKIE);
-  const result = await verifyToken<{ shop?: unknown }>(token, { secret: options.secret, purpose: PURPOSE, now: options.now });
+  const result = await verifyToken<{ shop?: unknown }>(token, {
+    secret: options.secret,
+    purpose: PURPOSE,
+    now: options.now,
+  });
   if (!result.ok) throw new UnauthorizedError(FIX[result.reason], { code: `session_${result.reason}` });
   const { sub, shop } = result.claims;
   if (typeof sub !== 'string' || typeof shop !== 'string') {

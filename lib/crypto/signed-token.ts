@@ -63,5 +63,8 @@ export async function verifyToken<T extends Record<string, unknown>>(
 // Only the spelling SignJWT produces is accepted: a token is then one string, never a look-alike variant.
 function isCanonicalJws(token: string): boolean {
   const parts = token.split('.');
-  return parts.length === 3 && parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p) && Buffer.from(p, 'base64url').toString('base64url') === p);
+  return (
+    parts.length === 3 &&
+    parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p) && Buffer.from(p, 'base64url').toString('base64url') === p)
+  );
 }

@@ -27,9 +27,14 @@ export function createTokenBox(base64Key: string): TokenBox {
       const { compactDecrypt } = await import('./jose-jwe');
       let result;
       try {
-        result = await compactDecrypt(jwe, key(), { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+        result = await compactDecrypt(jwe, key(), {
+          keyManagementAlgorithms: ['dir'],
+          contentEncryptionAlgorithms: ['A256GCM'],
+        });
       } catch (err) {
-        throw new TokenBoxError('stored token could not be decrypted (tampered, or TOKEN_ENCRYPTION_KEY changed)', { cause: err });
+        throw new TokenBoxError('stored token could not be decrypted (tampered, or TOKEN_ENCRYPTION_KEY changed)', {
+          cause: err,
+        });
       }
       if (result.protectedHeader.ctx !== context) throw new TokenBoxError('stored token belongs to another record');
       return JSON.parse(new TextDecoder().decode(result.plaintext)) as T;

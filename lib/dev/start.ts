@@ -27,7 +27,9 @@ async function main(): Promise<void> {
     writeFileSync(keyFile, JSON.stringify(stored, null, 2), { mode: 0o600 });
     env.SESSION_SECRET ??= stored.SESSION_SECRET;
     env.TOKEN_ENCRYPTION_KEY ??= stored.TOKEN_ENCRYPTION_KEY;
-    console.warn(`WARNING: SESSION_SECRET/TOKEN_ENCRYPTION_KEY not set; using development keys kept in ${keyFile}. Never use them in production.`);
+    console.warn(
+      `WARNING: SESSION_SECRET/TOKEN_ENCRYPTION_KEY not set; using development keys kept in ${keyFile}. Never use them in production.`,
+    );
   }
 
   const port = Number(env.PORT ?? 5000);

@@ -18,7 +18,15 @@ export const AppSubscriptionsSchema = z.object({
       callback_url: z.string(),
       active: z.optional(z.boolean()),
       fields: z._default(
-        z.array(z.union([z.string(), z.pipe(z.object({ name: z.string() }), z.transform((f) => f.name))])),
+        z.array(
+          z.union([
+            z.string(),
+            z.pipe(
+              z.object({ name: z.string() }),
+              z.transform((f) => f.name),
+            ),
+          ]),
+        ),
         [],
       ),
     }),
@@ -50,15 +58,31 @@ export interface RegistrationResult {
  */
 export async function registerPageWebhook(
   graph: GraphClient,
-  options: { appId: string; appSecret: string; callbackUrl: string; verifyToken: string; fields: string[]; forwardMessaging: boolean; force?: boolean },
+  options: {
+    appId: string;
+    appSecret: string;
+    callbackUrl: string;
+    verifyToken: string;
+    fields: string[];
+    forwardMessaging: boolean;
+    force?: boolean;
+  },
 ): Promise<RegistrationResult> {
   const token = appAccessToken(options.appId, options.appSecret);
   const deadline = Date.now() + REGISTER_BUDGET_MS;
   const path = `/${options.appId}/subscriptions`;
-  const current = await graph.get(path, token, {}, AppSubscriptionsSchema, { deadline, label: 'GET /{app-id}/subscriptions' });
+  const current = await graph.get(path, token, {}, AppSubscriptionsSchema, {
+    deadline,
+    label: 'GET /{app-id}/subscriptions',
+  });
   const page = current.data.find((s) => s.object === 'page');
   const has = new Set(page?.fields ?? []);
-  if (page && page.callback_url === options.callbackUrl && page.active !== false && options.fields.every((f) => has.has(f))) {
+  if (
+    page &&
+    page.callback_url === options.callbackUrl &&
+    page.active !== false &&
+    options.fields.every((f) => has.has(f))
+  ) {
     return { state: 'already_registered', fields: [...has] };
   }
   const replaced = page && page.callback_url !== options.callbackUrl ? page.callback_url : undefined;
@@ -70,9 +94,19 @@ export async function registerPageWebhook(
       { code: 'callback_in_use' },
     );
   }
-  const params = { object: 'page', callback_url: options.callbackUrl, fields: options.fields.join(','), verify_token: options.verifyToken, include_values: 'true' };
+  const params = {
+    object: 'page',
+    callback_url: options.callbackUrl,
+    fields: options.fields.join(','),
+    verify_token: options.verifyToken,
+    include_values: 'true',
+  };
   await graph.post(path, token, params, SuccessSchema, { deadline, label: 'POST /{app-id}/subscriptions' });
-  return { state: 'registered', fields: [...new Set([...has, ...options.fields])], ...(replaced ? { replacedCallbackUrl: replaced } : {}) };
+  return {
+    state: 'registered',
+    fields: [...new Set([...has, ...options.fields])],
+    ...(replaced ? { replacedCallbackUrl: replaced } : {}),
+  };
 }
 
 /** A message for a failed registration that says what to check. */

@@ -12,7 +12,13 @@ import { forEachLimit } from '../concurrency';
 import { releasePageFromPreviousOwner } from './page-move';
 import { connectPage, getPageRecord, recordFacebookUser } from './registry';
 import { signFacebookBody } from './webhook-signature';
-import { AccountsResponseSchema, MeSchema, type AccountPage, type StoredPageToken, type StoredUserToken } from './schemas';
+import {
+  AccountsResponseSchema,
+  MeSchema,
+  type AccountPage,
+  type StoredPageToken,
+  type StoredUserToken,
+} from './schemas';
 
 // DO turns web calls over 30 s into async ones: tokens and page list first, then pages, then the self-test.
 const LOGIN_BUDGET_MS = 8_000;
@@ -45,11 +51,17 @@ export async function handleFacebookCallback(request: Request, deps: FacebookDep
     );
   }
   const code = params.get('code');
-  if (!code) throw new BadRequestError('The callback has no code parameter. Start again at /facebook/login.', { code: 'missing_code' });
+  if (!code)
+    throw new BadRequestError('The callback has no code parameter. Start again at /facebook/login.', {
+      code: 'missing_code',
+    });
   const uuid = session.sub;
   const loginDeadline = started + LOGIN_BUDGET_MS;
   const user = await exchangeCodeForLongLivedToken(code, graph, config, { now: started, deadline: loginDeadline });
-  const me = await graph.get('/me', user.accessToken, { fields: 'id' }, MeSchema, { deadline: loginDeadline, label: 'GET /me' });
+  const me = await graph.get('/me', user.accessToken, { fields: 'id' }, MeSchema, {
+    deadline: loginDeadline,
+    label: 'GET /me',
+  });
   const accounts = await listAccounts(deps, user.accessToken, loginDeadline);
   const obtainedAt = new Date(clock.now()).toISOString();
   const userToken: StoredUserToken = {
@@ -59,7 +71,13 @@ export async function handleFacebookCallback(request: Request, deps: FacebookDep
     obtainedAt,
   };
   await deps.vault.put(keys.facebookUserToken(uuid), userToken);
-  await recordFacebookUser(store, me.id, uuid, accounts.map((p) => p.id), clock.now());
+  await recordFacebookUser(
+    store,
+    me.id,
+    uuid,
+    accounts.map((p) => p.id),
+    clock.now(),
+  );
 
   const deadline = started + PAGES_BUDGET_MS;
   const polling: PageResult[] = [];
@@ -130,10 +148,16 @@ async function recordConnectStatus(
 /** Every Page of `/me/accounts`, following `paging.next` to the end. */
 async function listAccounts(deps: FacebookDeps, token: string, deadline: number): Promise<AccountPage[]> {
   const pages: AccountPage[] = [];
-  let res = await deps.graph.get('/me/accounts', token, { fields: ACCOUNT_FIELDS, limit: '25' }, AccountsResponseSchema, {
-    deadline,
-    label: 'GET /me/accounts',
-  });
+  let res = await deps.graph.get(
+    '/me/accounts',
+    token,
+    { fields: ACCOUNT_FIELDS, limit: '25' },
+    AccountsResponseSchema,
+    {
+      deadline,
+      label: 'GET /me/accounts',
+    },
+  );
   for (let n = 0; ; n++) {
     pages.push(...res.data);
     const next = res.paging?.next;
@@ -150,25 +174,53 @@ async function connectOne(
   deps: FacebookDeps,
 ): Promise<{ poll: StepStatus; upload: StepStatus; listed: Record<string, unknown> }> {
   const { log, clock, store } = deps;
-  const listed: Record<string, unknown> = { id: page.id, name: page.name, category: page.category, category_list: page.category_list, tasks: page.tasks };
-  const fail = (message: string) => ({ poll: { status: 'failed', message } as StepStatus, upload: { status: 'failed', message } as StepStatus, listed });
+  const listed: Record<string, unknown> = {
+    id: page.id,
+    name: page.name,
+    category: page.category,
+    category_list: page.category_list,
+    tasks: page.tasks,
+  };
+  const fail = (message: string) => ({
+    poll: { status: 'failed', message } as StepStatus,
+    upload: { status: 'failed', message } as StepStatus,
+    listed,
+  });
   if (!page.access_token) {
-    return fail(`Facebook gave no Page token for page ${page.id}: you need a Page role with full control (not Live Contributor), and two-factor authentication if the business requires it.`);
+    return fail(
+      `Facebook gave no Page token for page ${page.id}: you need a Page role with full control (not Live Contributor), and two-factor authentication if the business requires it.`,
+    );
   }
   if (clock.now() >= ctx.deadline) {
-    return fail(`Page ${page.id} was not processed within the 30 s limit of this login; run the facebook/sync function with {"uuid": "${ctx.uuid}"}.`);
+    return fail(
+      `Page ${page.id} was not processed within the 30 s limit of this login; run the facebook/sync function with {"uuid": "${ctx.uuid}"}.`,
+    );
   }
   try {
     // A Page another merchant connected before moves to this one: nothing of it stays behind with the previous owner.
     const owner = await getPageRecord(store, page.id);
     if (owner && owner.uuid !== ctx.uuid) await releasePageFromPreviousOwner(deps, page.id, owner.uuid);
     await connectPage(store, { pageId: page.id, uuid: ctx.uuid, asid: ctx.asid, name: page.name }, clock.now());
-    const token: StoredPageToken = { accessToken: page.access_token, asid: ctx.asid, uuid: ctx.uuid, obtainedAt: ctx.obtainedAt };
+    const token: StoredPageToken = {
+      accessToken: page.access_token,
+      asid: ctx.asid,
+      uuid: ctx.uuid,
+      obtainedAt: ctx.obtainedAt,
+    };
     await deps.vault.put(keys.pageToken(page.id), token);
-    const refresh = await refreshPage(page.id, deps, { source: 'oauth', deadline: ctx.deadline, ensureSubscription: true });
+    const refresh = await refreshPage(page.id, deps, {
+      source: 'oauth',
+      deadline: ctx.deadline,
+      ensureSubscription: true,
+    });
     log.info(`Polling test result for page ${page.id}: ${pyRepr(refresh.poll)}`);
     if (refresh.upload.status === 'success') log.info(`Uploaded data to Spaces for page ${page.id}`);
-    if (refresh.page) Object.assign(listed, { name: refresh.page.name, category: refresh.page.category, category_list: refresh.page.category_list });
+    if (refresh.page)
+      Object.assign(listed, {
+        name: refresh.page.name,
+        category: refresh.page.category,
+        category_list: refresh.page.category_list,
+      });
     if (refresh.subscription) listed.webhook_subscription = refresh.subscription;
     return { poll: refresh.poll, upload: refresh.upload, listed };
   } catch (err) {
@@ -191,7 +243,9 @@ async function webhookSelfTest(deps: FacebookDeps): Promise<StepStatus> {
   const url = facebookWebhookUrl(deps.config.APP_URL);
   const body = JSON.stringify({
     object: 'page',
-    entry: [{ id: TEST_PAGE_ID, time: Math.floor(deps.clock.now() / 1000), changes: [{ field: 'name', value: 'Test Page' }] }],
+    entry: [
+      { id: TEST_PAGE_ID, time: Math.floor(deps.clock.now() / 1000), changes: [{ field: 'name', value: 'Test Page' }] },
+    ],
   });
   const send = async (signature: string) => {
     const res = await deps.fetch(url, {
@@ -206,11 +260,18 @@ async function webhookSelfTest(deps: FacebookDeps): Promise<StepStatus> {
   let result: StepStatus;
   try {
     const good = await send(signFacebookBody(body, deps.config.FACEBOOK_APP_SECRET));
-    const forged = good === 200 ? await send(signFacebookBody(body, `not-${deps.config.FACEBOOK_APP_SECRET}`)) : undefined;
+    const forged =
+      good === 200 ? await send(signFacebookBody(body, `not-${deps.config.FACEBOOK_APP_SECRET}`)) : undefined;
     if (good !== 200) {
-      result = { status: 'failed', message: `${url} answered ${good} to a correctly signed delivery: check FACEBOOK_APP_SECRET and APP_URL.` };
+      result = {
+        status: 'failed',
+        message: `${url} answered ${good} to a correctly signed delivery: check FACEBOOK_APP_SECRET and APP_URL.`,
+      };
     } else if (forged !== 401 && forged !== 403) {
-      result = { status: 'failed', message: `${url} answered ${forged} to a wrongly signed delivery instead of 401: it does not verify signatures.` };
+      result = {
+        status: 'failed',
+        message: `${url} answered ${forged} to a wrongly signed delivery instead of 401: it does not verify signatures.`,
+      };
     } else {
       result = { status: 'success' };
       // The webhook cannot tell this forgery from a real one (and must not trust the request to say so): it warned.

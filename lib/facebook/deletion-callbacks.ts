@@ -22,11 +22,15 @@ const CODE_RE = /^[A-Za-z0-9]{1,64}$/;
  * repeated callback gets the same code), and unguessable without the app secret.
  */
 export function confirmationCode(appSecret: string, payload: { user_id: string; issued_at: number }): string {
-  return createHmac('sha256', appSecret).update(`facebook-data-deletion:${payload.user_id}:${payload.issued_at}`).digest('hex').slice(0, CODE_LENGTH);
+  return createHmac('sha256', appSecret)
+    .update(`facebook-data-deletion:${payload.user_id}:${payload.issued_at}`)
+    .digest('hex')
+    .slice(0, CODE_LENGTH);
 }
 
 /** The public status page Meta shows the user: `${APP_URL}/facebook/deletion-status?id=<code>`. */
-export const deletionStatusUrl = (appUrl: string, code: string) => `${appUrl}/facebook/deletion-status?id=${encodeURIComponent(code)}`;
+export const deletionStatusUrl = (appUrl: string, code: string) =>
+  `${appUrl}/facebook/deletion-status?id=${encodeURIComponent(code)}`;
 
 /**
  * The `facebook/data-deletion` handler (web: raw), Meta's "Data Deletion Request URL" (contract §9):
@@ -47,13 +51,24 @@ export async function handleFacebookDataDeletion(request: Request, deps: Callbac
     return answer();
   }
   const requestedAt = existing.success ? existing.data.requested_at : new Date(clock.now()).toISOString();
-  const inProgress: DeletionStatus = { confirmation_code: code, status: 'in_progress', requested_at: requestedAt, completed_at: null, pages_deleted: 0 };
+  const inProgress: DeletionStatus = {
+    confirmation_code: code,
+    status: 'in_progress',
+    requested_at: requestedAt,
+    completed_at: null,
+    pages_deleted: 0,
+  };
   await store.putJson(key, inProgress);
   log.info(`Received a Facebook data deletion request (${code})`);
   // A failure below throws (JSON 5xx) and leaves the status in_progress; the same request resumes it.
   const outcome = await deleteFacebookUserData(deps, payload.user_id);
   if (!outcome.found) log.info(`Data deletion request ${code}: no data is stored for this Facebook user`);
-  const done: DeletionStatus = { ...inProgress, status: 'completed', completed_at: new Date(clock.now()).toISOString(), pages_deleted: outcome.pagesDeleted };
+  const done: DeletionStatus = {
+    ...inProgress,
+    status: 'completed',
+    completed_at: new Date(clock.now()).toISOString(),
+    pages_deleted: outcome.pagesDeleted,
+  };
   await store.putJson(key, DeletionStatusSchema.parse(done));
   return answer();
 }
@@ -63,15 +78,22 @@ export async function handleFacebookDataDeletion(request: Request, deps: Callbac
  * `{confirmation_code, status, requested_at, completed_at, pages_deleted}`. A malformed id is a 400,
  * an unknown one a 404; the record holds no personal data, so the code alone may read it.
  */
-export async function handleFacebookDeletionStatus(request: Request, deps: { store: ObjectStore; log: Logger }): Promise<Response> {
+export async function handleFacebookDeletionStatus(
+  request: Request,
+  deps: { store: ObjectStore; log: Logger },
+): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') throw new MethodNotAllowedError(request.method, ['GET']);
   const id = new URL(request.url).searchParams.get('id') ?? '';
   if (!CODE_RE.test(id)) {
-    throw new BadRequestError('id must be the alphanumeric confirmation_code the data deletion request returned.', { code: 'invalid_confirmation_code' });
+    throw new BadRequestError('id must be the alphanumeric confirmation_code the data deletion request returned.', {
+      code: 'invalid_confirmation_code',
+    });
   }
   const stored = DeletionStatusSchema.safeParse((await deps.store.getJson<unknown>(keys.deletion(id)))?.value);
   if (!stored.success) {
-    throw new NotFoundError(`No data deletion request has confirmation code ${id}.`, { code: 'unknown_confirmation_code' });
+    throw new NotFoundError(`No data deletion request has confirmation code ${id}.`, {
+      code: 'unknown_confirmation_code',
+    });
   }
   return json(stored.data);
 }

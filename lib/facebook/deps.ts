@@ -28,7 +28,14 @@ export interface FacebookDeps {
 /** Wires the real dependencies from a validated config; tests override the store, clock, log, invoker or fetch. */
 export function createFacebookDeps(
   config: FacebookConfig,
-  overrides: { store?: ObjectStore; clock?: Clock; log?: Logger; invoker?: Invoker; fetch?: typeof fetch; random?: () => number } = {},
+  overrides: {
+    store?: ObjectStore;
+    clock?: Clock;
+    log?: Logger;
+    invoker?: Invoker;
+    fetch?: typeof fetch;
+    random?: () => number;
+  } = {},
 ): FacebookDeps {
   const store = overrides.store ?? createS3Store(config);
   const clock = overrides.clock ?? systemClock;

@@ -38,8 +38,20 @@ export interface CallOptions {
 
 /** A Graph API client: every call carries `appsecret_proof`, errors become `FacebookApiError`. */
 export interface GraphClient {
-  get<S extends Schema>(path: string, token: string | null, params: Record<string, string>, schema: S, options?: CallOptions): Promise<core.output<S>>;
-  post<S extends Schema>(path: string, token: string, params: Record<string, string>, schema: S, options?: CallOptions): Promise<core.output<S>>;
+  get<S extends Schema>(
+    path: string,
+    token: string | null,
+    params: Record<string, string>,
+    schema: S,
+    options?: CallOptions,
+  ): Promise<core.output<S>>;
+  post<S extends Schema>(
+    path: string,
+    token: string,
+    params: Record<string, string>,
+    schema: S,
+    options?: CallOptions,
+  ): Promise<core.output<S>>;
   /** Follows a `paging.next` URL, which must point at the Graph origin (its token is replaced by ours). */
   getNext<S extends Schema>(url: string, token: string, schema: S, options?: CallOptions): Promise<core.output<S>>;
 }
@@ -80,23 +92,36 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
     for (let attempt = 0; ; attempt++) {
       let failure: GraphFailure;
       try {
-        const res = await http(url, { method, headers, timeout: Math.max(1, Math.min(PER_ATTEMPT_TIMEOUT_MS, deadline - clock.now())) });
+        const res = await http(url, {
+          method,
+          headers,
+          timeout: Math.max(1, Math.min(PER_ATTEMPT_TIMEOUT_MS, deadline - clock.now())),
+        });
         const traceId = res.headers.get('x-fb-trace-id') ?? undefined;
         const body: unknown = await res.json().catch(() => undefined);
         if (res.ok) {
           const parsed = safeParse(schema, body);
           if (parsed.success) return parsed.data;
-          throw new FacebookApiError(`${label}: the Graph API answered with a shape we do not understand.`, undefined, undefined, {
-            code: 'facebook_bad_shape',
-            cause: parsed.error,
-            ...(traceId ? { requestId: traceId } : {}),
-          });
+          throw new FacebookApiError(
+            `${label}: the Graph API answered with a shape we do not understand.`,
+            undefined,
+            undefined,
+            {
+              code: 'facebook_bad_shape',
+              cause: parsed.error,
+              ...(traceId ? { requestId: traceId } : {}),
+            },
+          );
         }
         // Meta may quote the token back; it must never reach a message or a log line.
         failure = parseGraphError(res.status, body, res.headers, traceId, token ? [token] : []);
       } catch (err) {
         if (err instanceof FacebookApiError) throw err;
-        failure = { kind: 'network', message: `the Graph API did not answer (${err instanceof Error ? err.name : 'error'})`, retryable: true };
+        failure = {
+          kind: 'network',
+          message: `the Graph API did not answer (${err instanceof Error ? err.name : 'error'})`,
+          retryable: true,
+        };
       }
       if (!failure.retryable || attempt + 1 >= MAX_ATTEMPTS) throw toFacebookApiError(label, failure);
       const wait = throttleWaitMs(failure, attempt, options.random);
@@ -107,14 +132,21 @@ export function createGraphClient(options: GraphClientOptions): GraphClient {
   }
 
   return {
-    get: (path, token, params, schema, callOptions) => call('GET', path, token, new URLSearchParams(params), schema, callOptions),
-    post: (path, token, params, schema, callOptions) => call('POST', path, token, new URLSearchParams(params), schema, callOptions),
+    get: (path, token, params, schema, callOptions) =>
+      call('GET', path, token, new URLSearchParams(params), schema, callOptions),
+    post: (path, token, params, schema, callOptions) =>
+      call('POST', path, token, new URLSearchParams(params), schema, callOptions),
     async getNext(next, token, schema, callOptions) {
       const url = new URL(next);
       if (url.origin !== new URL(origin).origin) {
-        throw new FacebookApiError('paging.next points outside the Graph API origin; refusing to send a token there.', undefined, undefined, {
-          code: 'facebook_bad_shape',
-        });
+        throw new FacebookApiError(
+          'paging.next points outside the Graph API origin; refusing to send a token there.',
+          undefined,
+          undefined,
+          {
+            code: 'facebook_bad_shape',
+          },
+        );
       }
       const path = url.pathname.replace(/^\/v\d+\.\d+/, '');
       const params = new URLSearchParams(url.search);

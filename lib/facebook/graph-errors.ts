@@ -6,7 +6,8 @@ import { GraphErrorSchema } from './schemas';
 export const THROTTLE_CODES: ReadonlySet<number> = new Set([4, 17, 32, 341, 613, 80001, 80006]);
 /** Token and session codes: the merchant must log in again. */
 export const TOKEN_CODES: ReadonlySet<number> = new Set([102, 190]);
-const isPermissionCode = (code: number | undefined) => code === 3 || code === 10 || (code !== undefined && code >= 200 && code <= 299);
+const isPermissionCode = (code: number | undefined) =>
+  code === 3 || code === 10 || (code !== undefined && code >= 200 && code <= 299);
 
 /** A failed Graph call, classified. */
 export type GraphFailure =
@@ -56,7 +57,13 @@ export function regainAccessMs(header: string | null): number {
  * Classifies a non-2xx Graph reply: 1/2/`is_transient` and throttles are retryable; 190, 102, 10,
  * 3, 200–299 and 100 never are, whatever `is_transient` says.
  */
-export function parseGraphError(status: number, body: unknown, headers: Headers, traceId?: string, secrets: readonly string[] = []): GraphFailure {
+export function parseGraphError(
+  status: number,
+  body: unknown,
+  headers: Headers,
+  traceId?: string,
+  secrets: readonly string[] = [],
+): GraphFailure {
   const parsed = GraphErrorSchema.safeParse(body);
   const e = parsed.success ? parsed.data.error : undefined;
   const code = e?.code;
@@ -84,12 +91,21 @@ export function throttleWaitMs(failure: GraphFailure, attempt: number, random?: 
 }
 
 /** Turns a classified failure into a `FacebookApiError` whose message says what happened and what to do. */
-export function toFacebookApiError(label: string, failure: GraphFailure, options: { budgetExceeded?: boolean } = {}): FacebookApiError {
+export function toFacebookApiError(
+  label: string,
+  failure: GraphFailure,
+  options: { budgetExceeded?: boolean } = {},
+): FacebookApiError {
   if (failure.kind === 'network') {
-    return new FacebookApiError(`${label}: ${failure.message}; check FACEBOOK_GRAPH_ORIGIN and try again.`, undefined, undefined, {
-      code: 'facebook_unreachable',
-      status: 503,
-    });
+    return new FacebookApiError(
+      `${label}: ${failure.message}; check FACEBOOK_GRAPH_ORIGIN and try again.`,
+      undefined,
+      undefined,
+      {
+        code: 'facebook_unreachable',
+        status: 503,
+      },
+    );
   }
   const { code, subcode } = failure;
   const tag = `(#${code ?? '?'}${subcode !== undefined ? `/${subcode}` : ''})`;
@@ -104,13 +120,21 @@ export function toFacebookApiError(label: string, failure: GraphFailure, options
   }
   if (failure.throttled) {
     const minutes = Math.ceil(failure.regainMs / 60_000);
-    const when = minutes > 0 ? `access returns in about ${minutes} minute${minutes === 1 ? '' : 's'}` : 'Meta gave no estimate';
-    const why = options.budgetExceeded ? "that is longer than this call's time budget, so it gave up" : 'it kept throttling after several retries';
-    return new FacebookApiError(`${label}: Meta is rate-limiting these calls ${tag} (${when}); ${why}. The next sync will try again.`, code, subcode, {
-      ...meta,
-      code: 'facebook_throttled',
-      status: 503,
-    });
+    const when =
+      minutes > 0 ? `access returns in about ${minutes} minute${minutes === 1 ? '' : 's'}` : 'Meta gave no estimate';
+    const why = options.budgetExceeded
+      ? "that is longer than this call's time budget, so it gave up"
+      : 'it kept throttling after several retries';
+    return new FacebookApiError(
+      `${label}: Meta is rate-limiting these calls ${tag} (${when}); ${why}. The next sync will try again.`,
+      code,
+      subcode,
+      {
+        ...meta,
+        code: 'facebook_throttled',
+        status: 503,
+      },
+    );
   }
   if (isPermissionCode(code)) {
     return new FacebookApiError(
@@ -121,10 +145,15 @@ export function toFacebookApiError(label: string, failure: GraphFailure, options
     );
   }
   const retriedOut = failure.retryable ? ' (still failing after retries)' : '';
-  return new FacebookApiError(`${label}: the Graph API answered ${failure.status} ${tag}: ${failure.message}${retriedOut}`, code, subcode, {
-    ...meta,
-    code: code === 100 ? 'facebook_bad_request' : 'facebook_error',
-  });
+  return new FacebookApiError(
+    `${label}: the Graph API answered ${failure.status} ${tag}: ${failure.message}${retriedOut}`,
+    code,
+    subcode,
+    {
+      ...meta,
+      code: code === 100 ? 'facebook_bad_request' : 'facebook_error',
+    },
+  );
 }
 
 /** Whether an error means the token is dead and the merchant must log in again (190/102). */

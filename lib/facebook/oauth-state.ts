@@ -30,9 +30,16 @@ export const facebookCallbackUrl = (appUrl: string) => `${appUrl}/facebook/callb
 const cookiePath = (appUrl: string) => `${appPath(appUrl).replace(/\/$/, '')}/facebook/callback`;
 
 /** Builds the login-dialog redirect and the state cookie: a JWT binding the session's UUID to the nonce sent as `state`. */
-export async function beginFacebookOAuth(uuid: string, config: FacebookOAuthConfig, now: number): Promise<{ location: string; cookie: string }> {
+export async function beginFacebookOAuth(
+  uuid: string,
+  config: FacebookOAuthConfig,
+  now: number,
+): Promise<{ location: string; cookie: string }> {
   const nonce = randomBytes(32).toString('base64url');
-  const jwt = await signToken({ uuid, nonce }, { secret: config.SESSION_SECRET, purpose: STATE_PURPOSE, ttlSeconds: STATE_TTL_SECONDS, now });
+  const jwt = await signToken(
+    { uuid, nonce },
+    { secret: config.SESSION_SECRET, purpose: STATE_PURPOSE, ttlSeconds: STATE_TTL_SECONDS, now },
+  );
   const query = new URLSearchParams({
     client_id: config.FACEBOOK_APP_ID,
     redirect_uri: facebookCallbackUrl(config.APP_URL),
@@ -41,7 +48,11 @@ export async function beginFacebookOAuth(uuid: string, config: FacebookOAuthConf
     scope: config.FACEBOOK_SCOPES,
   });
   const location = `${config.FACEBOOK_WWW_ORIGIN}/${config.FACEBOOK_GRAPH_VERSION}/dialog/oauth?${query.toString()}`;
-  const cookie = serializeCookie(STATE_COOKIE, jwt, { path: cookiePath(config.APP_URL), maxAgeSeconds: STATE_TTL_SECONDS, sameSite: 'Lax' });
+  const cookie = serializeCookie(STATE_COOKIE, jwt, {
+    path: cookiePath(config.APP_URL),
+    maxAgeSeconds: STATE_TTL_SECONDS,
+    sameSite: 'Lax',
+  });
   return { location, cookie };
 }
 
@@ -60,17 +71,31 @@ export async function checkFacebookState(
 ): Promise<void> {
   const jwt = parseCookies(request.headers.get('cookie')).get(STATE_COOKIE);
   if (!jwt) {
-    throw new BadRequestError(`The Facebook login state cookie is missing (it lasts 10 minutes; blocked cookies drop it). ${RESTART}`, {
-      code: 'state_cookie_missing',
-    });
+    throw new BadRequestError(
+      `The Facebook login state cookie is missing (it lasts 10 minutes; blocked cookies drop it). ${RESTART}`,
+      {
+        code: 'state_cookie_missing',
+      },
+    );
   }
-  const result = await verifyToken<{ uuid?: unknown; nonce?: unknown }>(jwt, { secret: config.SESSION_SECRET, purpose: STATE_PURPOSE, now });
-  if (!result.ok) throw new BadRequestError(`The Facebook login state cookie is ${result.reason}. ${RESTART}`, { code: `state_${result.reason}` });
+  const result = await verifyToken<{ uuid?: unknown; nonce?: unknown }>(jwt, {
+    secret: config.SESSION_SECRET,
+    purpose: STATE_PURPOSE,
+    now,
+  });
+  if (!result.ok)
+    throw new BadRequestError(`The Facebook login state cookie is ${result.reason}. ${RESTART}`, {
+      code: `state_${result.reason}`,
+    });
   const { nonce, uuid } = result.claims;
   if (!state || typeof nonce !== 'string' || !safeCompare(nonce, state)) {
-    throw new UnauthorizedError(`The state parameter does not match this browser's Facebook login. ${RESTART}`, { code: 'state_mismatch' });
+    throw new UnauthorizedError(`The state parameter does not match this browser's Facebook login. ${RESTART}`, {
+      code: 'state_mismatch',
+    });
   }
   if (typeof uuid !== 'string' || !safeCompare(uuid, sessionUuid)) {
-    throw new UnauthorizedError(`This Facebook login was started from another session. ${RESTART}`, { code: 'session_mismatch' });
+    throw new UnauthorizedError(`This Facebook login was started from another session. ${RESTART}`, {
+      code: 'session_mismatch',
+    });
   }
 }

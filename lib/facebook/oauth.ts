@@ -16,10 +16,14 @@ export {
 function codeExchangeError(err: FacebookApiError): Error {
   const sub = err.fbSubcode;
   if (err.fbCode === 100 && sub === 36009) {
-    return new BadRequestError(`This Facebook login was already used: authorization codes work once. ${RESTART}`, { code: 'oauth_code_used' });
+    return new BadRequestError(`This Facebook login was already used: authorization codes work once. ${RESTART}`, {
+      code: 'oauth_code_used',
+    });
   }
   if (err.fbCode === 100 && sub === 36007) {
-    return new BadRequestError(`This Facebook login expired before it reached us. ${RESTART}`, { code: 'oauth_code_expired' });
+    return new BadRequestError(`This Facebook login expired before it reached us. ${RESTART}`, {
+      code: 'oauth_code_expired',
+    });
   }
   if (err.fbCode === 100 && sub === 36008) {
     return new BadRequestError(
@@ -27,9 +31,12 @@ function codeExchangeError(err: FacebookApiError): Error {
       { code: 'oauth_redirect_mismatch' },
     );
   }
-  if (/client secret/i.test(err.message)) return new ConfigError(['FACEBOOK_APP_SECRET is invalid (Facebook refused it)']);
-  if (/application ID|client_id/i.test(err.message)) return new ConfigError(['FACEBOOK_APP_ID is invalid (Facebook refused it)']);
-  if (err.fbCode === 100) return new BadRequestError(`Facebook refused the authorization code. ${RESTART}`, { code: 'oauth_code_invalid' });
+  if (/client secret/i.test(err.message))
+    return new ConfigError(['FACEBOOK_APP_SECRET is invalid (Facebook refused it)']);
+  if (/application ID|client_id/i.test(err.message))
+    return new ConfigError(['FACEBOOK_APP_ID is invalid (Facebook refused it)']);
+  if (err.fbCode === 100)
+    return new BadRequestError(`Facebook refused the authorization code. ${RESTART}`, { code: 'oauth_code_invalid' });
   return err;
 }
 
@@ -52,10 +59,16 @@ export async function exchangeCodeForLongLivedToken(
   const client = { client_id: config.FACEBOOK_APP_ID, client_secret: config.FACEBOOK_APP_SECRET };
   let short;
   try {
-    short = await graph.get('/oauth/access_token', null, { ...client, redirect_uri: facebookCallbackUrl(config.APP_URL), code }, TokenResponseSchema, {
-      label: 'GET /oauth/access_token (code)',
-      deadline: options.deadline,
-    });
+    short = await graph.get(
+      '/oauth/access_token',
+      null,
+      { ...client, redirect_uri: facebookCallbackUrl(config.APP_URL), code },
+      TokenResponseSchema,
+      {
+        label: 'GET /oauth/access_token (code)',
+        deadline: options.deadline,
+      },
+    );
   } catch (err) {
     throw err instanceof FacebookApiError ? codeExchangeError(err) : err;
   }

@@ -29,7 +29,9 @@ export function failureMessage(err: unknown): string {
 
 const isBackOffError = (err: unknown) =>
   err instanceof FacebookApiError &&
-  (err.code === 'facebook_throttled' || err.code === 'facebook_unreachable' || Number(err.details.upstream_status ?? 0) >= 500);
+  (err.code === 'facebook_throttled' ||
+    err.code === 'facebook_unreachable' ||
+    Number(err.details.upstream_status ?? 0) >= 500);
 
 const SUCCESS: StepStatus = { status: 'success' };
 const failed = (message: string): StepStatus => ({ status: 'failed', message });
@@ -46,19 +48,33 @@ export async function refreshPage(
   options: { source: PageDataSource; deadline: number; ensureSubscription?: boolean },
 ): Promise<PageRefresh> {
   const { store, clock, log, graph, config } = deps;
-  const result = (poll: StepStatus, upload: StepStatus, extra: Partial<PageRefresh> = {}): PageRefresh => ({ pageId, poll, upload, reauthRequired: false, ...extra });
+  const result = (poll: StepStatus, upload: StepStatus, extra: Partial<PageRefresh> = {}): PageRefresh => ({
+    pageId,
+    poll,
+    upload,
+    reauthRequired: false,
+    ...extra,
+  });
   const record = await getPageRecord(store, pageId);
   if (!record) return result(failed(`Page ${pageId} is not connected: connect it at /facebook/login.`), NOT_UPLOADED);
   if (record.state !== 'connected' && options.source !== 'oauth') {
-    const why = failed(`Page ${pageId} needs re-authorisation (${record.reason ?? record.state}): log in again at /facebook/login.`);
+    const why = failed(
+      `Page ${pageId} needs re-authorisation (${record.reason ?? record.state}): log in again at /facebook/login.`,
+    );
     return result(why, NOT_UPLOADED, { reauthRequired: true });
   }
   const stored = await deps.vault.get(keys.pageToken(pageId));
   const token = StoredPageTokenSchema.safeParse(stored?.value);
   if (!token.success) {
-    return result(failed(`No usable token is stored for page ${pageId}: it needs re-authorisation: log in again at /facebook/login.`), NOT_UPLOADED, {
-      reauthRequired: true,
-    });
+    return result(
+      failed(
+        `No usable token is stored for page ${pageId}: it needs re-authorisation: log in again at /facebook/login.`,
+      ),
+      NOT_UPLOADED,
+      {
+        reauthRequired: true,
+      },
+    );
   }
   const accessToken = token.data.accessToken;
   const reauth = async (err: unknown) => {
@@ -70,7 +86,13 @@ export async function refreshPage(
   let subscription: PageRefresh['subscription'];
   if (options.ensureSubscription) {
     try {
-      const state = await ensurePageSubscription(graph, { pageId, token: accessToken, appId: config.FACEBOOK_APP_ID, deadline: options.deadline, log });
+      const state = await ensurePageSubscription(graph, {
+        pageId,
+        token: accessToken,
+        appId: config.FACEBOOK_APP_ID,
+        deadline: options.deadline,
+        log,
+      });
       subscription = { status: 'success', state };
     } catch (err) {
       if (isTokenError(err)) return reauth(err);
@@ -92,14 +114,21 @@ export async function refreshPage(
   }
   if (options.source !== 'webhook') log.info(`Polled data for page ${pageId}: Success`);
   try {
-    const data = buildPageData(fetched, { graphVersion: config.FACEBOOK_GRAPH_VERSION, now: clock.now(), source: options.source });
+    const data = buildPageData(fetched, {
+      graphVersion: config.FACEBOOK_GRAPH_VERSION,
+      now: clock.now(),
+      source: options.source,
+    });
     await writePageData(store, record.uuid, data);
     // A data deletion may have removed the Page while we were reading it: never resurrect its data.
     const after = await getPageRecord(store, pageId);
     if (!after || after.uuid !== record.uuid) {
       await store.delete(keys.pageSnapshot(record.uuid, pageId));
       log.info(`Discarded the refreshed data of page ${pageId}: it was removed from user ${record.uuid} meanwhile`);
-      return result(SUCCESS, failed(`Page ${pageId} was disconnected during the refresh; its data was not kept.`), { ...extra, page: fetched.page });
+      return result(SUCCESS, failed(`Page ${pageId} was disconnected during the refresh; its data was not kept.`), {
+        ...extra,
+        page: fetched.page,
+      });
     }
   } catch (err) {
     log.error(`Upload to Spaces for page ${pageId} failed: ${failureMessage(err)}`);

@@ -46,14 +46,26 @@ export async function connectPage(
 }
 
 /** Marks a Page as needing re-authorisation (or disconnected), keeping its UUID mapping. */
-export async function markPage(store: ObjectStore, pageId: string, state: PageState, reason: string, now: number): Promise<void> {
+export async function markPage(
+  store: ObjectStore,
+  pageId: string,
+  state: PageState,
+  reason: string,
+  now: number,
+): Promise<void> {
   const existing = await getPageRecord(store, pageId);
   if (!existing) return;
   await store.putJson(keys.pageRecord(pageId), { ...existing, state, reason, updatedAt: new Date(now).toISOString() });
 }
 
 /** Records which UUID a Facebook user belongs to and which Pages their login connected. */
-export async function recordFacebookUser(store: ObjectStore, asid: string, uuid: string, pageIds: string[], now: number): Promise<void> {
+export async function recordFacebookUser(
+  store: ObjectStore,
+  asid: string,
+  uuid: string,
+  pageIds: string[],
+  now: number,
+): Promise<void> {
   const record: FacebookUserRecord = { asid, uuid, pageIds, updatedAt: new Date(now).toISOString() };
   await store.putJson(keys.facebookUserRecord(asid), record);
 }
@@ -61,7 +73,9 @@ export async function recordFacebookUser(store: ObjectStore, asid: string, uuid:
 /** Every Page record, optionally only those of one UUID (reads the registry with bounded concurrency). */
 export async function listPageRecords(store: ObjectStore, filter: { uuid?: string } = {}): Promise<PageRecord[]> {
   const prefix = keys.pageRecordPrefix();
-  const ids = (await store.list(prefix)).map((k) => k.slice(prefix.length).replace(/\.json$/, '')).filter((id) => /^\d+$/.test(id));
+  const ids = (await store.list(prefix))
+    .map((k) => k.slice(prefix.length).replace(/\.json$/, ''))
+    .filter((id) => /^\d+$/.test(id));
   const records: PageRecord[] = [];
   await forEachLimit(ids, 8, async (id) => {
     const record = await getPageRecord(store, id);
@@ -69,4 +83,3 @@ export async function listPageRecords(store: ObjectStore, filter: { uuid?: strin
   });
   return records.sort((a, b) => a.pageId.localeCompare(b.pageId));
 }
-

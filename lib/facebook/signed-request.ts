@@ -37,24 +37,47 @@ export const SignedRequestRejection = {
 export type SignedRequestRejectionReason = (typeof SignedRequestRejection)[keyof typeof SignedRequestRejection];
 
 /** Outcome of verifying a signed_request. */
-export type SignedRequestCheck = { ok: true; payload: SignedRequestPayload } | { ok: false; reason: SignedRequestRejectionReason };
+export type SignedRequestCheck =
+  | { ok: true; payload: SignedRequestPayload }
+  | { ok: false; reason: SignedRequestRejectionReason };
 
 /** HTTP status, error code and a message saying what to check, for each rejection. */
-export const SIGNED_REQUEST_ERRORS: Record<SignedRequestRejectionReason, { status: 400 | 401; code: string; message: string }> = {
-  missing: { status: 400, code: 'signed_request_missing', message: 'The form field signed_request is missing: Meta POSTs it form-encoded.' },
+export const SIGNED_REQUEST_ERRORS: Record<
+  SignedRequestRejectionReason,
+  { status: 400 | 401; code: string; message: string }
+> = {
+  missing: {
+    status: 400,
+    code: 'signed_request_missing',
+    message: 'The form field signed_request is missing: Meta POSTs it form-encoded.',
+  },
   malformed: {
     status: 400,
     code: 'signed_request_malformed',
-    message: 'signed_request must be <base64url signature>.<base64url JSON payload> with algorithm, issued_at and a string user_id.',
+    message:
+      'signed_request must be <base64url signature>.<base64url JSON payload> with algorithm, issued_at and a string user_id.',
   },
-  algorithm: { status: 400, code: 'signed_request_algorithm', message: 'signed_request must declare algorithm HMAC-SHA256.' },
+  algorithm: {
+    status: 400,
+    code: 'signed_request_algorithm',
+    message: 'signed_request must declare algorithm HMAC-SHA256.',
+  },
   mismatch: {
     status: 401,
     code: 'invalid_signature',
-    message: 'signed_request signature does not match its payload: check FACEBOOK_APP_SECRET (the secret of the app whose dashboard calls this URL).',
+    message:
+      'signed_request signature does not match its payload: check FACEBOOK_APP_SECRET (the secret of the app whose dashboard calls this URL).',
   },
-  stale: { status: 400, code: 'signed_request_expired', message: 'signed_request is too old (issued_at or expires is in the past); it may be a replay.' },
-  future: { status: 400, code: 'signed_request_future', message: 'signed_request was issued in the future: check this server clock.' },
+  stale: {
+    status: 400,
+    code: 'signed_request_expired',
+    message: 'signed_request is too old (issued_at or expires is in the past); it may be a replay.',
+  },
+  future: {
+    status: 400,
+    code: 'signed_request_future',
+    message: 'signed_request was issued in the future: check this server clock.',
+  },
 };
 
 /**
@@ -62,7 +85,10 @@ export const SIGNED_REQUEST_ERRORS: Record<SignedRequestRejectionReason, { statu
  * encoded payload) in constant time, pins the algorithm (case-insensitively, as Meta's SDKs do) and
  * refuses stale or future requests. Never throws; rejections are values.
  */
-export function verifySignedRequest(signedRequest: string, options: { appSecret: string; now: number }): SignedRequestCheck {
+export function verifySignedRequest(
+  signedRequest: string,
+  options: { appSecret: string; now: number },
+): SignedRequestCheck {
   const fail = (reason: SignedRequestRejectionReason): SignedRequestCheck => ({ ok: false, reason });
   const value = signedRequest.trim();
   if (value === '') return fail('missing');
@@ -96,13 +122,19 @@ export function verifySignedRequest(signedRequest: string, options: { appSecret:
  * Reads the form-encoded `signed_request` of a POST and verifies it; throws the matching
  * `BadRequestError`/`UnauthorizedError` (with the reason's code) when it does not verify.
  */
-export async function readSignedRequest(request: Request, options: { appSecret: string; now: number }): Promise<SignedRequestPayload> {
+export async function readSignedRequest(
+  request: Request,
+  options: { appSecret: string; now: number },
+): Promise<SignedRequestPayload> {
   if (request.method !== 'POST') throw new MethodNotAllowedError(request.method, ['POST']);
   const body = Buffer.from(await request.arrayBuffer());
-  if (body.length > MAX_FORM_BYTES) throw new PayloadTooLargeError('The form body is larger than 16 KB; Meta sends only signed_request.');
+  if (body.length > MAX_FORM_BYTES)
+    throw new PayloadTooLargeError('The form body is larger than 16 KB; Meta sends only signed_request.');
   const type = request.headers.get('content-type') ?? '';
   if (type !== '' && !/^application\/x-www-form-urlencoded/i.test(type)) {
-    throw new BadRequestError('Send signed_request as application/x-www-form-urlencoded, as Meta does.', { code: 'unsupported_content_type' });
+    throw new BadRequestError('Send signed_request as application/x-www-form-urlencoded, as Meta does.', {
+      code: 'unsupported_content_type',
+    });
   }
   const check = verifySignedRequest(new URLSearchParams(body.toString('utf8')).get('signed_request') ?? '', options);
   if (check.ok) return check.payload;

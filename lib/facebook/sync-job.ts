@@ -36,17 +36,25 @@ export interface FacebookSyncResult {
  * subscription, re-reads its fields and rewrites its page_data.json. A dead token marks the Page
  * `reauth_required` and is reported for that Page; the job itself does not throw.
  */
-export async function runFacebookSyncJob(params: Record<string, unknown>, deps: FacebookDeps): Promise<FacebookSyncResult> {
+export async function runFacebookSyncJob(
+  params: Record<string, unknown>,
+  deps: FacebookDeps,
+): Promise<FacebookSyncResult> {
   const parsed = ParamsSchema.safeParse(params);
   if (!parsed.success) {
-    throw new BadRequestError('facebook/sync needs {"pageId": "<digits>"} or {"uuid": "<user uuid>"}.', { code: 'invalid_params' });
+    throw new BadRequestError('facebook/sync needs {"pageId": "<digits>"} or {"uuid": "<user uuid>"}.', {
+      code: 'invalid_params',
+    });
   }
   const source = parsed.data.source ?? 'poll';
   let pageIds: string[];
   if ('pageId' in parsed.data) {
     const pageId = assertPageId(parsed.data.pageId);
     pageIds = (await getPageRecord(deps.store, pageId)) ? [pageId] : [];
-    if (pageIds.length === 0) throw new BadRequestError(`Page ${pageId} is not connected: connect it at /facebook/login.`, { code: 'page_not_connected' });
+    if (pageIds.length === 0)
+      throw new BadRequestError(`Page ${pageId} is not connected: connect it at /facebook/login.`, {
+        code: 'page_not_connected',
+      });
   } else {
     pageIds = (await listPageRecords(deps.store, { uuid: assertUuid(parsed.data.uuid) })).map((r) => r.pageId);
   }
@@ -59,7 +67,12 @@ export async function runFacebookSyncJob(params: Record<string, unknown>, deps: 
   return { status: ok === pages.length ? 'success' : ok > 0 ? 'partial' : 'failed', pages };
 }
 
-async function syncOne(pageId: string, deps: FacebookDeps, source: 'poll' | 'manual', deadline: number): Promise<PageSyncResult> {
+async function syncOne(
+  pageId: string,
+  deps: FacebookDeps,
+  source: 'poll' | 'manual',
+  deadline: number,
+): Promise<PageSyncResult> {
   try {
     const refresh = await refreshPage(pageId, deps, { source, deadline, ensureSubscription: true });
     if (refresh.poll.status === 'success' && refresh.upload.status === 'success') {
@@ -69,9 +82,19 @@ async function syncOne(pageId: string, deps: FacebookDeps, source: 'poll' | 'man
     const failure = refresh.poll.status === 'failed' ? refresh.poll : refresh.upload;
     const message = failure.status === 'failed' ? failure.message : 'failed';
     deps.log.warn(`Polled and uploaded data for page ${pageId}: Failed (${message})`);
-    return { page_id: pageId, status: refresh.reauthRequired ? 'reauth_required' : 'failed', result: { status: 'failed', message }, message };
+    return {
+      page_id: pageId,
+      status: refresh.reauthRequired ? 'reauth_required' : 'failed',
+      result: { status: 'failed', message },
+      message,
+    };
   } catch (err) {
     deps.log.error(`Polled and uploaded data for page ${pageId}: Failed (${failureMessage(err)})`);
-    return { page_id: pageId, status: 'failed', result: { status: 'failed', message: failureMessage(err) }, message: failureMessage(err) };
+    return {
+      page_id: pageId,
+      status: 'failed',
+      result: { status: 'failed', message: failureMessage(err) },
+      message: failureMessage(err),
+    };
   }
 }

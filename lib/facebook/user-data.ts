@@ -51,7 +51,9 @@ export async function deleteFacebookUserData(deps: UserDataDeps, asid: string): 
   await store.deletePrefix(prefix);
   await vault.delete(keys.facebookUserToken(uuid));
   await store.delete(keys.facebookUserRecord(asid));
-  log.info(`Deleted the Facebook data of user ${uuid}: ${pageIds.size} page${pageIds.size === 1 ? '' : 's'}, their tokens and the user token`);
+  log.info(
+    `Deleted the Facebook data of user ${uuid}: ${pageIds.size} page${pageIds.size === 1 ? '' : 's'}, their tokens and the user token`,
+  );
   return { found: true, pagesDeleted: pageIds.size };
 }
 
@@ -66,7 +68,8 @@ export interface RevocationOutcome {
 }
 
 // issued_at has whole seconds: a token obtained within that second counts as older than the request.
-const issuedAfter = (obtainedAt: string | undefined, at: number) => obtainedAt !== undefined && Date.parse(obtainedAt) >= at + 1000;
+const issuedAfter = (obtainedAt: string | undefined, at: number) =>
+  obtainedAt !== undefined && Date.parse(obtainedAt) >= at + 1000;
 
 /**
  * Revokes what an app-scoped user's login gave us after they removed the app: deletes the Page
@@ -74,9 +77,19 @@ const issuedAfter = (obtainedAt: string | undefined, at: number) => obtainedAt !
  * webhooks skip them). page_data.json and the id → UUID mapping stay, so a later data-deletion
  * request can still find and delete them. Tokens obtained after `issuedAt` (a new login) are kept.
  */
-export async function revokeFacebookUser(deps: UserDataDeps, asid: string, issuedAt: number, now: number): Promise<RevocationOutcome> {
+export async function revokeFacebookUser(
+  deps: UserDataDeps,
+  asid: string,
+  issuedAt: number,
+  now: number,
+): Promise<RevocationOutcome> {
   const { store, vault, log } = deps;
-  const outcome: RevocationOutcome = { found: false, pagesDisconnected: [], pagesReconnected: [], userTokenDeleted: false };
+  const outcome: RevocationOutcome = {
+    found: false,
+    pagesDisconnected: [],
+    pagesReconnected: [],
+    userTokenDeleted: false,
+  };
   const user = await facebookUserOf(store, asid);
   if (!user) return outcome;
   outcome.found = true;
@@ -88,10 +101,18 @@ export async function revokeFacebookUser(deps: UserDataDeps, asid: string, issue
       return;
     }
     await vault.delete(keys.pageToken(pageId));
-    await markPage(store, pageId, 'disconnected', 'The Facebook user removed the app (deauthorized); log in again at /facebook/login.', now);
+    await markPage(
+      store,
+      pageId,
+      'disconnected',
+      'The Facebook user removed the app (deauthorized); log in again at /facebook/login.',
+      now,
+    );
     outcome.pagesDisconnected.push(pageId);
   });
-  const userToken = StoredUserTokenSchema.safeParse((await readSealed(vault, keys.facebookUserToken(user.uuid)))?.value);
+  const userToken = StoredUserTokenSchema.safeParse(
+    (await readSealed(vault, keys.facebookUserToken(user.uuid)))?.value,
+  );
   if (!userToken.success || (userToken.data.asid === asid && !issuedAfter(userToken.data.obtainedAt, issuedAt))) {
     await vault.delete(keys.facebookUserToken(user.uuid));
     outcome.userTokenDeleted = true;

@@ -35,7 +35,11 @@ export async function claimDelivery(
   delivery: { object: string; body: Uint8Array; signature: string; entries: number; now: number },
 ): Promise<DeliveryClaim> {
   const marker = keys.webhookSeen('facebook', delivery.object, deliveryId(delivery.body, delivery.signature));
-  const record = { receivedAt: new Date(delivery.now).toISOString(), object: delivery.object, entries: delivery.entries };
+  const record = {
+    receivedAt: new Date(delivery.now).toISOString(),
+    object: delivery.object,
+    entries: delivery.entries,
+  };
   const fresh = await createIfAbsent(store, marker, record, { fallback: 'check-exists' });
   return { fresh, marker, release: () => store.delete(marker) };
 }

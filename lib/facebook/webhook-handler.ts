@@ -1,4 +1,10 @@
-import { BadRequestError, ForbiddenError, MethodNotAllowedError, PayloadTooLargeError, UnauthorizedError } from '../errors';
+import {
+  BadRequestError,
+  ForbiddenError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+} from '../errors';
 import { json, text } from '../http/responses';
 import { safeCompare } from '../crypto/safe-compare';
 import { pyRepr } from '../log';
@@ -61,7 +67,9 @@ export async function handleFacebookWebhook(request: Request, deps: FacebookDeps
     now: deps.clock.now(),
   });
   if (!claim.fresh) {
-    deps.log.info(`Ignored a redelivered Facebook webhook (${entry.length} entr${entry.length === 1 ? 'y' : 'ies'}): already processed`);
+    deps.log.info(
+      `Ignored a redelivered Facebook webhook (${entry.length} entr${entry.length === 1 ? 'y' : 'ies'}): already processed`,
+    );
     return json({ status: 'duplicate' });
   }
   try {
@@ -78,15 +86,21 @@ function verifySubscription(request: Request, deps: FacebookDeps): Response {
   const token = params.get('hub.verify_token') ?? '';
   if (params.get('hub.mode') !== 'subscribe' || !safeCompare(token, deps.config.FACEBOOK_VERIFY_TOKEN)) {
     deps.log.warn('Refused a webhook verification: hub.mode or hub.verify_token is wrong');
-    throw new ForbiddenError('Verification failed: hub.mode must be subscribe and hub.verify_token must equal FACEBOOK_VERIFY_TOKEN.', {
-      code: 'verify_token_mismatch',
-    });
+    throw new ForbiddenError(
+      'Verification failed: hub.mode must be subscribe and hub.verify_token must equal FACEBOOK_VERIFY_TOKEN.',
+      {
+        code: 'verify_token_mismatch',
+      },
+    );
   }
   return text(params.get('hub.challenge') ?? '');
 }
 
 // Each entry on its own: one that cannot be read (or whose registry lookup fails) never stops the others.
-async function planEntries(entries: Entry[], deps: FacebookDeps): Promise<{ toRefresh: Set<string>; messaging: number }> {
+async function planEntries(
+  entries: Entry[],
+  deps: FacebookDeps,
+): Promise<{ toRefresh: Set<string>; messaging: number }> {
   const toRefresh = new Set<string>();
   let messaging = 0;
   for (const entry of entries) {
@@ -101,7 +115,12 @@ async function planEntries(entries: Entry[], deps: FacebookDeps): Promise<{ toRe
   return { toRefresh, messaging };
 }
 
-async function applyPlan(plan: { toRefresh: Set<string>; messaging: number }, raw: Uint8Array, headers: Headers, deps: FacebookDeps) {
+async function applyPlan(
+  plan: { toRefresh: Set<string>; messaging: number },
+  raw: Uint8Array,
+  headers: Headers,
+  deps: FacebookDeps,
+) {
   const { toRefresh, messaging } = plan;
   const { log } = deps;
   const deadline = deps.clock.now() + REFRESH_BUDGET_MS;
@@ -113,7 +132,9 @@ async function applyPlan(plan: { toRefresh: Set<string>; messaging: number }, ra
         updated.push(pageId);
         log.info(`Updated data in Spaces for page ${pageId}`);
       } else {
-        log.warn(`Could not update page ${pageId} after a webhook: ${refresh.poll.status === 'failed' ? refresh.poll.message : refresh.upload.status === 'failed' ? refresh.upload.message : ''}`);
+        log.warn(
+          `Could not update page ${pageId} after a webhook: ${refresh.poll.status === 'failed' ? refresh.poll.message : refresh.upload.status === 'failed' ? refresh.upload.message : ''}`,
+        );
       }
     } catch (err) {
       log.error(`Could not update page ${pageId} after a webhook: ${failureMessage(err)}`);
@@ -132,21 +153,28 @@ async function pageToRefresh(entry: Entry, deps: FacebookDeps): Promise<string |
   }
   const pageId = String(entry.id ?? '');
   const fields = [
-    ...(Array.isArray(entry.changes) ? entry.changes.map((c: { field?: unknown } | null) => String(c?.field ?? '')) : []),
+    ...(Array.isArray(entry.changes)
+      ? entry.changes.map((c: { field?: unknown } | null) => String(c?.field ?? ''))
+      : []),
     ...(Array.isArray(entry.changed_fields) ? entry.changed_fields.map(String) : []),
   ];
   if (!Array.isArray(entry.changes) && !Array.isArray(entry.changed_fields)) {
-    if (!Array.isArray(entry.messaging) && !Array.isArray(entry.standby)) log.info(`Ignored webhook entry for page ${pageId}: it has no changes or messaging`);
+    if (!Array.isArray(entry.messaging) && !Array.isArray(entry.standby))
+      log.info(`Ignored webhook entry for page ${pageId}: it has no changes or messaging`);
     return null;
   }
   const { time: _time, ...shown } = entry;
   log.info(`Received webhook event for page ${pageId}: ${pyRepr(shown)}`);
   const unused = [...new Set(fields.filter((f) => !REFRESH_FIELDS.has(f)))];
-  if (unused.length > 0) log.info(`Ignored webhook field${unused.length === 1 ? '' : 's'} ${unused.join(', ')} for page ${pageId}: not part of the stored page data`);
+  if (unused.length > 0)
+    log.info(
+      `Ignored webhook field${unused.length === 1 ? '' : 's'} ${unused.join(', ')} for page ${pageId}: not part of the stored page data`,
+    );
   if (unused.length === fields.length) return null;
   const record = await getPageRecord(store, pageId);
   if (!record) log.info(`Ignored webhook event for page ${pageId}: the page is not connected`);
-  else if (record.state !== 'connected') log.info(`Ignored webhook event for page ${pageId}: it needs re-authorisation`);
+  else if (record.state !== 'connected')
+    log.info(`Ignored webhook event for page ${pageId}: it needs re-authorisation`);
   else return pageId;
   return null;
 }
@@ -155,10 +183,17 @@ async function pageToRefresh(entry: Entry, deps: FacebookDeps): Promise<string |
  * Forwards a delivery with Messenger entries to FACEBOOK_MESSAGING_FORWARD_URL: the raw bytes and
  * Meta's signature headers unchanged, so the bot verifies them itself. Without a URL it only logs.
  */
-async function forwardMessaging(raw: Uint8Array, headers: Headers, count: number, deps: FacebookDeps): Promise<'forwarded' | 'acknowledged' | 'forward_failed'> {
+async function forwardMessaging(
+  raw: Uint8Array,
+  headers: Headers,
+  count: number,
+  deps: FacebookDeps,
+): Promise<'forwarded' | 'acknowledged' | 'forward_failed'> {
   const url = deps.config.FACEBOOK_MESSAGING_FORWARD_URL;
   if (!url) {
-    deps.log.info(`Acknowledged ${count} Messenger entr${count === 1 ? 'y' : 'ies'}: FACEBOOK_MESSAGING_FORWARD_URL is not set`);
+    deps.log.info(
+      `Acknowledged ${count} Messenger entr${count === 1 ? 'y' : 'ies'}: FACEBOOK_MESSAGING_FORWARD_URL is not set`,
+    );
     return 'acknowledged';
   }
   const out = new Headers({ 'content-type': headers.get('content-type') ?? 'application/json' });
@@ -167,7 +202,12 @@ async function forwardMessaging(raw: Uint8Array, headers: Headers, count: number
     if (value) out.set(name, value);
   }
   try {
-    const res = await deps.fetch(url, { method: 'POST', headers: out, body: new Uint8Array(raw), signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) });
+    const res = await deps.fetch(url, {
+      method: 'POST',
+      headers: out,
+      body: new Uint8Array(raw),
+      signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS),
+    });
     await res.body?.cancel();
     if (!res.ok) {
       deps.log.error(`Forwarding Messenger entries failed: ${new URL(url).origin} answered ${res.status}`);

@@ -34,12 +34,17 @@ export function verifyFacebookSignature(headers: Headers, body: Uint8Array, appS
     return { ok: false, reason: SignatureRejection.malformed };
   }
   const expected = signFacebookBody(body, appSecret).slice(PREFIX.length);
-  return safeCompare(expected, given.slice(PREFIX.length).toLowerCase()) ? { ok: true } : { ok: false, reason: SignatureRejection.mismatch };
+  return safeCompare(expected, given.slice(PREFIX.length).toLowerCase())
+    ? { ok: true }
+    : { ok: false, reason: SignatureRejection.mismatch };
 }
 
 /** HTTP status and a message saying what to check, for each rejection. */
 export const SIGNATURE_ERRORS: Record<SignatureRejectionReason, { status: 400 | 401; message: string }> = {
-  missing: { status: 400, message: 'X-Hub-Signature-256 header is missing: Meta signs every delivery; is this request really from Meta?' },
+  missing: {
+    status: 400,
+    message: 'X-Hub-Signature-256 header is missing: Meta signs every delivery; is this request really from Meta?',
+  },
   malformed: { status: 400, message: 'X-Hub-Signature-256 must look like sha256=<64 hex digits>.' },
   mismatch: {
     status: 401,

@@ -67,7 +67,8 @@ function buildRequest(args: Record<string, unknown>, mode: 'raw' | 'parsed'): Re
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(args)) {
       if (key === 'http' || key.startsWith('__ow_')) continue;
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') params.set(key, String(value));
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        params.set(key, String(value));
     }
     query = params.toString();
   }
@@ -95,7 +96,8 @@ export async function toResult(response: Response): Promise<DoResult> {
       // Not valid JSON after all: send the text as-is.
     }
   }
-  if (TEXT_TYPE.test(type) || type === '') return { statusCode: response.status, headers, body: bytes.toString('utf8') };
+  if (TEXT_TYPE.test(type) || type === '')
+    return { statusCode: response.status, headers, body: bytes.toString('utf8') };
   return { statusCode: response.status, headers, body: bytes.toString('base64') };
 }
 
@@ -145,7 +147,10 @@ export function jobMain<T extends object>(
       return await job(args ?? {});
     } catch (err) {
       const known = err instanceof AppError;
-      if (!known) console.error(redact(`Unhandled error: ${err instanceof Error ? err.message : String(err)}`, secretValues(process.env)));
+      if (!known)
+        console.error(
+          redact(`Unhandled error: ${err instanceof Error ? err.message : String(err)}`, secretValues(process.env)),
+        );
       return {
         error: {
           code: known ? err.code : 'internal_error',

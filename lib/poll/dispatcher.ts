@@ -40,8 +40,12 @@ export interface DispatchSummary {
 
 /** Lists every connected shop and page in the registry (keys only: the workers read the records). */
 export async function listMerchants(deps: Pick<PollDeps, 'store'>): Promise<MerchantBatch> {
-  const ids = async (prefix: string) => (await deps.store.list(prefix)).map((k) => k.slice(prefix.length).replace(/\.json$/, ''));
-  return { shops: await ids(keys.shopRecordPrefix()), pages: (await ids(keys.pageRecordPrefix())).filter((id) => /^\d+$/.test(id)) };
+  const ids = async (prefix: string) =>
+    (await deps.store.list(prefix)).map((k) => k.slice(prefix.length).replace(/\.json$/, ''));
+  return {
+    shops: await ids(keys.shopRecordPrefix()),
+    pages: (await ids(keys.pageRecordPrefix())).filter((id) => /^\d+$/.test(id)),
+  };
 }
 
 /** Splits merchants into batches of `size`, shops and pages mixed. */
@@ -129,7 +133,9 @@ async function expireMarkers(deps: PollDeps): Promise<number> {
     deps.log.info(`Expired ${deleted} of ${scanned} webhook dedupe records older than 48 hours`);
     return deleted;
   } catch (err) {
-    deps.log.warn(`Could not expire old webhook dedupe records (the next daily poll tries again): ${failureMessage(err)}`);
+    deps.log.warn(
+      `Could not expire old webhook dedupe records (the next daily poll tries again): ${failureMessage(err)}`,
+    );
     return 0;
   }
 }
@@ -210,7 +216,10 @@ async function fanOut(deps: PollDeps, ctx: FanOutContext): Promise<void> {
       }
       continue;
     }
-    if ((await reap()) === 0) await clock.sleep(Math.min(pollEveryMs, wait > 0 && inFlight.size < settings.POLL_MAX_CONCURRENCY ? wait : pollEveryMs));
+    if ((await reap()) === 0)
+      await clock.sleep(
+        Math.min(pollEveryMs, wait > 0 && inFlight.size < settings.POLL_MAX_CONCURRENCY ? wait : pollEveryMs),
+      );
   }
   summary.peakPerMinute = pacer.peakPerWindow;
   for (const batch of queue) summary.undispatched += batch.shops.length + batch.pages.length;

@@ -6,7 +6,11 @@ export class StartPacer {
   private readonly starts: number[] = [];
   private peak = 0;
 
-  constructor(private readonly perMinute: number, private readonly windowMs: number, private readonly now: () => number) {}
+  constructor(
+    private readonly perMinute: number,
+    private readonly windowMs: number,
+    private readonly now: () => number,
+  ) {}
 
   /** Ms to wait before another start fits in the window (0: start now). */
   waitMs(): number {

@@ -9,7 +9,11 @@ import type { MerchantResult } from './merchant-result';
  * subscription, re-reads the Page, rewrites page_data.json; a dead token marks it
  * `reauth_required`) and records the outcome in the merchant's status record. Never throws.
  */
-export async function pollPage(pageId: string, deps: PollDeps, source: 'poll' | 'manual' = 'poll'): Promise<MerchantResult> {
+export async function pollPage(
+  pageId: string,
+  deps: PollDeps,
+  source: 'poll' | 'manual' = 'poll',
+): Promise<MerchantResult> {
   const { store, clock, log } = deps;
   const record = await getPageRecord(store, pageId);
   if (!record) return { kind: 'page', id: pageId, status: 'skipped', message: `page ${pageId} is not in the registry` };
@@ -18,7 +22,12 @@ export async function pollPage(pageId: string, deps: PollDeps, source: 'poll' | 
   if ('problem' in facebook) {
     result = { kind: 'page', id: pageId, status: 'failed', message: facebook.problem };
   } else if (record.state === 'disconnected') {
-    result = { kind: 'page', id: pageId, status: 'skipped', message: `page ${pageId} is disconnected: connect it again at /facebook/login.` };
+    result = {
+      kind: 'page',
+      id: pageId,
+      status: 'skipped',
+      message: `page ${pageId} is disconnected: connect it again at /facebook/login.`,
+    };
   } else {
     try {
       const { runFacebookSyncJob } = await import('../facebook/sync-job');
@@ -31,7 +40,12 @@ export async function pollPage(pageId: string, deps: PollDeps, source: 'poll' | 
   }
   const entry: PageStatus = {
     pageId,
-    state: result.status === 'reauth_required' ? 'reauth_required' : result.status === 'success' ? 'connected' : record.state,
+    state:
+      result.status === 'reauth_required'
+        ? 'reauth_required'
+        : result.status === 'success'
+          ? 'connected'
+          : record.state,
     lastSyncAt: new Date(clock.now()).toISOString(),
     lastResult: result.status,
     ...(result.message ? { message: result.message } : {}),

@@ -35,7 +35,12 @@ export async function pollShop(
   let result: MerchantResult;
   if (record.state !== 'connected') {
     const message = `${shop} is ${record.state}${record.reason ? ` (${record.reason})` : ''}: reconnect at /shopify/${shop.replace(/\.myshopify\.com$/, '')}/login.`;
-    result = { kind: 'shop', id: shop, status: record.state === 'reauth_required' ? 'reauth_required' : 'skipped', message };
+    result = {
+      kind: 'shop',
+      id: shop,
+      status: record.state === 'reauth_required' ? 'reauth_required' : 'skipped',
+      message,
+    };
   } else {
     const synced = await syncShop(shop, deps.shopify, {
       source,

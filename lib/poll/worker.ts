@@ -24,10 +24,17 @@ const BatchSchema = z.object({
  * each merchant's result. Merchants it could not start before `deadline − DEFER_RESERVE_MS` come
  * back in `deferred` for the dispatcher to hand to another invocation.
  */
-export async function runMerchantBatch(params: Record<string, unknown>, deps: PollDeps, deadline: number): Promise<BatchResult> {
+export async function runMerchantBatch(
+  params: Record<string, unknown>,
+  deps: PollDeps,
+  deadline: number,
+): Promise<BatchResult> {
   const parsed = BatchSchema.safeParse(params);
   if (!parsed.success) {
-    throw new BadRequestError('poll/merchants needs {"shops": ["<name>.myshopify.com", …], "pages": ["<page id>", …]}.', { code: 'invalid_params' });
+    throw new BadRequestError(
+      'poll/merchants needs {"shops": ["<name>.myshopify.com", …], "pages": ["<page id>", …]}.',
+      { code: 'invalid_params' },
+    );
   }
   const { shops, pages } = parsed.data;
   const source = parsed.data.source ?? 'poll';
@@ -46,7 +53,11 @@ export async function runMerchantBatch(params: Record<string, unknown>, deps: Po
       return;
     }
     try {
-      results.push(item.kind === 'shop' ? await pollShop(item.id, deps, source, undefined, full) : await pollPage(item.id, deps, source));
+      results.push(
+        item.kind === 'shop'
+          ? await pollShop(item.id, deps, source, undefined, full)
+          : await pollPage(item.id, deps, source),
+      );
     } catch (err) {
       // pollShop/pollPage report per-merchant failures; this catches storage outages and bugs.
       deps.log.error(`Poll of ${item.kind} ${item.id} failed: ${failureMessage(err)}`);

@@ -99,7 +99,11 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
           });
         } catch (err) {
           await wait(backoffMs(attempt), deadline, 'timing out');
-          if (attempt >= 6) throw new ShopifyApiError(`Shopify did not answer for ${options.shop}.`, { cause: err, code: 'shopify_unreachable' });
+          if (attempt >= 6)
+            throw new ShopifyApiError(`Shopify did not answer for ${options.shop}.`, {
+              cause: err,
+              code: 'shopify_unreachable',
+            });
           continue;
         }
         const requestId = res.headers.get('x-request-id') ?? undefined;
@@ -127,17 +131,20 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
           const detail = await res.text().catch(() => '');
           const hint =
             res.status === 403
-              ? 'missing scope, or this IP is not on the app\'s allowlist'
+              ? "missing scope, or this IP is not on the app's allowlist"
               : res.status === 402
                 ? 'the shop is frozen (unpaid)'
                 : res.status === 423
                   ? 'the shop is locked'
                   : 'request refused';
-          throw new ShopifyApiError(`Shopify answered ${res.status} for ${options.shop}: ${hint}. ${detail.slice(0, 200)}`.trim(), {
-            code: 'shopify_error',
-            upstreamStatus: res.status,
-            ...(requestId ? { requestId } : {}),
-          });
+          throw new ShopifyApiError(
+            `Shopify answered ${res.status} for ${options.shop}: ${hint}. ${detail.slice(0, 200)}`.trim(),
+            {
+              code: 'shopify_error',
+              upstreamStatus: res.status,
+              ...(requestId ? { requestId } : {}),
+            },
+          );
         }
         let body: GraphqlBody<T>;
         try {
@@ -163,16 +170,22 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
         if (errors.some((e) => e.extensions?.code === 'THROTTLED')) {
           stats.throttled++;
           const t = cost?.throttleStatus;
-          const ms = t && cost ? ((cost.requestedQueryCost - t.currentlyAvailable) / t.restoreRate) * 1000 + 50 : backoffMs(attempt);
+          const ms =
+            t && cost
+              ? ((cost.requestedQueryCost - t.currentlyAvailable) / t.restoreRate) * 1000 + 50
+              : backoffMs(attempt);
           await wait(Math.max(ms, 50), deadline, 'throttling');
           continue;
         }
         if (errors.length > 0 || !body.data) {
           const codes = errors.map((e) => e.extensions?.code).filter(Boolean);
-          throw new ShopifyApiError(`Shopify GraphQL error for ${options.shop}: ${errors.map((e) => e.message).join('; ') || 'no data'}`, {
-            code: codes.includes('ACCESS_DENIED') ? 'shopify_access_denied' : 'shopify_graphql_error',
-            details: { graphql_codes: codes },
-          });
+          throw new ShopifyApiError(
+            `Shopify GraphQL error for ${options.shop}: ${errors.map((e) => e.message).join('; ') || 'no data'}`,
+            {
+              code: codes.includes('ACCESS_DENIED') ? 'shopify_access_denied' : 'shopify_graphql_error',
+              details: { graphql_codes: codes },
+            },
+          );
         }
         return { data: body.data, ...(cost ? { cost } : {}) };
       }

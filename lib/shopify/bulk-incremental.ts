@@ -66,7 +66,7 @@ async function* rows(bulk: BulkResult, shop: string, fetchImpl: typeof fetch): A
  * (`BULK_CHANGED_MAX`) and one stored product, never the catalog.
  */
 export async function syncCatalogBulkIncremental(
-  input: BulkSyncInput & { forced: boolean; /** `productsCount` (a lower bound past 10,000) */ productCount?: number },
+  input: BulkSyncInput & { forced: boolean /** `productsCount` (a lower bound past 10,000) */; productCount?: number },
   deps: ShopifyDeps,
 ): Promise<BulkIncrementalOutcome> {
   const { store, clock } = deps;
@@ -151,19 +151,22 @@ export async function syncCatalogBulkIncremental(
     yield* rest;
   }
 
-  const written = await withBulkWriteWindow(deps, input.uuid, () =>
-    writeMergedSnapshotStream({
-      store,
-      uuid: input.uuid,
-      shop,
-      shopInfo: input.shopInfo,
-      products: products(),
-      syncStartedAt: input.syncStartedAt,
-      apiVersion: deps.config.SHOPIFY_API_VERSION,
-      now: () => clock.now(),
-      source: input.source,
-      full: false,
-    }),
+  const written = await withBulkWriteWindow(
+    deps,
+    input.uuid,
+    () =>
+      writeMergedSnapshotStream({
+        store,
+        uuid: input.uuid,
+        shop,
+        shopInfo: input.shopInfo,
+        products: products(),
+        syncStartedAt: input.syncStartedAt,
+        apiVersion: deps.config.SHOPIFY_API_VERSION,
+        now: () => clock.now(),
+        source: input.source,
+        full: false,
+      }),
     shop,
   );
   return {

@@ -14,7 +14,10 @@ const MEDIA_PER_PRODUCT = 5;
 
 /** Yields the lines of a JSONL HTTP body as they arrive, never holding more than one chunk and one line. */
 export async function* jsonlLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const lines = createInterface({ input: Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>), crlfDelay: Infinity });
+  const lines = createInterface({
+    input: Readable.fromWeb(body as unknown as WebReadableStream<Uint8Array>),
+    crlfDelay: Infinity,
+  });
   for await (const line of lines) if (line.length > 0) yield line;
 }
 

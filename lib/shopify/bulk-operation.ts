@@ -29,7 +29,10 @@ const MAX_START_ATTEMPTS = 8;
 async function start(client: AdminClient, query: string, clock: Clock, deadline: number): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     const { data } = await client.query<{
-      bulkOperationRunQuery: { bulkOperation: { id: string } | null; userErrors: Array<{ message: string; code: string | null }> };
+      bulkOperationRunQuery: {
+        bulkOperation: { id: string } | null;
+        userErrors: Array<{ message: string; code: string | null }>;
+      };
     }>(BULK_RUN_MUTATION, { query });
     const { bulkOperation, userErrors } = data.bulkOperationRunQuery;
     if (bulkOperation) return bulkOperation.id;
@@ -40,9 +43,12 @@ async function start(client: AdminClient, query: string, clock: Clock, deadline:
       await clock.sleep(wait);
       continue;
     }
-    throw new ShopifyApiError(`Shopify refused the bulk query: ${userErrors.map((e) => e.message).join('; ') || 'no operation returned'}`, {
-      code: busy ? 'shopify_bulk_busy' : 'shopify_bulk_refused',
-    });
+    throw new ShopifyApiError(
+      `Shopify refused the bulk query: ${userErrors.map((e) => e.message).join('; ') || 'no operation returned'}`,
+      {
+        code: busy ? 'shopify_bulk_busy' : 'shopify_bulk_refused',
+      },
+    );
   }
 }
 
@@ -50,7 +56,11 @@ async function start(client: AdminClient, query: string, clock: Clock, deadline:
  * Runs a bulk query (`groupObjects: false`) and polls `node(id:)` with growing intervals until it
  * completes. Fails with `ShopifyApiError` when it fails, is canceled or outlives `deadline`.
  */
-export async function runBulkQuery(client: AdminClient, query: string, options: { clock: Clock; deadline: number }): Promise<BulkResult> {
+export async function runBulkQuery(
+  client: AdminClient,
+  query: string,
+  options: { clock: Clock; deadline: number },
+): Promise<BulkResult> {
   const { clock, deadline } = options;
   const id = await start(client, query, clock, deadline);
   let wait = POLL_START_MS;
@@ -64,14 +74,20 @@ export async function runBulkQuery(client: AdminClient, query: string, options: 
       return { id, url: op.url, objectCount: Number(op.objectCount), rootObjectCount: Number(op.rootObjectCount) };
     }
     if (!IN_PROGRESS.has(op.status)) {
-      throw new ShopifyApiError(`Bulk operation ${id} ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ''}; the next sync will retry.`, {
-        code: 'shopify_bulk_failed',
-      });
+      throw new ShopifyApiError(
+        `Bulk operation ${id} ended ${op.status}${op.errorCode ? ` (${op.errorCode})` : ''}; the next sync will retry.`,
+        {
+          code: 'shopify_bulk_failed',
+        },
+      );
     }
     if (clock.now() + wait > deadline) {
-      throw new ShopifyApiError(`Bulk operation ${id} is still ${op.status} at the end of the time budget; the next sync will retry.`, {
-        code: 'shopify_bulk_timeout',
-      });
+      throw new ShopifyApiError(
+        `Bulk operation ${id} is still ${op.status} at the end of the time budget; the next sync will retry.`,
+        {
+          code: 'shopify_bulk_timeout',
+        },
+      );
     }
   }
 }

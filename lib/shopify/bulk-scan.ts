@@ -19,7 +19,10 @@ const EDGES_DEPTH = 3;
  * strings and nesting, hands each `edges[]` element to `onEdge`, and keeps only the small text
  * around the array (shop and meta) to parse at the end. Memory is one element plus that skeleton.
  */
-export async function scanSnapshotStream(body: Readable, onEdge: (edgeJson: string) => void): Promise<ShopifySnapshot | null> {
+export async function scanSnapshotStream(
+  body: Readable,
+  onEdge: (edgeJson: string) => void,
+): Promise<ShopifySnapshot | null> {
   const edges = snapshotEdges(body);
   for (;;) {
     const next = await edges.next();

@@ -36,12 +36,18 @@ export interface StreamedSnapshotInput {
  * a webhook write that lands between the first pass and the end of the upload is lost until the next
  * delivery or poll (see README).
  */
-export async function writeMergedSnapshotStream(input: StreamedSnapshotInput): Promise<{ productCount: number; storedCount: number }> {
+export async function writeMergedSnapshotStream(
+  input: StreamedSnapshotInput,
+): Promise<{ productCount: number; storedCount: number }> {
   const { store, uuid, syncStartedAt } = input;
   const key = keys.shopifySnapshot(uuid);
   const scan = await scanStoredSnapshot(await store.getStream(key), Infinity);
   const stored = scan.skeleton;
-  const base = buildSnapshot(input.shop, input.shopInfo, [], { apiVersion: input.apiVersion, now: input.now(), source: input.source });
+  const base = buildSnapshot(input.shop, input.shopInfo, [], {
+    apiVersion: input.apiVersion,
+    now: input.now(),
+    source: input.source,
+  });
   const writes = writesSince(stored, syncStartedAt);
   const writtenIds = new Set(Object.keys(writes));
   const picked = writtenIds.size ? await pickStoredProducts(await store.getStream(key), writtenIds) : [];

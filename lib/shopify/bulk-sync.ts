@@ -16,7 +16,9 @@ export const DEFAULT_ASSEMBLY_WINDOW = 2000;
 
 /** Reads the product count (capped by Shopify at 10,000, precision AT_LEAST beyond). */
 export async function countProducts(client: AdminClient): Promise<number> {
-  const { data } = await client.query<{ productsCount: { count: number; precision: string } | null }>(PRODUCTS_COUNT_QUERY);
+  const { data } = await client.query<{ productsCount: { count: number; precision: string } | null }>(
+    PRODUCTS_COUNT_QUERY,
+  );
   return data.productsCount?.count ?? 0;
 }
 
@@ -29,10 +31,13 @@ export async function* bulkFileLines(bulk: BulkResult, shop: string, fetchImpl: 
   const res = await fetchImpl(bulk.url);
   if (!res.ok || !res.body) {
     await res.body?.cancel();
-    throw new ShopifyApiError(`Downloading the bulk file of ${shop} failed (${res.status}); the next sync will retry.`, {
-      code: 'shopify_bulk_download',
-      upstreamStatus: res.status,
-    });
+    throw new ShopifyApiError(
+      `Downloading the bulk file of ${shop} failed (${res.status}); the next sync will retry.`,
+      {
+        code: 'shopify_bulk_download',
+        upstreamStatus: res.status,
+      },
+    );
   }
   yield* jsonlLines(res.body);
 }
@@ -56,7 +61,10 @@ export interface BulkSyncInput {
  * product was written (window too small), the upload is abandoned and the file re-read with an
  * unbounded window; Shopify keeps the file for 7 days.
  */
-export async function syncCatalogBulk(input: BulkSyncInput, deps: ShopifyDeps): Promise<{ productCount: number; window: number }> {
+export async function syncCatalogBulk(
+  input: BulkSyncInput,
+  deps: ShopifyDeps,
+): Promise<{ productCount: number; window: number }> {
   const bulk = await runBulkQuery(input.client, BULK_PRODUCTS_QUERY, { clock: deps.clock, deadline: input.deadline });
   const fetchImpl = deps.fetch ?? fetch;
   let window = input.window ?? DEFAULT_ASSEMBLY_WINDOW;
@@ -79,18 +87,25 @@ export async function syncCatalogBulk(input: BulkSyncInput, deps: ShopifyDeps): 
     }
     try {
       // Announced, so webhook updates applied during the multipart upload are re-applied after it (bulk-window.ts).
-      const written = await withBulkWriteWindow(deps, input.uuid, () => writeMergedSnapshotStream({
-        store: deps.store,
-        uuid: input.uuid,
-        shop: input.shop,
-        shopInfo: input.shopInfo,
-        products: products(),
-        syncStartedAt: input.syncStartedAt,
-        apiVersion: deps.config.SHOPIFY_API_VERSION,
-        now: () => deps.clock.now(),
-        source: input.source,
-      }), input.shop);
-      if (assembler.orphans > 0) deps.log.warn(`Bulk file of ${input.shop}: ${assembler.orphans} lines had no parent and were ignored`);
+      const written = await withBulkWriteWindow(
+        deps,
+        input.uuid,
+        () =>
+          writeMergedSnapshotStream({
+            store: deps.store,
+            uuid: input.uuid,
+            shop: input.shop,
+            shopInfo: input.shopInfo,
+            products: products(),
+            syncStartedAt: input.syncStartedAt,
+            apiVersion: deps.config.SHOPIFY_API_VERSION,
+            now: () => deps.clock.now(),
+            source: input.source,
+          }),
+        input.shop,
+      );
+      if (assembler.orphans > 0)
+        deps.log.warn(`Bulk file of ${input.shop}: ${assembler.orphans} lines had no parent and were ignored`);
       return { productCount: written.productCount, window };
     } catch (err) {
       if (!late || window === Infinity) throw err;

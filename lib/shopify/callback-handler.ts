@@ -16,7 +16,6 @@ import { ensureWebhooks, webhookUrl } from './webhook-subscriptions';
 
 const SELF_TEST_TIMEOUT_MS = 5_000;
 
-
 /**
  * The `shopify/callback` handler (web: raw, so the query reaches the HMAC check byte for byte):
  * verify, exchange the code, assign the UUID, register webhooks, sync the catalog, run the seed's
@@ -30,13 +29,17 @@ export async function handleShopifyCallback(request: Request, deps: ShopifyDeps)
   const query = url.search.slice(1);
   const params = new URLSearchParams(query);
   if (params.get('error')) {
-    throw new BadRequestError(`Shopify returned an error: ${params.get('error_description') ?? params.get('error')}. Start the install again.`, {
-      code: 'oauth_denied',
-    });
+    throw new BadRequestError(
+      `Shopify returned an error: ${params.get('error_description') ?? params.get('error')}. Start the install again.`,
+      {
+        code: 'oauth_denied',
+      },
+    );
   }
   const wantsHtml = prefersHtml(request);
   const shop = normalizeShop(params.get('shop'));
-  if (!shop || params.get('shop') !== shop) throw new BadRequestError(`The callback's shop parameter is invalid. ${SHOP_HELP}`, { code: 'invalid_shop' });
+  if (!shop || params.get('shop') !== shop)
+    throw new BadRequestError(`The callback's shop parameter is invalid. ${SHOP_HELP}`, { code: 'invalid_shop' });
   // `format=json` (our own switch, never sent by Shopify) is not part of what Shopify signed.
   let hmac = verifyQueryHmac(query, { secret: config.SHOPIFY_API_SECRET, now: started });
   if (!hmac.ok && params.has('format')) {
@@ -46,7 +49,9 @@ export async function handleShopifyCallback(request: Request, deps: ShopifyDeps)
   }
   if (!hmac.ok) {
     const Err = hmac.reason.startsWith('HMAC does not match') ? UnauthorizedError : BadRequestError;
-    throw new Err(`${hmac.reason}. Start the install again at /shopify/${shop.replace('.myshopify.com', '')}/login.`, { code: 'invalid_hmac' });
+    throw new Err(`${hmac.reason}. Start the install again at /shopify/${shop.replace('.myshopify.com', '')}/login.`, {
+      code: 'invalid_hmac',
+    });
   }
   await checkState(request, shop, params.get('state'), config, started);
   const code = params.get('code');
@@ -55,13 +60,22 @@ export async function handleShopifyCallback(request: Request, deps: ShopifyDeps)
   const token = await exchangeCode(shop, code, config, clock.now(), deps.fetch);
   const granted = new Set(token.scope.split(',').map((s) => s.trim()));
   if (!granted.has('read_products') && !granted.has('write_products')) {
-    throw new ForbiddenError(`The shop granted "${token.scope}" but read_products is required. Install again and approve every scope.`, {
-      code: 'scope_missing',
-    });
+    throw new ForbiddenError(
+      `The shop granted "${token.scope}" but read_products is required. Install again and approve every scope.`,
+      {
+        code: 'scope_missing',
+      },
+    );
   }
   const record = await connectShop(store, shop, token.scope, clock.now());
   await deps.vault.put(keys.shopifyToken(shop), token);
-  const cookies = [await issueSessionCookie({ sub: record.uuid, shop }, { secret: config.SESSION_SECRET, appUrl: config.APP_URL, now: clock.now() }), clearStateCookie(config.APP_URL)];
+  const cookies = [
+    await issueSessionCookie(
+      { sub: record.uuid, shop },
+      { secret: config.SESSION_SECRET, appUrl: config.APP_URL, now: clock.now() },
+    ),
+    clearStateCookie(config.APP_URL),
+  ];
 
   let registration: StepStatus = { status: 'success' };
   try {
@@ -70,7 +84,10 @@ export async function handleShopifyCallback(request: Request, deps: ShopifyDeps)
     registration = { status: 'failed', message: `Webhook registration failed: ${failureMessage(err)}` };
   }
 
-  const sync = await syncShop(shop, deps, { source: 'oauth', deadline: started + config.SHOPIFY_CALLBACK_SYNC_BUDGET_MS });
+  const sync = await syncShop(shop, deps, {
+    source: 'oauth',
+    deadline: started + config.SHOPIFY_CALLBACK_SYNC_BUDGET_MS,
+  });
   const upload = await uploadStatus(sync, shop, deps);
   const webhookTest = registration.status === 'success' ? await webhookSelfTest(shop, deps) : registration;
   log.info(`Webhook test result for ${shop}: ${pyRepr(webhookTest)}`);
@@ -153,7 +170,8 @@ async function uploadStatus(sync: ShopSyncResult, shop: string, deps: ShopifyDep
   if (!deps.invoker.available) {
     return {
       status: 'failed',
-      message: 'The catalog is too large to sync within 30 s and FN_API_KEY is not set, so no background sync could start. Set FN_API_KEY, or wait for the daily poll.',
+      message:
+        'The catalog is too large to sync within 30 s and FN_API_KEY is not set, so no background sync could start. Set FN_API_KEY, or wait for the daily poll.',
     };
   }
   try {
@@ -194,10 +212,14 @@ async function webhookSelfTest(shop: string, deps: ShopifyDeps): Promise<StepSta
   try {
     const good = await send(signShopifyWebhook(body, deps.config.SHOPIFY_API_SECRET));
     if (good < 200 || good > 299) {
-      return { status: 'failed', message: `${url} answered ${good} to a correctly signed delivery: check SHOPIFY_API_SECRET and APP_URL.` };
+      return {
+        status: 'failed',
+        message: `${url} answered ${good} to a correctly signed delivery: check SHOPIFY_API_SECRET and APP_URL.`,
+      };
     }
     const forged = await send(signShopifyWebhook(body, 'wrong-secret-for-self-test'));
-    if (forged !== 401) return { status: 'failed', message: `${url} answered ${forged} to a forged delivery instead of 401.` };
+    if (forged !== 401)
+      return { status: 'failed', message: `${url} answered ${forged} to a forged delivery instead of 401.` };
     // The webhook cannot tell this forgery from a real one (and must not trust the request to say so): it warned.
     deps.log.info(
       `The rejected Shopify webhook above was this self-test's forged delivery, as expected: ` +
@@ -215,7 +237,9 @@ async function pollingSelfTest(shop: string, deps: ShopifyDeps): Promise<StepSta
     const result = deps.invoker.available
       ? await deps.invoker.invokeBlocking<ShopSyncResult>('shopify/sync', { shop, dryRun: true }, 12_000)
       : await syncShop(shop, deps, { source: 'poll', dryRun: true, deadline: deps.clock.now() + 8000 });
-    return result?.status === 'success' ? { status: 'success' } : { status: 'failed', message: result?.message ?? 'polling failed' };
+    return result?.status === 'success'
+      ? { status: 'success' }
+      : { status: 'failed', message: result?.message ?? 'polling failed' };
   } catch (err) {
     return { status: 'failed', message: failureMessage(err) };
   }

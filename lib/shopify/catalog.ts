@@ -46,7 +46,10 @@ export interface GqlProduct {
   publishedAt: string | null;
   onlineStoreUrl: string | null;
   totalInventory: number | null;
-  priceRangeV2: { minVariantPrice: { amount: string; currencyCode: string }; maxVariantPrice: { amount: string; currencyCode: string } } | null;
+  priceRangeV2: {
+    minVariantPrice: { amount: string; currencyCode: string };
+    maxVariantPrice: { amount: string; currencyCode: string };
+  } | null;
   /** Not queried since field set products-v2 (the first image is the featured one); kept for older bulk files. */
   featuredMedia?: { preview: { image: GqlImage | null } | null } | null;
   media: { nodes: Array<{ preview: { image: GqlImage | null } | null }> } | null;
@@ -101,7 +104,14 @@ export function toProductNode(p: GqlProduct, variants: GqlVariant[]): ProductNod
 /** Reads the shop's identity. */
 export async function fetchShop(client: AdminClient): Promise<ShopInfo> {
   const { data } = await client.query<{
-    shop: { name: string; email: string | null; myshopifyDomain: string; currencyCode: string | null; description: string | null; primaryDomain: { url: string } };
+    shop: {
+      name: string;
+      email: string | null;
+      myshopifyDomain: string;
+      currencyCode: string | null;
+      description: string | null;
+      primaryDomain: { url: string };
+    };
   }>(SHOP_QUERY);
   const s = data.shop;
   return {
@@ -118,11 +128,14 @@ async function remainingVariants(client: AdminClient, productId: string, after: 
   const out: GqlVariant[] = [];
   let cursor = after;
   for (;;) {
-    const { data } = await client.query<{ product: { variants: Connection<GqlVariant> } | null }>(PRODUCT_VARIANTS_QUERY, {
-      id: productId,
-      first: FOLLOW_UP_VARIANTS,
-      after: cursor,
-    });
+    const { data } = await client.query<{ product: { variants: Connection<GqlVariant> } | null }>(
+      PRODUCT_VARIANTS_QUERY,
+      {
+        id: productId,
+        first: FOLLOW_UP_VARIANTS,
+        after: cursor,
+      },
+    );
     if (!data.product) return out;
     out.push(...data.product.variants.nodes);
     if (!data.product.variants.pageInfo.hasNextPage) return out;
@@ -133,13 +146,17 @@ async function remainingVariants(client: AdminClient, productId: string, after: 
 /** Completes a product's variant list when it has more than one page of them. */
 export async function completeProduct(client: AdminClient, p: GqlProduct): Promise<ProductNode> {
   const variants = [...p.variants.nodes];
-  if (p.variants.pageInfo.hasNextPage) variants.push(...(await remainingVariants(client, p.id, p.variants.pageInfo.endCursor)));
+  if (p.variants.pageInfo.hasNextPage)
+    variants.push(...(await remainingVariants(client, p.id, p.variants.pageInfo.endCursor)));
   return toProductNode(p, variants);
 }
 
 /** Reads one product by GID (null when it no longer exists). */
 export async function fetchProduct(client: AdminClient, id: string): Promise<ProductNode | null> {
-  const { data } = await client.query<{ product: GqlProduct | null }>(PRODUCT_QUERY, { id, variants: FOLLOW_UP_VARIANTS });
+  const { data } = await client.query<{ product: GqlProduct | null }>(PRODUCT_QUERY, {
+    id,
+    variants: FOLLOW_UP_VARIANTS,
+  });
   return data.product ? completeProduct(client, data.product) : null;
 }
 

@@ -50,10 +50,21 @@ export async function connectShop(
 }
 
 /** Marks a shop disconnected or needing re-authorisation (keeps the UUID mapping). */
-export async function markShop(store: ObjectStore, shop: string, state: ConnectionState, reason: string, now: number): Promise<void> {
+export async function markShop(
+  store: ObjectStore,
+  shop: string,
+  state: ConnectionState,
+  reason: string,
+  now: number,
+): Promise<void> {
   const existing = await store.getJson<ShopRecord>(keys.shopRecord(shop));
   if (!existing) return;
-  await store.putJson(keys.shopRecord(shop), { ...existing.value, state, reason, updatedAt: new Date(now).toISOString() });
+  await store.putJson(keys.shopRecord(shop), {
+    ...existing.value,
+    state,
+    reason,
+    updatedAt: new Date(now).toISOString(),
+  });
 }
 
 /** Lists every shop in the registry. */

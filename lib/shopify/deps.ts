@@ -45,7 +45,12 @@ export function createShopifyDeps(
     invoker,
     ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
     adminClient(shop, budgetMs) {
-      const tokenDeps = { vault, config, now: () => clock.now(), ...(overrides.fetch ? { fetch: overrides.fetch } : {}) };
+      const tokenDeps = {
+        vault,
+        config,
+        now: () => clock.now(),
+        ...(overrides.fetch ? { fetch: overrides.fetch } : {}),
+      };
       return createAdminClient({
         shop,
         apiVersion: config.SHOPIFY_API_VERSION,

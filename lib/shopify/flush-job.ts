@@ -54,10 +54,15 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
     throw new BadRequestError('shopify/flush needs {"shop": "<name>.myshopify.com"}.', { code: 'invalid_params' });
   }
   const shop = normalizeShop(parsed.data.shop);
-  if (!shop) throw new BadRequestError(`"${parsed.data.shop.slice(0, 100)}" is not a Shopify shop. ${SHOP_HELP}`, { code: 'invalid_shop' });
+  if (!shop)
+    throw new BadRequestError(`"${parsed.data.shop.slice(0, 100)}" is not a Shopify shop. ${SHOP_HELP}`, {
+      code: 'invalid_shop',
+    });
   const { flag, generation = 0 } = parsed.data;
   if (flag !== undefined && !flag.startsWith(keys.shopifyFlushFlagPrefix(shop))) {
-    throw new BadRequestError('shopify/flush: the flag is not one of this shop\'s flush flags.', { code: 'invalid_params' });
+    throw new BadRequestError("shopify/flush: the flag is not one of this shop's flush flags.", {
+      code: 'invalid_params',
+    });
   }
   const { store, clock, log } = deps;
   const deadline = clock.now() + FLUSH_BUDGET_MS;
@@ -93,13 +98,21 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   }
   if (outcome === 'yielded') {
     log.info(`Flush job for ${shop} leaves its records to the running flush job`);
-    return { shop, applied: totals.applied, stale: totals.stale, admin_reads: totals.reads.count, pending_left: 0, yielded: true };
+    return {
+      shop,
+      applied: totals.applied,
+      stale: totals.stale,
+      admin_reads: totals.reads.count,
+      pending_left: 0,
+      yielded: true,
+    };
   }
   if (raised) await lowerFlushFlags(store, shop, clock.now(), flag);
   if (outcome === 'no-snapshot') log.info(`No snapshot for ${shop} yet: the running sync folds its pending updates in`);
   if (totals.applied > 0) await countWebhookUpdates(deps, uuid, totals.applied);
   const left = (await listPending(store, shop)).length;
-  if (totals.keptForBulkWrite) log.info(`A bulk sync of ${shop} is writing: it re-applies the ${left} pending updates when it ends`);
+  if (totals.keptForBulkWrite)
+    log.info(`A bulk sync of ${shop} is writing: it re-applies the ${left} pending updates when it ends`);
   else if (left > 0 && outcome === 'done' && clock.now() >= deadline) await handOver(deps, shop, generation, left);
   return { shop, applied: totals.applied, stale: totals.stale, admin_reads: totals.reads.count, pending_left: left };
 }
@@ -114,12 +127,26 @@ interface FlushTotals {
 }
 
 // Folds every pending record in, retrying Spaces failures until the deadline.
-async function flushAll(deps: ShopifyDeps, uuid: string, shop: string, deadline: number, totals: FlushTotals): Promise<FlushOutcome> {
+async function flushAll(
+  deps: ShopifyDeps,
+  uuid: string,
+  shop: string,
+  deadline: number,
+  totals: FlushTotals,
+): Promise<FlushOutcome> {
   const { store, clock, log } = deps;
   const checks = adminFlushChecks(deps, shop, totals.reads);
   for (let attempt = 0; clock.now() < deadline; attempt++) {
     try {
-      const options = { deadline, handOff: false, batch: FLUSH_BATCH, holder: 'job' as const, shop, yieldToJob: true, checks };
+      const options = {
+        deadline,
+        handOff: false,
+        batch: FLUSH_BATCH,
+        holder: 'job' as const,
+        shop,
+        yieldToJob: true,
+        checks,
+      };
       const result = await updateSnapshot(store, uuid, null, clock, options);
       if (result.yielded) return 'yielded';
       report(result, shop, deps, totals);
@@ -161,6 +188,8 @@ async function handOver(deps: ShopifyDeps, shop: string, generation: number, lef
   try {
     await invoker.invokeAsync(FLUSH_FUNCTION, { shop, generation: generation + 1 });
   } catch (err) {
-    log.error(`Could not start another flush job for ${shop} (${err instanceof Error ? err.message : String(err)}): the next delivery or the daily poll applies the ${left} pending updates`);
+    log.error(
+      `Could not start another flush job for ${shop} (${err instanceof Error ? err.message : String(err)}): the next delivery or the daily poll applies the ${left} pending updates`,
+    );
   }
 }

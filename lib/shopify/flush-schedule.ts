@@ -28,18 +28,33 @@ export async function commitDelivery(
   // Without conditional writes the record is written unconditionally (a retry rewrites the same op) and stays until
   // no snapshot writer can lose it (snapshot-no-cas.ts, degraded mode); a flush job keeps folding records in until then.
   const { key, fresh } = await recordDelivery(store, ctx.shop, ctx.webhookId, { ...op, topic });
-  if (!fresh) log.info(`Duplicate ${topic} delivery ${ctx.webhookId} from ${ctx.shop}: its update is recorded and still pending`);
-  const outcome = deps.invoker.available ? await scheduleFlush(deps, key, ctx, topic, op) : await flushHere(deps, key, ctx, topic, op);
+  if (!fresh)
+    log.info(`Duplicate ${topic} delivery ${ctx.webhookId} from ${ctx.shop}: its update is recorded and still pending`);
+  const outcome = deps.invoker.available
+    ? await scheduleFlush(deps, key, ctx, topic, op)
+    : await flushHere(deps, key, ctx, topic, op);
   return fresh ? outcome : 'duplicate';
 }
 
 // Flushes in this invocation: waiting for the record to be applied, or, without conditional writes, for it to be safe.
-async function flushHere(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
+async function flushHere(
+  deps: ShopifyDeps,
+  key: string,
+  ctx: DeliveryContext,
+  topic: string,
+  op: PendingOp,
+): Promise<string> {
   if (await deps.store.supportsConditionalWrites()) return flushInline(deps, key, ctx, topic, op);
   return flushInlineWithoutCas(deps, key, ctx, topic);
 }
 
-async function scheduleFlush(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
+async function scheduleFlush(
+  deps: ShopifyDeps,
+  key: string,
+  ctx: DeliveryContext,
+  topic: string,
+  op: PendingOp,
+): Promise<string> {
   const { store, clock, log } = deps;
   const { shop } = ctx;
   const flag = await raiseFlushFlag(store, shop, clock.now(), flagShard(ctx.webhookId));
@@ -56,7 +71,9 @@ async function scheduleFlush(deps: ShopifyDeps, key: string, ctx: DeliveryContex
   } catch (err) {
     // No job will run (e.g. DO's 429 while a burst fills the namespace): lower the flag, so the next delivery
     // can start one, and flush here, which also covers the deliveries that saw the flag raised.
-    log.warn(`Could not start a flush job for ${shop} (${err instanceof Error ? err.message : String(err)}); flushing in this delivery`);
+    log.warn(
+      `Could not start a flush job for ${shop} (${err instanceof Error ? err.message : String(err)}); flushing in this delivery`,
+    );
     await store.delete(flag);
   }
   try {
@@ -90,7 +107,13 @@ async function startFlushJob(deps: ShopifyDeps, params: Record<string, unknown>,
 }
 
 // Without the functions API: flush in this invocation, or wait while the lease holder does.
-async function flushInline(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string, op: PendingOp): Promise<string> {
+async function flushInline(
+  deps: ShopifyDeps,
+  key: string,
+  ctx: DeliveryContext,
+  topic: string,
+  op: PendingOp,
+): Promise<string> {
   const { store, clock, log } = deps;
   const record = await getShopRecord(store, ctx.shop);
   if (!record) {
@@ -99,7 +122,11 @@ async function flushInline(deps: ShopifyDeps, key: string, ctx: DeliveryContext,
   }
   const { uuid } = record;
   // Stopping a flush midway is safe (the snapshot is only written by ETag, records deleted after that write).
-  const flush = updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline, shop: ctx.shop, checks: adminFlushChecks(deps, ctx.shop) });
+  const flush = updateSnapshot(store, uuid, null, clock, {
+    deadline: ctx.deadline,
+    shop: ctx.shop,
+    checks: adminFlushChecks(deps, ctx.shop),
+  });
   flush.catch(() => undefined);
   let done: UpdateResult | null;
   try {
@@ -135,7 +162,12 @@ async function flushInline(deps: ShopifyDeps, key: string, ctx: DeliveryContext,
 
 // Degraded mode without the functions API: no job comes back for the record, so the delivery is acknowledged only once
 // its record is gone, i.e. safely reflected by the snapshot (which takes a while); until then 503 and Shopify retries.
-async function flushInlineWithoutCas(deps: ShopifyDeps, key: string, ctx: DeliveryContext, topic: string): Promise<string> {
+async function flushInlineWithoutCas(
+  deps: ShopifyDeps,
+  key: string,
+  ctx: DeliveryContext,
+  topic: string,
+): Promise<string> {
   const { store, clock, log } = deps;
   const record = await getShopRecord(store, ctx.shop);
   if (!record) {
@@ -143,10 +175,14 @@ async function flushInlineWithoutCas(deps: ShopifyDeps, key: string, ctx: Delive
     return notConnected(deps, topic, ctx.shop);
   }
   await updateSnapshot(store, record.uuid, null, clock, { deadline: ctx.deadline, shop: ctx.shop });
-  if (await store.exists(key)) throw notYetApplied('without conditional writes an update is acknowledged once it is safely in the snapshot');
+  if (await store.exists(key))
+    throw notYetApplied('without conditional writes an update is acknowledged once it is safely in the snapshot');
   log.info(`Updated data in Spaces for ${ctx.shop} via ${topic}`);
   return 'updated';
 }
 
 const notYetApplied = (why: string) =>
-  new UpstreamError(`The update is recorded but not yet in shopify_data.json (${why}); Shopify retries the delivery.`, { status: 503, code: 'not_yet_applied' });
+  new UpstreamError(`The update is recorded but not yet in shopify_data.json (${why}); Shopify retries the delivery.`, {
+    status: 503,
+    code: 'not_yet_applied',
+  });

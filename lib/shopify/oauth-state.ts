@@ -34,7 +34,10 @@ export async function beginOAuth(
   now: number,
 ): Promise<{ location: string; cookie: string }> {
   const nonce = randomBytes(32).toString('hex');
-  const stateToken = await signToken({ nonce, shop }, { secret: config.SESSION_SECRET, purpose: STATE_PURPOSE, ttlSeconds: STATE_TTL_SECONDS, now });
+  const stateToken = await signToken(
+    { nonce, shop },
+    { secret: config.SESSION_SECRET, purpose: STATE_PURPOSE, ttlSeconds: STATE_TTL_SECONDS, now },
+  );
   const query = new URLSearchParams({
     client_id: config.SHOPIFY_API_KEY,
     scope: config.SHOPIFY_SCOPES,
@@ -61,7 +64,13 @@ export function clearStateCookie(appUrl: string): string {
 }
 
 /** Checks the callback's `state` against the nonce cookie and the shop it was issued for. */
-export async function checkState(request: Request, shop: string, state: string | null, config: ShopifyOAuthConfig, now: number): Promise<void> {
+export async function checkState(
+  request: Request,
+  shop: string,
+  state: string | null,
+  config: ShopifyOAuthConfig,
+  now: number,
+): Promise<void> {
   const restart = `Start again at /shopify/${shop.replace('.myshopify.com', '')}/login.`;
   const token = parseCookies(request.headers.get('cookie')).get(STATE_COOKIE);
   if (!token) {
@@ -70,14 +79,24 @@ export async function checkState(request: Request, shop: string, state: string |
       { code: 'state_cookie_missing' },
     );
   }
-  const result = await verifyToken<{ nonce?: string; shop?: string }>(token, { secret: config.SESSION_SECRET, purpose: STATE_PURPOSE, now });
+  const result = await verifyToken<{ nonce?: string; shop?: string }>(token, {
+    secret: config.SESSION_SECRET,
+    purpose: STATE_PURPOSE,
+    now,
+  });
   if (!result.ok) {
-    throw new BadRequestError(`The OAuth state cookie is ${result.reason}. ${restart}`, { code: `state_${result.reason}` });
+    throw new BadRequestError(`The OAuth state cookie is ${result.reason}. ${restart}`, {
+      code: `state_${result.reason}`,
+    });
   }
   if (!state || typeof result.claims.nonce !== 'string' || !safeCompare(result.claims.nonce, state)) {
-    throw new UnauthorizedError(`The OAuth state does not match this browser's login. ${restart}`, { code: 'state_mismatch' });
+    throw new UnauthorizedError(`The OAuth state does not match this browser's login. ${restart}`, {
+      code: 'state_mismatch',
+    });
   }
   if (result.claims.shop !== shop) {
-    throw new UnauthorizedError(`The callback is for another shop than the one this login started for. ${restart}`, { code: 'shop_mismatch' });
+    throw new UnauthorizedError(`The callback is for another shop than the one this login started for. ${restart}`, {
+      code: 'shop_mismatch',
+    });
   }
 }

@@ -1,10 +1,5 @@
 import ky, { HTTPError } from 'ky';
-import {
-  BadRequestError,
-  ShopifyApiError,
-  UnauthorizedError,
-  UpstreamShapeError,
-} from '../errors';
+import { BadRequestError, ShopifyApiError, UnauthorizedError, UpstreamShapeError } from '../errors';
 import { keys } from '../storage/keys';
 import { UNCHANGED } from '../storage/store';
 import type { TokenVault } from '../vault/token-vault';
@@ -12,7 +7,14 @@ import type { ShopifyOAuthConfig } from './oauth-state';
 import { adminOrigin } from './shop-domain';
 import { ShopifyTokenSchema, TokenResponseSchema, type ShopifyToken } from './schemas';
 
-export { STATE_COOKIE, beginOAuth, callbackUrl, checkState, clearStateCookie, type ShopifyOAuthConfig } from './oauth-state';
+export {
+  STATE_COOKIE,
+  beginOAuth,
+  callbackUrl,
+  checkState,
+  clearStateCookie,
+  type ShopifyOAuthConfig,
+} from './oauth-state';
 
 // Refresh an expiring access token this long before it expires.
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
@@ -20,7 +22,7 @@ const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 function toStoredToken(body: unknown, now: number): ShopifyToken {
   const parsed = TokenResponseSchema.safeParse(body);
   if (!parsed.success) {
-    throw new UpstreamShapeError('shopify', 'Shopify\'s token endpoint answered with an unexpected shape.', {
+    throw new UpstreamShapeError('shopify', "Shopify's token endpoint answered with an unexpected shape.", {
       code: 'shopify_token_shape',
       ...(body === null ? {} : { cause: parsed.error }),
     });
@@ -37,7 +39,12 @@ function toStoredToken(body: unknown, now: number): ShopifyToken {
   };
 }
 
-async function postToken(shop: string, config: ShopifyOAuthConfig, body: Record<string, string>, fetchImpl?: typeof fetch) {
+async function postToken(
+  shop: string,
+  config: ShopifyOAuthConfig,
+  body: Record<string, string>,
+  fetchImpl?: typeof fetch,
+) {
   const url = `${adminOrigin(config.SHOPIFY_ADMIN_ORIGIN, shop)}/admin/oauth/access_token`;
   try {
     return await ky.post(url, {
@@ -51,12 +58,21 @@ async function postToken(shop: string, config: ShopifyOAuthConfig, body: Record<
     });
   } catch (err) {
     if (err instanceof HTTPError) return err.response;
-    throw new ShopifyApiError(`Shopify's token endpoint for ${shop} did not answer.`, { cause: err, code: 'shopify_unreachable' });
+    throw new ShopifyApiError(`Shopify's token endpoint for ${shop} did not answer.`, {
+      cause: err,
+      code: 'shopify_unreachable',
+    });
   }
 }
 
 /** Exchanges an authorization code for an expiring offline token pair. A reused or bad code is a 400 that says so. */
-export async function exchangeCode(shop: string, code: string, config: ShopifyOAuthConfig, now: number, fetchImpl?: typeof fetch): Promise<ShopifyToken> {
+export async function exchangeCode(
+  shop: string,
+  code: string,
+  config: ShopifyOAuthConfig,
+  now: number,
+  fetchImpl?: typeof fetch,
+): Promise<ShopifyToken> {
   const res = await postToken(shop, config, { code, expiring: '1' }, fetchImpl);
   const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
   if (res.status === 400) {
@@ -66,10 +82,14 @@ export async function exchangeCode(shop: string, code: string, config: ShopifyOA
     );
   }
   if (!res.ok) {
-    const hint = res.status >= 500
-      ? `Shopify is failing, not your settings; start again at /shopify/${shop.replace('.myshopify.com', '')}/login in a minute`
-      : 'check SHOPIFY_API_KEY and SHOPIFY_API_SECRET';
-    throw new ShopifyApiError(`Shopify's token endpoint answered ${res.status}: ${hint}.`, { code: 'shopify_token_error', upstreamStatus: res.status });
+    const hint =
+      res.status >= 500
+        ? `Shopify is failing, not your settings; start again at /shopify/${shop.replace('.myshopify.com', '')}/login in a minute`
+        : 'check SHOPIFY_API_KEY and SHOPIFY_API_SECRET';
+    throw new ShopifyApiError(`Shopify's token endpoint answered ${res.status}: ${hint}.`, {
+      code: 'shopify_token_error',
+      upstreamStatus: res.status,
+    });
   }
   return toStoredToken(body, now);
 }
@@ -120,7 +140,8 @@ export async function getAccessToken(
     },
     {
       attempts: 3,
-      conflict: () => new UnauthorizedError(`Could not refresh the token of ${shop}: too many concurrent refreshes. Try again.`),
+      conflict: () =>
+        new UnauthorizedError(`Could not refresh the token of ${shop}: too many concurrent refreshes. Try again.`),
     },
   );
   return ShopifyTokenSchema.parse(stored).accessToken;

@@ -38,7 +38,11 @@ export async function listPending(store: ObjectStore, shop: string): Promise<str
  * Reads pending records into `cache` (keys are never rewritten, so a cached record stays valid);
  * a record deleted meanwhile is cached as null (someone else applied it).
  */
-export async function loadPending(store: ObjectStore, pending: readonly string[], cache: Map<string, PendingOp | null>): Promise<void> {
+export async function loadPending(
+  store: ObjectStore,
+  pending: readonly string[],
+  cache: Map<string, PendingOp | null>,
+): Promise<void> {
   const missing = pending.filter((key) => !cache.has(key));
   await forEachLimit(missing, READ_CONCURRENCY, async (key) => {
     cache.set(key, (await store.getJson<PendingOp>(key))?.value ?? null);
@@ -67,7 +71,12 @@ export type LeaseHolder = 'job' | 'sync' | 'delivery';
  * so a lease left by a crashed invocation stops blocking when its window ends, without a read to
  * check its age. The lease only saves work: correctness rests on the snapshot's ETag.
  */
-export async function tryAcquireLease(store: ObjectStore, uuid: string, now: number, holder: LeaseHolder = 'delivery'): Promise<Lease | null> {
+export async function tryAcquireLease(
+  store: ObjectStore,
+  uuid: string,
+  now: number,
+  holder: LeaseHolder = 'delivery',
+): Promise<Lease | null> {
   const key = keys.shopifyFlushLease(uuid, Math.floor(now / LEASE_TTL_MS));
   // Only taken where the store honours conditions (snapshot.ts flushes without a lease otherwise).
   const acquired = await createIfAbsent(store, key, { acquiredAt: new Date(now).toISOString(), holder });
@@ -76,7 +85,9 @@ export async function tryAcquireLease(store: ObjectStore, uuid: string, now: num
 
 /** Who holds this time window's flush lease, or null. */
 export async function leaseHolder(store: ObjectStore, uuid: string, now: number): Promise<LeaseHolder | null> {
-  const lease = await store.getJson<{ holder?: LeaseHolder }>(keys.shopifyFlushLease(uuid, Math.floor(now / LEASE_TTL_MS)));
+  const lease = await store.getJson<{ holder?: LeaseHolder }>(
+    keys.shopifyFlushLease(uuid, Math.floor(now / LEASE_TTL_MS)),
+  );
   return lease ? (lease.value.holder ?? 'delivery') : null;
 }
 
@@ -99,10 +110,20 @@ export function flagShard(webhookId: string): number {
  * a job lowers every shard before it looks for pending records a last time, so it sees ours. A flag left by a job that
  * was killed stops mattering when its window ends.
  */
-export async function raiseFlushFlag(store: ObjectStore, shop: string, now: number, shard: number): Promise<string | null> {
+export async function raiseFlushFlag(
+  store: ObjectStore,
+  shop: string,
+  now: number,
+  shard: number,
+): Promise<string | null> {
   const key = keys.shopifyFlushFlag(shop, Math.floor(now / FLAG_TTL_MS), shard);
   // Without conditional writes, read first (concurrent raisers may then start a job each: safe, only more work).
-  const raised = await createIfAbsent(store, key, { raisedAt: new Date(now).toISOString() }, { fallback: 'check-exists' });
+  const raised = await createIfAbsent(
+    store,
+    key,
+    { raisedAt: new Date(now).toISOString() },
+    { fallback: 'check-exists' },
+  );
   return raised ? key : null;
 }
 

@@ -10,7 +10,7 @@ export const QueryHmacRejection = {
   duplicateHmac: 'Query contains more than one HMAC value',
   invalidTimestamp: 'HMAC timestamp is missing or invalid',
   staleTimestamp: 'HMAC timestamp is outside of the tolerance range',
-  invalidHmac: 'HMAC does not match: the query was altered, or SHOPIFY_API_SECRET is not the app\'s client secret',
+  invalidHmac: "HMAC does not match: the query was altered, or SHOPIFY_API_SECRET is not the app's client secret",
 } as const;
 type Rejection = (typeof QueryHmacRejection)[keyof typeof QueryHmacRejection];
 
@@ -50,5 +50,7 @@ export function verifyQueryHmac(
     return { ok: false, reason: QueryHmacRejection.staleTimestamp };
   }
   const expected = signQuery(params, options.secret);
-  return safeCompare(expected, hmac.toLowerCase()) ? { ok: true } : { ok: false, reason: QueryHmacRejection.invalidHmac };
+  return safeCompare(expected, hmac.toLowerCase())
+    ? { ok: true }
+    : { ok: false, reason: QueryHmacRejection.invalidHmac };
 }

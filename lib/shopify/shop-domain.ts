@@ -4,7 +4,7 @@ const NAME_RE = /^[a-z0-9][a-z0-9-]{0,60}$/;
 
 /** What a caller is told when a shop is rejected. */
 export const SHOP_HELP =
-  'A shop is your store\'s myshopify name, like acme-7cu19ngr or acme-7cu19ngr.myshopify.com (letters, digits and hyphens only).';
+  "A shop is your store's myshopify name, like acme-7cu19ngr or acme-7cu19ngr.myshopify.com (letters, digits and hyphens only).";
 
 /**
  * Normalises `acme` or `acme.myshopify.com` (any case, surrounding spaces) to `acme.myshopify.com`;

@@ -57,6 +57,7 @@ async function once(
     return 'duplicate';
   }
   const outcome = await action(record);
-  if (outcome !== 'redacted') await deps.store.putJson(marker, { topic, processedAt: new Date(deps.clock.now()).toISOString() });
+  if (outcome !== 'redacted')
+    await deps.store.putJson(marker, { topic, processedAt: new Date(deps.clock.now()).toISOString() });
   return outcome;
 }

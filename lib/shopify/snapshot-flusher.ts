@@ -41,7 +41,10 @@ export class Flusher {
     for (let attempt = 0; this.clock.now() < this.deadline; attempt++) {
       const snapshotRead = this.current !== undefined ? this.current : readSnapshot(this.store, this.uuid);
       // Without a shop, its records are found once the snapshot (or the sync's new one) names it.
-      const [current, listedFirst] = await Promise.all([snapshotRead, this.shop ? listPending(this.store, this.shop) : null]);
+      const [current, listedFirst] = await Promise.all([
+        snapshotRead,
+        this.shop ? listPending(this.store, this.shop) : null,
+      ]);
       this.current = current;
       // Records first, then a sync's merge: a record received before the listing started is covered by the
       // listing (the authority on what exists), one received during it is kept by its receipt time.
@@ -65,7 +68,13 @@ export class Flusher {
         try {
           const condition = casCondition(current);
           // Validating 1,000 products costs ~50 ms a round; a merge of pending records into a stored (valid) snapshot checks what it changed.
-          const { etag } = await writeSnapshot(this.store, this.uuid, next, condition, mutated ? undefined : applied.touched);
+          const { etag } = await writeSnapshot(
+            this.store,
+            this.uuid,
+            next,
+            condition,
+            mutated ? undefined : applied.touched,
+          );
           this.current = { value: next, etag };
           Object.assign(this.out, { changed: true, snapshot: next });
         } catch (err) {
@@ -88,6 +97,8 @@ export class Flusher {
       await deletePending(this.store, live);
       return true;
     }
-    throw new PreconditionFailedError('The snapshot kept changing under us; pending updates stay queued for the next writer.');
+    throw new PreconditionFailedError(
+      'The snapshot kept changing under us; pending updates stay queued for the next writer.',
+    );
   }
 }

@@ -16,13 +16,21 @@ export function buildSnapshot(
   const iso = new Date(meta.now).toISOString();
   return {
     data: { shop: info, products: { edges: products.map((node) => ({ node })) } },
-    meta: { shop, syncedAt: meta.syncedAt ?? iso, updatedAt: iso, apiVersion: meta.apiVersion, productCount: products.length, source: meta.source },
+    meta: {
+      shop,
+      syncedAt: meta.syncedAt ?? iso,
+      updatedAt: iso,
+      apiVersion: meta.apiVersion,
+      productCount: products.length,
+      source: meta.source,
+    },
   };
 }
 
 /** Replaces (or inserts) one product unless the stored copy is newer or it was deleted later. */
 export function upsertProduct(snapshot: StoredSnapshot, product: ProductNode, now: number): StoredSnapshot | null {
-  return applyOps(snapshot, [{ kind: 'node', id: product.id, updatedAt: product.updatedAt, node: product }], now).snapshot;
+  return applyOps(snapshot, [{ kind: 'node', id: product.id, updatedAt: product.updatedAt, node: product }], now)
+    .snapshot;
 }
 
 /** Removes a product and remembers its id, so an older copy cannot come back. */

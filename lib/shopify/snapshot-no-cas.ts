@@ -39,7 +39,11 @@ export async function flushWithoutCas(
   const entries = shop ? await store.listEntries(keys.pendingShopifyPrefix(shop)) : [];
   const listed = entries.slice(0, batch).map((e) => ({ key: e.key, lastModified: e.lastModified.getTime() }));
   const cache = new Map<string, PendingOp | null>();
-  await loadPending(store, listed.map((entry) => entry.key), cache);
+  await loadPending(
+    store,
+    listed.map((entry) => entry.key),
+    cache,
+  );
   const live = listed.filter((entry) => cache.get(entry.key));
   const ops = live.map((entry) => cache.get(entry.key)!);
   const base = start.base;
@@ -47,13 +51,16 @@ export async function flushWithoutCas(
   const { applied, mutated, next } = mergeRound(start, base, ops, mutate, clock.now());
   if (next) {
     if (clock.now() - started > WRITER_MAX_MS) {
-      throw new PreconditionFailedError('A snapshot round took too long to write safely without conditional writes; retrying.');
+      throw new PreconditionFailedError(
+        'A snapshot round took too long to write safely without conditional writes; retrying.',
+      );
     }
     await writeSnapshot(store, uuid, next, {}, mutated ? undefined : applied.touched);
     Object.assign(out, { changed: true, snapshot: next });
   } else out.snapshot = current?.value ?? null;
   // What the snapshot read at `started` already reflected (without `mutate`, the same pass as the write's).
-  const reflected = mutated && current ? applyOps(current.value, ops, clock.now()).results : mutated ? [] : applied.results;
+  const reflected =
+    mutated && current ? applyOps(current.value, ops, clock.now()).results : mutated ? [] : applied.results;
   const done: string[] = [];
   live.forEach((entry, i) => {
     out.results.set(entry.key, applied.results[i]!);

@@ -133,7 +133,12 @@ export function applyOps(
   }
   if (!changed && !levelsChanged) return { snapshot: null, results, touched: [] };
   const kept = edges.filter((e): e is { node: ProductNode } => e !== null);
-  const meta = { ...snapshot.meta, productCount: kept.length, updatedAt: new Date(now).toISOString(), source: 'webhook' as const };
+  const meta = {
+    ...snapshot.meta,
+    productCount: kept.length,
+    updatedAt: new Date(now).toISOString(),
+    source: 'webhook' as const,
+  };
   delete meta.tombstones;
   delete meta.webhookWrites;
   delete meta.inventoryLevels;
@@ -148,17 +153,36 @@ export function applyOps(
 }
 
 // Sets the quantity of every variant backed by the inventory item and recomputes the product's total.
-function setInventory(edges: Array<{ node: ProductNode } | null>, item: string, available: number | null, touched: Set<number>): boolean {
+function setInventory(
+  edges: Array<{ node: ProductNode } | null>,
+  item: string,
+  available: number | null,
+  touched: Set<number>,
+): boolean {
   let hit = false;
   edges.forEach((e, i) => {
-    if (!e || !e.node.variants.edges.some((v) => v.node.inventoryItemId === item && v.node.inventoryQuantity !== available)) return;
+    if (
+      !e ||
+      !e.node.variants.edges.some((v) => v.node.inventoryItemId === item && v.node.inventoryQuantity !== available)
+    )
+      return;
     hit = true;
     touched.add(i);
-    const variants = e.node.variants.edges.map((v) => (v.node.inventoryItemId === item
-        ? { node: { ...v.node, inventoryQuantity: available, availableForSale: v.node.inventoryPolicy === 'CONTINUE' || (available ?? 0) > 0 } }
-        : v));
+    const variants = e.node.variants.edges.map((v) =>
+      v.node.inventoryItemId === item
+        ? {
+            node: {
+              ...v.node,
+              inventoryQuantity: available,
+              availableForSale: v.node.inventoryPolicy === 'CONTINUE' || (available ?? 0) > 0,
+            },
+          }
+        : v,
+    );
     const totals = variants.map((v) => v.node.inventoryQuantity).filter((q): q is number => q !== null);
-    edges[i] = { node: { ...e.node, variants: { edges: variants }, totalInventory: totals.reduce((a, b) => a + b, 0) } };
+    edges[i] = {
+      node: { ...e.node, variants: { edges: variants }, totalInventory: totals.reduce((a, b) => a + b, 0) },
+    };
   });
   return hit;
 }

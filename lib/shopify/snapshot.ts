@@ -61,7 +61,16 @@ export async function updateSnapshot(
   if (!(await store.supportsConditionalWrites())) {
     return flushWithoutCas(store, uuid, options.shop, mutate, clock, out, options.batch ?? DEFAULT_BATCH);
   }
-  const flusher = new Flusher(store, uuid, options.shop, clock, deadline, out, options.batch ?? DEFAULT_BATCH, options.checks);
+  const flusher = new Flusher(
+    store,
+    uuid,
+    options.shop,
+    clock,
+    deadline,
+    out,
+    options.batch ?? DEFAULT_BATCH,
+    options.checks,
+  );
   const waitUntil = Math.min(deadline, clock.now() + LEASE_WAIT_MS);
   const handOff = options.handOff ?? true;
   let todo = mutate;
@@ -69,7 +78,13 @@ export async function updateSnapshot(
   for (let attempt = 0; ; attempt++) {
     const lease = await tryAcquireLease(store, uuid, clock.now(), options.holder ?? (mutate ? 'sync' : 'delivery'));
     if (!lease && !todo && handOff) return out;
-    if (!lease && !todo && options.yieldToJob && !holderPresumedDead && (await leaseHolder(store, uuid, clock.now())) === 'job') {
+    if (
+      !lease &&
+      !todo &&
+      options.yieldToJob &&
+      !holderPresumedDead &&
+      (await leaseHolder(store, uuid, clock.now())) === 'job'
+    ) {
       // Another job is in a round: once it releases the lease it lists again, so our records are its. Watch the lease
       // with reads (no PUTs on the lease key); a lease that outlives the wait belongs to a job that died.
       while (clock.now() < waitUntil) {

@@ -21,10 +21,20 @@ export async function runSyncJob(
   settings: { bulkThreshold?: number } = {},
 ): Promise<Omit<ShopSyncResult, 'firstPage' | 'shopInfo'>> {
   const parsed = ParamsSchema.safeParse(params);
-  if (!parsed.success) throw new BadRequestError(`shopify/sync needs {"shop": "<name>.myshopify.com"}. ${SHOP_HELP}`, { code: 'invalid_params' });
+  if (!parsed.success)
+    throw new BadRequestError(`shopify/sync needs {"shop": "<name>.myshopify.com"}. ${SHOP_HELP}`, {
+      code: 'invalid_params',
+    });
   const shop = normalizeShop(parsed.data.shop);
-  if (!shop) throw new BadRequestError(`"${parsed.data.shop.slice(0, 100)}" is not a Shopify shop. ${SHOP_HELP}`, { code: 'invalid_shop' });
-  const { firstPage: _first, shopInfo: _info, ...result } = await syncShop(shop, deps, {
+  if (!shop)
+    throw new BadRequestError(`"${parsed.data.shop.slice(0, 100)}" is not a Shopify shop. ${SHOP_HELP}`, {
+      code: 'invalid_shop',
+    });
+  const {
+    firstPage: _first,
+    shopInfo: _info,
+    ...result
+  } = await syncShop(shop, deps, {
     source: parsed.data.source ?? 'poll',
     dryRun: parsed.data.dryRun ?? false,
     full: parsed.data.full ?? false,

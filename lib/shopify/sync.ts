@@ -14,7 +14,10 @@ import { listingMeta, mergeFullSync } from './sync-merge';
 import { deletePartial, dropStalePartial, loadPartial, savePartial } from './sync-partial';
 
 /** `{"status":"success"}` or `{"status":"failed","message":…}`, as in the seed's answers. */
-export type StepStatus = { status: 'success' } | { status: 'failed'; message: string } | { status: 'queued'; message: string; activation_id?: string };
+export type StepStatus =
+  | { status: 'success' }
+  | { status: 'failed'; message: string }
+  | { status: 'queued'; message: string; activation_id?: string };
 
 /** Outcome of syncing one shop. */
 export interface ShopSyncResult {
@@ -65,7 +68,8 @@ const BULK_BUDGET_MS = 12 * 60_000;
 export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncShopOptions): Promise<ShopSyncResult> {
   const { log, clock, store } = deps;
   const record = await getShopRecord(store, shop);
-  if (!record) return { shop, status: 'failed', message: `${shop} is not connected: connect it at /shopify/<shop>/login.` };
+  if (!record)
+    return { shop, status: 'failed', message: `${shop} is not connected: connect it at /shopify/<shop>/login.` };
   const startedAt = clock.now();
   const budget = options.deadline ? Math.max(1000, options.deadline - startedAt) : 600_000;
   const client = deps.adminClient(shop, budget);
@@ -77,8 +81,14 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
       if (options.resume) await deletePartial(store, record.uuid);
       else await dropStalePartial(store, record.uuid, shop, startedAt);
       const input = {
-        shop, uuid: record.uuid, client, shopInfo, syncStartedAt: startedAt, deadline: startedAt + BULK_BUDGET_MS,
-        source: options.source, ...(options.onPage ? { onProgress: options.onPage } : {}),
+        shop,
+        uuid: record.uuid,
+        client,
+        shopInfo,
+        syncStartedAt: startedAt,
+        deadline: startedAt + BULK_BUDGET_MS,
+        source: options.source,
+        ...(options.onPage ? { onProgress: options.onPage } : {}),
       };
       // The install's background sync always walks; a poll reads only what changed when the snapshot allows it.
       const incremental = options.resume
@@ -116,14 +126,28 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
         const partialOf = { shop, cursor: page.endCursor ?? '', listingStartedAt, products };
         await savePartial(store, record.uuid, partialOf).catch((err: unknown) => {
           const why = failureMessage(err);
-          log.warn(`Could not keep the ${products.length} products read so far for the background sync (${why}); it starts over`);
+          log.warn(
+            `Could not keep the ${products.length} products read so far for the background sync (${why}); it starts over`,
+          );
         });
-        return { shop, status: 'incomplete', productCount: products.length, firstPage, shopInfo, message: 'catalog too large for this invocation' };
+        return {
+          shop,
+          status: 'incomplete',
+          productCount: products.length,
+          firstPage,
+          shopInfo,
+          message: 'catalog too large for this invocation',
+        };
       }
     }
     log.info(`Polled data for shop ${shop}: Success`);
-    if (options.dryRun) return { shop, status: 'success', productCount: products.length, firstPage: firstPage ?? [], shopInfo };
-    const synced = buildSnapshot(shop, shopInfo, products, { apiVersion: deps.config.SHOPIFY_API_VERSION, now: clock.now(), source: options.source });
+    if (options.dryRun)
+      return { shop, status: 'success', productCount: products.length, firstPage: firstPage ?? [], shopInfo };
+    const synced = buildSnapshot(shop, shopInfo, products, {
+      apiVersion: deps.config.SHOPIFY_API_VERSION,
+      now: clock.now(),
+      source: options.source,
+    });
     const { snapshot } = await updateSnapshot(
       store,
       record.uuid,
@@ -132,7 +156,14 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
     );
     if (options.resume) await deletePartial(store, record.uuid);
     log.info(`Polled and uploaded data for ${shop}: Success`);
-    return { shop, status: 'success', productCount: snapshot?.meta.productCount ?? products.length, mode: 'paginated', firstPage: firstPage ?? [], shopInfo };
+    return {
+      shop,
+      status: 'success',
+      productCount: snapshot?.meta.productCount ?? products.length,
+      mode: 'paginated',
+      firstPage: firstPage ?? [],
+      shopInfo,
+    };
   } catch (err) {
     if (isAuthFailure(err)) {
       await markShop(store, shop, 'reauth_required', failureMessage(err), clock.now());
@@ -182,7 +213,9 @@ async function syncIncremental(
     return stamp(mergeIncremental(read, current, shopInfo, startedAt, { ...meta, ...kept }), startedAt, false);
   };
   const { snapshot } = await updateSnapshot(store, uuid, merge, clock);
-  log.info(`Polled and uploaded data for ${shop}: Success (incremental: ${read.count} read, ${read.listed.length} listed)`);
+  log.info(
+    `Polled and uploaded data for ${shop}: Success (incremental: ${read.count} read, ${read.listed.length} listed)`,
+  );
   const productCount = snapshot?.meta.productCount ?? read.listed.length;
   return { shop, status: 'success', productCount, mode: 'incremental', shopInfo };
 }

@@ -22,7 +22,9 @@ export async function handleShopifyWebhook(request: Request, deps: ShopifyDeps):
   const deadline = deps.clock.now() + WEBHOOK_BUDGET_MS;
   const body = new Uint8Array(await request.arrayBuffer());
   if (body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError('Webhook body is larger than 1 MB.');
-  const secrets = [deps.config.SHOPIFY_API_SECRET, deps.config.SHOPIFY_API_SECRET_PREVIOUS].filter((s): s is string => Boolean(s));
+  const secrets = [deps.config.SHOPIFY_API_SECRET, deps.config.SHOPIFY_API_SECRET_PREVIOUS].filter((s): s is string =>
+    Boolean(s),
+  );
   const check = verifyShopifyWebhook(request.headers, body, secrets);
   if (!check.ok) {
     deps.log.warn(`Rejected Shopify webhook: ${check.reason}`);
@@ -31,7 +33,10 @@ export async function handleShopifyWebhook(request: Request, deps: ShopifyDeps):
   }
   const topic = request.headers.get('x-shopify-topic')!;
   const shop = normalizeShop(request.headers.get('x-shopify-shop-domain'));
-  if (!shop) throw new BadRequestError('X-Shopify-Shop-Domain is not a valid <name>.myshopify.com domain.', { code: 'invalid_shop' });
+  if (!shop)
+    throw new BadRequestError('X-Shopify-Shop-Domain is not a valid <name>.myshopify.com domain.', {
+      code: 'invalid_shop',
+    });
   // Any text the sender chose: it is hashed into keys, so a validly signed delivery is never refused for its shape.
   const webhookId = request.headers.get('x-shopify-webhook-id')!;
   let payload: unknown;
@@ -48,15 +53,19 @@ export async function handleShopifyWebhook(request: Request, deps: ShopifyDeps):
   if (mismatch) {
     // Only the body is signed: a body that does not fit its topic or shop header is a replayed or forged delivery.
     deps.log.warn(`Refused ${topic} from ${shop}: ${mismatch} (a replayed or forged delivery; nothing was changed)`);
-    throw new BadRequestError(`The signed body does not fit ${topic} for ${shop}: ${mismatch}. Send the body Shopify sent for this topic and shop.`, {
-      code: 'topic_mismatch',
-    });
+    throw new BadRequestError(
+      `The signed body does not fit ${topic} for ${shop}: ${mismatch}. Send the body Shopify sent for this topic and shop.`,
+      {
+        code: 'topic_mismatch',
+      },
+    );
   }
 
   // Dedupe happens per topic (flush-schedule.ts, shop-redact.ts): a catalog delivery's claim is its pending record,
   // written in one request; shop-level topics keep a marker written once their action is done.
   const triggered = request.headers.get('x-shopify-triggered-at');
-  const triggeredAt = triggered && !Number.isNaN(Date.parse(triggered)) ? new Date(Date.parse(triggered)).toISOString() : undefined;
+  const triggeredAt =
+    triggered && !Number.isNaN(Date.parse(triggered)) ? new Date(Date.parse(triggered)).toISOString() : undefined;
   const context = { shop, webhookId, deadline, ...(triggeredAt ? { triggeredAt } : {}) };
   const outcome = await applyTopic(topic, payload as Record<string, unknown>, context, deps);
   if (outcome === 'duplicate') return json({ status: 'duplicate', webhook_id: webhookId });
@@ -66,6 +75,7 @@ export async function handleShopifyWebhook(request: Request, deps: ShopifyDeps):
 function summary(payload: Record<string, unknown>): Record<string, unknown> {
   if (payload.product && typeof payload.product === 'object') return { product: payload.product };
   const out: Record<string, unknown> = {};
-  for (const key of ['id', 'title', 'inventory_item_id', 'available', 'shop_domain']) if (key in payload) out[key] = payload[key];
+  for (const key of ['id', 'title', 'inventory_item_id', 'available', 'shop_domain'])
+    if (key in payload) out[key] = payload[key];
   return out;
 }

@@ -22,8 +22,21 @@ export interface ProductPayload {
 
 const PRODUCT_GID = /^gid:\/\/shopify\/Product\/\d+$/;
 const MAPPED_FIELDS = [
-  'admin_graphql_api_id', 'title', 'body_html', 'handle', 'status', 'vendor', 'product_type', 'tags', 'created_at', 'updated_at',
-  'published_at', 'images', 'image', 'options', 'variants',
+  'admin_graphql_api_id',
+  'title',
+  'body_html',
+  'handle',
+  'status',
+  'vendor',
+  'product_type',
+  'tags',
+  'created_at',
+  'updated_at',
+  'published_at',
+  'images',
+  'image',
+  'options',
+  'variants',
 ] as const;
 
 /** Keeps only the fields {@link productFromPayload} maps, so a pending record stays small. */
@@ -46,7 +59,9 @@ export function hasProductGid(p: ProductPayload): p is ProductPayload & { admin_
 export function isIncomplete(p: ProductPayload): boolean {
   const full = p.variants?.length ?? 0;
   const listed = p.variant_gids?.length ?? 0;
-  return !p.updated_at || Number.isNaN(Date.parse(p.updated_at)) || !p.title || !Array.isArray(p.variants) || listed > full;
+  return (
+    !p.updated_at || Number.isNaN(Date.parse(p.updated_at)) || !p.title || !Array.isArray(p.variants) || listed > full
+  );
 }
 
 const stripHtml = (html: string) =>
@@ -62,11 +77,16 @@ const stripHtml = (html: string) =>
     .trim();
 
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-const num = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : null);
+const num = (v: unknown): number | null =>
+  typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : null;
 
 function toVariant(v: Record<string, unknown>, optionNames: string[]): Variant {
   const selectedOptions = [v.option1, v.option2, v.option3]
-    .map((value, i) => (value === null || value === undefined ? null : { name: optionNames[i] ?? `Option ${i + 1}`, value: String(value) }))
+    .map((value, i) =>
+      value === null || value === undefined
+        ? null
+        : { name: optionNames[i] ?? `Option ${i + 1}`, value: String(value) },
+    )
     .filter((o): o is { name: string; value: string } => o !== null);
   const quantity = num(v.inventory_quantity);
   return {
@@ -81,7 +101,10 @@ function toVariant(v: Record<string, unknown>, optionNames: string[]): Variant {
     inventoryPolicy: v.inventory_policy ? String(v.inventory_policy).toUpperCase() : null,
     position: num(v.position),
     selectedOptions,
-    inventoryItemId: v.inventory_item_id !== undefined && v.inventory_item_id !== null ? `gid://shopify/InventoryItem/${String(v.inventory_item_id)}` : null,
+    inventoryItemId:
+      v.inventory_item_id !== undefined && v.inventory_item_id !== null
+        ? `gid://shopify/InventoryItem/${String(v.inventory_item_id)}`
+        : null,
   };
 }
 
@@ -89,11 +112,20 @@ function toVariant(v: Record<string, unknown>, optionNames: string[]): Variant {
  * Maps a complete webhook payload into the snapshot's product shape. Fields the payload does not
  * carry (online store URL, currency) are taken from the stored copy when there is one.
  */
-export function productFromPayload(p: ProductPayload & { admin_graphql_api_id: string }, previous: ProductNode | undefined, currency: string): ProductNode {
+export function productFromPayload(
+  p: ProductPayload & { admin_graphql_api_id: string },
+  previous: ProductNode | undefined,
+  currency: string,
+): ProductNode {
   const optionNames = (p.options ?? []).map((o) => String(o.name ?? ''));
-  const variants = (p.variants ?? []).filter((v) => typeof v.admin_graphql_api_id === 'string').map((v) => toVariant(v, optionNames));
+  const variants = (p.variants ?? [])
+    .filter((v) => typeof v.admin_graphql_api_id === 'string')
+    .map((v) => toVariant(v, optionNames));
   const prices = variants.map((v) => Number(v.price)).filter((n) => Number.isFinite(n));
-  const money = (n: number) => ({ amount: n.toFixed(2), currencyCode: previous?.priceRange?.minVariantPrice.currencyCode ?? currency });
+  const money = (n: number) => ({
+    amount: n.toFixed(2),
+    currencyCode: previous?.priceRange?.minVariantPrice.currencyCode ?? currency,
+  });
   const images = (p.images ?? []).filter((i) => i.src).map((i) => ({ url: String(i.src), altText: i.alt ?? null }));
   const quantities = variants.map((v) => v.inventoryQuantity).filter((q): q is number => q !== null);
   return {
@@ -114,7 +146,9 @@ export function productFromPayload(p: ProductPayload & { admin_graphql_api_id: s
     publishedAt: p.published_at ?? null,
     onlineStoreUrl: p.published_at ? (previous?.onlineStoreUrl ?? null) : null,
     totalInventory: quantities.length ? quantities.reduce((a, b) => a + b, 0) : null,
-    priceRange: prices.length ? { minVariantPrice: money(Math.min(...prices)), maxVariantPrice: money(Math.max(...prices)) } : null,
+    priceRange: prices.length
+      ? { minVariantPrice: money(Math.min(...prices)), maxVariantPrice: money(Math.max(...prices)) }
+      : null,
     featuredImage: p.image?.src ? { url: p.image.src, altText: p.image.alt ?? null } : (images[0] ?? null),
     images,
     options: (p.options ?? []).map((o) => ({ name: String(o.name ?? ''), values: (o.values ?? []).map(String) })),

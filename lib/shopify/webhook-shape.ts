@@ -60,15 +60,19 @@ export function topicShapeMismatch(topic: string, p: Record<string, unknown>, sh
       return productShape(p);
     case 'products/delete': {
       const extra = Object.keys(p).filter((k) => k !== 'id');
-      if (extra.length) return `the body carries ${extra.slice(0, 5).join(', ')}; a products/delete body is only {"id": …}`;
+      if (extra.length)
+        return `the body carries ${extra.slice(0, 5).join(', ')}; a products/delete body is only {"id": …}`;
       return isDigits(p.id) ? null : 'the body has no numeric product id';
     }
     case 'inventory_levels/update': {
       if (!isDigits(p.inventory_item_id)) return 'the body has no numeric inventory_item_id';
       if (p.admin_graphql_api_id === undefined) return null;
-      const level = typeof p.admin_graphql_api_id === 'string' ? INVENTORY_LEVEL_GID.exec(p.admin_graphql_api_id) : null;
+      const level =
+        typeof p.admin_graphql_api_id === 'string' ? INVENTORY_LEVEL_GID.exec(p.admin_graphql_api_id) : null;
       if (!level) return 'the body has an admin_graphql_api_id that is not an InventoryLevel GID';
-      return level[1] === String(p.inventory_item_id) ? null : 'the inventory_item_id does not match admin_graphql_api_id';
+      return level[1] === String(p.inventory_item_id)
+        ? null
+        : 'the inventory_item_id does not match admin_graphql_api_id';
     }
     default:
       return null;

@@ -34,7 +34,8 @@ export function verifyShopifyWebhook(headers: Headers, body: Uint8Array, secrets
       reason: `Missing one or more of the required HTTP headers to process webhooks: [${missing.join(', ')}]`,
     };
   }
-  if (body.length === 0) return { ok: false, status: 400, reason: 'Webhook body is empty: Shopify always sends a JSON body.' };
+  if (body.length === 0)
+    return { ok: false, status: 400, reason: 'Webhook body is empty: Shopify always sends a JSON body.' };
   const given = headers.get('x-shopify-hmac-sha256')!;
   for (const secret of secrets) {
     if (safeCompare(signShopifyWebhook(body, secret), given)) return { ok: true };

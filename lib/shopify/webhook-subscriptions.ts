@@ -32,8 +32,16 @@ export async function ensureWebhooks(
   const have = new Set<string>();
   let after: string | null = null;
   for (;;) {
-    const { data }: { data: { webhookSubscriptions: { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Array<{ topic: string; uri: string | null }> } } } =
-      await client.query(WEBHOOK_SUBSCRIPTIONS_QUERY, { after });
+    const {
+      data,
+    }: {
+      data: {
+        webhookSubscriptions: {
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          nodes: Array<{ topic: string; uri: string | null }>;
+        };
+      };
+    } = await client.query(WEBHOOK_SUBSCRIPTIONS_QUERY, { after });
     for (const node of data.webhookSubscriptions.nodes) if (node.uri === uri) have.add(node.topic);
     if (!data.webhookSubscriptions.pageInfo.hasNextPage) break;
     after = data.webhookSubscriptions.pageInfo.endCursor;

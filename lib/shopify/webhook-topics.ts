@@ -9,14 +9,23 @@ import { notConnected, type DeliveryContext } from './webhook-context';
 import { hasProductGid, isIncomplete, trimProductPayload, type ProductPayload } from './webhook-payload';
 
 const digits = (v: unknown): string | null =>
-  typeof v === 'string' && /^\d{1,20}$/.test(v) ? v : typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? String(v) : null;
+  typeof v === 'string' && /^\d{1,20}$/.test(v)
+    ? v
+    : typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
+      ? String(v)
+      : null;
 
 /**
  * Applies one verified delivery and returns a short outcome: product topics become pending ops
  * merged into the snapshot, `app/uninstalled` and `shop/redact` act on the shop, `customers/*` and
  * unknown topics are acknowledged.
  */
-export async function applyTopic(topic: string, payload: Record<string, unknown>, ctx: DeliveryContext, deps: ShopifyDeps): Promise<string> {
+export async function applyTopic(
+  topic: string,
+  payload: Record<string, unknown>,
+  ctx: DeliveryContext,
+  deps: ShopifyDeps,
+): Promise<string> {
   const { log, store, clock } = deps;
   const { shop } = ctx;
   switch (topic) {
@@ -31,17 +40,27 @@ export async function applyTopic(topic: string, payload: Record<string, unknown>
     case 'products/update': {
       const p = payload as ProductPayload;
       if (!hasProductGid(p)) {
-        log.info(`Ignored ${topic} for ${shop}: the payload names no product (admin_graphql_api_id), e.g. a connection test`);
+        log.info(
+          `Ignored ${topic} for ${shop}: the payload names no product (admin_graphql_api_id), e.g. a connection test`,
+        );
         return 'ignored';
       }
       let op: PendingOp;
       if (isIncomplete(p)) {
         if (!(await getShopRecord(store, shop))) return notConnected(deps, topic, shop);
-        const node = await fetchProduct(deps.adminClient(shop, Math.max(500, ctx.deadline - clock.now() - 500)), p.admin_graphql_api_id);
+        const node = await fetchProduct(
+          deps.adminClient(shop, Math.max(500, ctx.deadline - clock.now() - 500)),
+          p.admin_graphql_api_id,
+        );
         if (!node) return 'product no longer exists';
         op = { kind: 'node', id: node.id, updatedAt: node.updatedAt, node };
       } else {
-        op = { kind: 'payload', id: p.admin_graphql_api_id, updatedAt: String(p.updated_at), payload: trimProductPayload(p) };
+        op = {
+          kind: 'payload',
+          id: p.admin_graphql_api_id,
+          updatedAt: String(p.updated_at),
+          payload: trimProductPayload(p),
+        };
       }
       return commitDelivery(deps, op, ctx, topic);
     }
@@ -53,10 +72,17 @@ export async function applyTopic(topic: string, payload: Record<string, unknown>
       return commitDelivery(deps, { kind: 'delete', id: `gid://shopify/Product/${id}`, at }, ctx, topic);
     }
     case 'inventory_levels/update': {
-      const itemId = /inventory_item_id=(\d+)/.exec(String(payload.admin_graphql_api_id ?? ''))?.[1] ?? digits(payload.inventory_item_id);
-      if (!itemId) throw new BadRequestError('inventory_levels/update payload has no inventory_item_id.', { code: 'invalid_payload' });
-      const available = typeof payload.available === 'number' && Number.isSafeInteger(payload.available) ? payload.available : null;
-      const updatedAt = typeof payload.updated_at === 'string' ? payload.updated_at : new Date(clock.now()).toISOString();
+      const itemId =
+        /inventory_item_id=(\d+)/.exec(String(payload.admin_graphql_api_id ?? ''))?.[1] ??
+        digits(payload.inventory_item_id);
+      if (!itemId)
+        throw new BadRequestError('inventory_levels/update payload has no inventory_item_id.', {
+          code: 'invalid_payload',
+        });
+      const available =
+        typeof payload.available === 'number' && Number.isSafeInteger(payload.available) ? payload.available : null;
+      const updatedAt =
+        typeof payload.updated_at === 'string' ? payload.updated_at : new Date(clock.now()).toISOString();
       const item = `gid://shopify/InventoryItem/${itemId}`;
       return commitDelivery(deps, { kind: 'inventory', item, available, updatedAt }, ctx, topic);
     }
@@ -75,6 +101,8 @@ export async function applyTopic(topic: string, payload: Record<string, unknown>
 // Only the body is signed: a genuine body replayed under another shop's domain header must not act on that shop.
 function assertSameShop(bodyShop: unknown, headerShop: string): void {
   if (typeof bodyShop === 'string' && bodyShop.toLowerCase() !== headerShop) {
-    throw new UnauthorizedError('The signed body names another shop than X-Shopify-Shop-Domain.', { code: 'shop_mismatch' });
+    throw new UnauthorizedError('The signed body names another shop than X-Shopify-Shop-Domain.', {
+      code: 'shop_mismatch',
+    });
   }
 }

@@ -13,7 +13,8 @@ const OPAQUE_RE = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** Throws unless `uuid` is a lower-case RFC 4122 UUID. */
 export function assertUuid(uuid: string): string {
-  if (!UUID_RE.test(uuid)) throw new BadRequestError('Invalid user id: expected a lower-case UUID.', { code: 'invalid_user_id' });
+  if (!UUID_RE.test(uuid))
+    throw new BadRequestError('Invalid user id: expected a lower-case UUID.', { code: 'invalid_user_id' });
   return uuid;
 }
 
@@ -27,7 +28,8 @@ export function assertShop(shop: string): string {
 
 /** Throws unless `pageId` is a numeric Facebook id. */
 export function assertPageId(pageId: string): string {
-  if (!PAGE_ID_RE.test(pageId)) throw new BadRequestError('Invalid page id: expected digits only.', { code: 'invalid_page_id' });
+  if (!PAGE_ID_RE.test(pageId))
+    throw new BadRequestError('Invalid page id: expected digits only.', { code: 'invalid_page_id' });
   return pageId;
 }
 
@@ -40,7 +42,8 @@ export function assertOpaqueId(id: string, what = 'id'): string {
 /** Keys the bot reads and the private records only the functions read. */
 export const keys = {
   shopifySnapshot: (uuid: string) => `users/${assertUuid(uuid)}/shopify/shopify_data.json`,
-  pageSnapshot: (uuid: string, pageId: string) => `users/${assertUuid(uuid)}/facebook_messenger/${assertPageId(pageId)}/page_data.json`,
+  pageSnapshot: (uuid: string, pageId: string) =>
+    `users/${assertUuid(uuid)}/facebook_messenger/${assertPageId(pageId)}/page_data.json`,
   userPrefix: (uuid: string) => `users/${assertUuid(uuid)}/`,
   userFacebookPrefix: (uuid: string) => `users/${assertUuid(uuid)}/facebook_messenger/`,
   userShopifyPrefix: (uuid: string) => `users/${assertUuid(uuid)}/shopify/`,
@@ -71,23 +74,29 @@ export const keys = {
    * A catalog delivery's pending record, named after a hash of its `X-Shopify-Webhook-Id`: the record is the
    * delivery's claim, so a retry finds (and never duplicates) it. Under the shop, so a delivery needs no registry read.
    */
-  pendingShopifyDelivery: (shop: string, webhookId: string) => `private/pending/shopify/${assertShop(shop)}/${hashId(webhookId)}.json`,
+  pendingShopifyDelivery: (shop: string, webhookId: string) =>
+    `private/pending/shopify/${assertShop(shop)}/${hashId(webhookId)}.json`,
   /** One shop's pending records; without a shop, every shop's (for sweeps: ages come from LastModified). */
-  pendingShopifyPrefix: (shop?: string) => `private/pending/shopify/${shop === undefined ? '' : `${assertShop(shop)}/`}`,
+  pendingShopifyPrefix: (shop?: string) =>
+    `private/pending/shopify/${shop === undefined ? '' : `${assertShop(shop)}/`}`,
   /** Products an interrupted full walk (the OAuth callback's) fetched, and its cursor, for the background sync. */
   shopifySyncPartial: (uuid: string) => `private/partial/shopify/${assertUuid(uuid)}.json`,
   shopifyFlushLease: (uuid: string, epoch: number) => {
-    if (!Number.isSafeInteger(epoch) || epoch < 0) throw new BadRequestError('Invalid lease epoch.', { code: 'invalid_id' });
+    if (!Number.isSafeInteger(epoch) || epoch < 0)
+      throw new BadRequestError('Invalid lease epoch.', { code: 'invalid_id' });
     return `private/leases/shopify/${assertUuid(uuid)}/${epoch}.json`;
   },
   shopifyFlushLeasePrefix: (uuid: string) => `private/leases/shopify/${assertUuid(uuid)}/`,
   shopifyFlushFlag: (shop: string, window: number, shard: number) => {
-    if (!Number.isSafeInteger(window) || window < 0) throw new BadRequestError('Invalid flush window.', { code: 'invalid_id' });
-    if (!Number.isSafeInteger(shard) || shard < 0 || shard > 255) throw new BadRequestError('Invalid flag shard.', { code: 'invalid_id' });
+    if (!Number.isSafeInteger(window) || window < 0)
+      throw new BadRequestError('Invalid flush window.', { code: 'invalid_id' });
+    if (!Number.isSafeInteger(shard) || shard < 0 || shard > 255)
+      throw new BadRequestError('Invalid flag shard.', { code: 'invalid_id' });
     return `private/flush/shopify/${assertShop(shop)}/${window}-${shard}.json`;
   },
   shopifyFlushFlagPrefix: (shop: string) => `private/flush/shopify/${assertShop(shop)}/`,
-  shopifyBulkWrite: (uuid: string, id: string) => `private/bulk/shopify/${assertUuid(uuid)}/${assertOpaqueId(id, 'bulk write id')}.json`,
+  shopifyBulkWrite: (uuid: string, id: string) =>
+    `private/bulk/shopify/${assertUuid(uuid)}/${assertOpaqueId(id, 'bulk write id')}.json`,
   shopifyBulkWritePrefix: (uuid: string) => `private/bulk/shopify/${assertUuid(uuid)}/`,
   /** Where the conditional-write probe writes (only on a store without conditions, and deletes again). */
   conditionalWriteProbe: (id: string) => `private/probe/${assertOpaqueId(id, 'probe id')}.json`,

@@ -69,19 +69,20 @@ export function addDeleteObjectsContentMd5(client: S3Client): void {
   client.middlewareStack.addRelativeTo(
     (next: FinalizeHandler<any, any>, context: HandlerExecutionContext): FinalizeHandler<any, any> =>
       async (args: FinalizeHandlerArguments<any>) => {
-      const request = args.request as { headers?: Record<string, string>; body?: unknown };
-      if (context.commandName === 'DeleteObjectsCommand' && request.headers) {
-        for (const name of Object.keys(request.headers)) {
-          const lower = name.toLowerCase();
-          if (lower.startsWith('x-amz-checksum-') || lower === 'x-amz-sdk-checksum-algorithm') delete request.headers[name];
+        const request = args.request as { headers?: Record<string, string>; body?: unknown };
+        if (context.commandName === 'DeleteObjectsCommand' && request.headers) {
+          for (const name of Object.keys(request.headers)) {
+            const lower = name.toLowerCase();
+            if (lower.startsWith('x-amz-checksum-') || lower === 'x-amz-sdk-checksum-algorithm')
+              delete request.headers[name];
+          }
+          const body = request.body;
+          if (typeof body === 'string' || body instanceof Uint8Array) {
+            request.headers['content-md5'] = createHash('md5').update(body).digest('base64');
+          }
         }
-        const body = request.body;
-        if (typeof body === 'string' || body instanceof Uint8Array) {
-          request.headers['content-md5'] = createHash('md5').update(body).digest('base64');
-        }
-      }
-      return next(args);
-    },
+        return next(args);
+      },
     { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'deleteObjectsContentMd5', override: true },
   );
 }

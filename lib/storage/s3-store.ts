@@ -134,7 +134,9 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
         const batch = keys.slice(i, i + 1000);
         let res;
         try {
-          res = await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }));
+          res = await client.send(
+            new DeleteObjectsCommand({ Bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+          );
         } catch (err) {
           throw storageError('delete', batch[0] ?? '', err);
         }
@@ -142,9 +144,12 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
         const failed = (res.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
         if (failed.length > 0) {
           const first = failed[0]!;
-          throw new StorageError(`Spaces delete failed for ${failed.length} of ${batch.length} keys (first: ${first.Key}, ${first.Code}): check that Spaces is reachable.`, {
-            code: 'storage_error',
-          });
+          throw new StorageError(
+            `Spaces delete failed for ${failed.length} of ${batch.length} keys (first: ${first.Key}, ${first.Code}): check that Spaces is reachable.`,
+            {
+              code: 'storage_error',
+            },
+          );
         }
       }
     },
@@ -165,11 +170,14 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
       do {
         let res;
         try {
-          res = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken, MaxKeys: 1000 }));
+          res = await client.send(
+            new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken, MaxKeys: 1000 }),
+          );
         } catch (err) {
           throw storageError('list', prefix, err);
         }
-        for (const obj of res.Contents ?? []) if (obj.Key) out.push({ key: obj.Key, lastModified: obj.LastModified ?? new Date(0) });
+        for (const obj of res.Contents ?? [])
+          if (obj.Key) out.push({ key: obj.Key, lastModified: obj.LastModified ?? new Date(0) });
         ContinuationToken = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (ContinuationToken);
       return out;
@@ -204,4 +212,3 @@ async function probeConditionalWrites(store: ObjectStore): Promise<boolean> {
   await store.delete(key);
   return false;
 }
-

@@ -1,5 +1,11 @@
 import type { TokenBox } from '../crypto/token-box';
-import { updateWithRetry, type Change, type ObjectStore, type UpdateWithRetryOptions, type WriteCondition } from '../storage/store';
+import {
+  updateWithRetry,
+  type Change,
+  type ObjectStore,
+  type UpdateWithRetryOptions,
+  type WriteCondition,
+} from '../storage/store';
 
 /** A sealed record read from the vault, with the ETag needed to replace it safely. */
 export interface VaultEntry<T> {
@@ -42,4 +48,3 @@ export function createTokenVault(store: ObjectStore, box: TokenBox): TokenVault 
   };
   return vault;
 }
-

@@ -54,8 +54,12 @@ async function storedProductCount(store: ObjectStore, shop: string): Promise<num
   const record = await getShopRecord(store, shop);
   if (!record) throw new Error(`${shop} has no registry record`);
   let count = 0;
-  const skeleton = await scanSnapshotStream((await store.getStream(keys.shopifySnapshot(record.uuid)))!, () => void count++);
-  if (skeleton?.meta.productCount !== count) violations.push(`${shop}: meta.productCount ${skeleton?.meta.productCount} but ${count} products stored`);
+  const skeleton = await scanSnapshotStream(
+    (await store.getStream(keys.shopifySnapshot(record.uuid)))!,
+    () => void count++,
+  );
+  if (skeleton?.meta.productCount !== count)
+    violations.push(`${shop}: meta.productCount ${skeleton?.meta.productCount} but ${count} products stored`);
   return count;
 }
 
@@ -105,12 +109,18 @@ async function benchPaginated(stack: TestStack) {
   };
   const clientStats = client?.stats();
   if (clientStats?.requests) {
-    out.paginated_in_flight_ms_per_request = Number(((out.paginated_walk_ms - clientStats.waitedMs) / clientStats.requests).toFixed(1));
+    out.paginated_in_flight_ms_per_request = Number(
+      ((out.paginated_walk_ms - clientStats.waitedMs) / clientStats.requests).toFixed(1),
+    );
   }
   check(out.paginated_ratio <= 1.03, `paginated_ratio ${out.paginated_ratio} > 1.03`);
   check(out.paginated_throttled === 0, `paginated_throttled ${out.paginated_throttled} > 0`);
-  say(`paginated: ${out.paginated_products} products, charged ${out.paginated_charged_cost}, walk ${out.paginated_walk_ms} ms vs bound ${out.paginated_bound_ms} ms → ratio ${out.paginated_ratio} (with the Spaces write ${out.paginated_ratio_with_write}), THROTTLED ${out.paginated_throttled}`);
-  say(`paginated pacing: ${out.paginated_client_requests} requests, ${out.paginated_client_wait_ms} ms waiting for the bucket, ${out.paginated_in_flight_ms_per_request} ms per request otherwise (×${CLOCK_SCALE} clock: each ms costs ${CLOCK_SCALE} ms of restore)`);
+  say(
+    `paginated: ${out.paginated_products} products, charged ${out.paginated_charged_cost}, walk ${out.paginated_walk_ms} ms vs bound ${out.paginated_bound_ms} ms → ratio ${out.paginated_ratio} (with the Spaces write ${out.paginated_ratio_with_write}), THROTTLED ${out.paginated_throttled}`,
+  );
+  say(
+    `paginated pacing: ${out.paginated_client_requests} requests, ${out.paginated_client_wait_ms} ms waiting for the bucket, ${out.paginated_in_flight_ms_per_request} ms per request otherwise (×${CLOCK_SCALE} clock: each ms costs ${CLOCK_SCALE} ms of restore)`,
+  );
   Object.assign(out, await fieldSetCosts(stack, shop, base, out.points_per_product));
   Object.assign(out, await benchDaily(stack, shop, deps, charged), await benchInstall(stack, charged));
   return out;
@@ -138,7 +148,12 @@ const V1_PRODUCTS_QUERY = /* GraphQL */ `query ProductsV1($first: Int!, $after: 
  * `points_per_product` before and after the field change: the same page (10 products, 10 variants each asked) with
  * both field sets; the difference per product is added to the measured full walk's figure.
  */
-async function fieldSetCosts(stack: TestStack, shop: string, deps: ReturnType<typeof createShopifyDeps>, after: number) {
+async function fieldSetCosts(
+  stack: TestStack,
+  shop: string,
+  deps: ReturnType<typeof createShopifyDeps>,
+  after: number,
+) {
   const client = deps.adminClient(shop, 60_000);
   const pageCost = async (query: string) => {
     await sleep(1500); // bucket full again
@@ -155,14 +170,21 @@ async function fieldSetCosts(stack: TestStack, shop: string, deps: ReturnType<ty
     points_per_product_after_field_change: after,
   };
   check(v2 <= v1, `the chosen field set costs more per product (${v2}) than the old one (${v1})`);
-  say(`points per product: ${out.points_per_product_before_field_change} before the field change (one page: ${out.points_per_product_page_v1}), ${after} after (one page: ${out.points_per_product_page_v2})`);
+  say(
+    `points per product: ${out.points_per_product_before_field_change} before the field change (one page: ${out.points_per_product_page_v1}), ${after} after (one page: ${out.points_per_product_page_v2})`,
+  );
   return out;
 }
 
 const scaledSeconds = (ms: number) => Number(((ms * CLOCK_SCALE) / 1000).toFixed(1));
 
 /** Daily polls after the full walk: of the unchanged store, then with 1% updated, 0.2% deleted and 0.2% created. */
-async function benchDaily(stack: TestStack, shop: string, deps: ReturnType<typeof createShopifyDeps>, fullCharged: number) {
+async function benchDaily(
+  stack: TestStack,
+  shop: string,
+  deps: ReturnType<typeof createShopifyDeps>,
+  fullCharged: number,
+) {
   const emulator = stack.shopify!;
   const poll = async () => {
     await sleep(1500); // bucket full again
@@ -170,9 +192,15 @@ async function benchDaily(stack: TestStack, shop: string, deps: ReturnType<typeo
     const started = Date.now();
     const result = await syncShop(shop, deps, { source: 'poll' });
     const ms = Date.now() - started;
-    check(result.status === 'success' && result.mode === 'incremental', `daily poll: ${result.status} ${result.mode ?? ''} ${result.message ?? ''}`);
+    check(
+      result.status === 'success' && result.mode === 'incremental',
+      `daily poll: ${result.status} ${result.mode ?? ''} ${result.message ?? ''}`,
+    );
     const stored = await storedProductCount(stack.store, shop);
-    check(stored === emulator.getProducts(shop).length, `daily poll stored ${stored} products, the shop has ${emulator.getProducts(shop).length}`);
+    check(
+      stored === emulator.getProducts(shop).length,
+      `daily poll stored ${stored} products, the shop has ${emulator.getProducts(shop).length}`,
+    );
     return { charged: emulator.stats(shop).chargedCost - before.chargedCost, ms };
   };
   const unchanged = await poll();
@@ -181,7 +209,8 @@ async function benchDaily(stack: TestStack, shop: string, deps: ReturnType<typeo
   const created = Math.max(1, Math.round(PAGINATED_PRODUCTS * 0.002));
   emulator.seedShop(shop, { products: PAGINATED_PRODUCTS + created, variantsPerProduct: 3 });
   const ids = emulator.getProducts(shop).map((p) => p.id);
-  for (let i = 0; i < Math.round(PAGINATED_PRODUCTS * 0.01); i++) emulator.updateProduct(shop, ids[(i * 97) % ids.length]!, { title: `Daily change ${i}` });
+  for (let i = 0; i < Math.round(PAGINATED_PRODUCTS * 0.01); i++)
+    emulator.updateProduct(shop, ids[(i * 97) % ids.length]!, { title: `Daily change ${i}` });
   for (let i = 0; i < created; i++) emulator.deleteProduct(shop, ids[(i * 89 + 13) % ids.length]!);
   const changed = await poll();
   const out = {
@@ -192,9 +221,14 @@ async function benchDaily(stack: TestStack, shop: string, deps: ReturnType<typeo
     daily_points_ratio_1pct: Number((changed.charged / fullCharged).toFixed(3)),
     daily_s_1pct: scaledSeconds(changed.ms),
   };
-  check(out.daily_points_ratio_unchanged <= 0.1, `daily_points_ratio_unchanged ${out.daily_points_ratio_unchanged} > 0.10`);
+  check(
+    out.daily_points_ratio_unchanged <= 0.1,
+    `daily_points_ratio_unchanged ${out.daily_points_ratio_unchanged} > 0.10`,
+  );
   check(out.daily_points_ratio_1pct <= 0.15, `daily_points_ratio_1pct ${out.daily_points_ratio_1pct} > 0.15`);
-  say(`daily poll: unchanged ${out.daily_points_unchanged} points (ratio ${out.daily_points_ratio_unchanged}, ${out.daily_s_unchanged} s scaled); 1% changed ${out.daily_points_1pct} points (ratio ${out.daily_points_ratio_1pct}, ${out.daily_s_1pct} s)`);
+  say(
+    `daily poll: unchanged ${out.daily_points_unchanged} points (ratio ${out.daily_points_ratio_unchanged}, ${out.daily_s_unchanged} s scaled); 1% changed ${out.daily_points_1pct} points (ratio ${out.daily_points_ratio_1pct}, ${out.daily_s_1pct} s)`,
+  );
   return out;
 }
 
@@ -219,13 +253,20 @@ async function benchInstall(stack: TestStack, fullCharged: number) {
     install_throttled: stack.shopify!.stats(shop).throttled,
   };
   check(out.install_points_ratio <= 1.02, `install_points_ratio ${out.install_points_ratio} > 1.02`);
-  say(`install: ${out.install_points} points (ratio ${out.install_points_ratio} to one full walk), ${out.install_s} s scaled, THROTTLED ${out.install_throttled}`);
+  say(
+    `install: ${out.install_points} points (ratio ${out.install_points_ratio} to one full walk), ${out.install_s} s scaled, THROTTLED ${out.install_throttled}`,
+  );
   return out;
 }
 
 function workerMemoryMb(): number {
-  const project = parse(readFileSync(resolve(ROOT, 'project.yml'), 'utf8')) as { packages: Array<{ name: string; functions?: Array<{ name: string; limits?: { memory?: number } }> }> };
-  return project.packages.find((p) => p.name === 'poll')?.functions?.find((f) => f.name === 'merchants')?.limits?.memory ?? 256;
+  const project = parse(readFileSync(resolve(ROOT, 'project.yml'), 'utf8')) as {
+    packages: Array<{ name: string; functions?: Array<{ name: string; limits?: { memory?: number } }> }>;
+  };
+  return (
+    project.packages.find((p) => p.name === 'poll')?.functions?.find((f) => f.name === 'merchants')?.limits?.memory ??
+    256
+  );
 }
 
 function runWorkerChild(
@@ -240,7 +281,10 @@ function runWorkerChild(
   const started = Date.now();
   return new Promise((done, fail) => {
     // The same V8 flag the local host gives the function process (limits.memory of poll/merchants).
-    const child = spawn(process.execPath, [`--max-old-space-size=${workerMemoryMb()}`, '-e', script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [`--max-old-space-size=${workerMemoryMb()}`, '-e', script], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.once('error', fail);
@@ -269,14 +313,24 @@ async function benchBulk(stack: TestStack) {
   const dailyStored = await storedProductCount(stack.store, shop);
   const again = await runWorkerChild(env, shop, { full: true });
   const againStored = await storedProductCount(stack.store, shop);
-  const runs = [['first sync', first, firstStored, 'bulk'], ['daily poll', daily, dailyStored, 'incremental'], ['re-sync', again, againStored, 'bulk']] as const;
+  const runs = [
+    ['first sync', first, firstStored, 'bulk'],
+    ['daily poll', daily, dailyStored, 'incremental'],
+    ['re-sync', again, againStored, 'bulk'],
+  ] as const;
   for (const [what, run, stored, mode] of runs) {
     const r = run.result.results?.[0];
-    check(r?.status === 'success' && r.mode === mode, `bulk ${what} failed or not ${mode}: ${JSON.stringify(run.result).slice(0, 500)}`);
+    check(
+      r?.status === 'success' && r.mode === mode,
+      `bulk ${what} failed or not ${mode}: ${JSON.stringify(run.result).slice(0, 500)}`,
+    );
     check(stored === BULK_PRODUCTS, `bulk ${what} stored ${stored} of ${BULK_PRODUCTS} products`);
   }
   // "(incremental bulk: <read> read, <listed> listed, <n> read one by one, <ops> bulk operations, <objects> objects)"
-  const line = /incremental bulk: (\d+) read, (\d+) listed, (\d+) read one by one, (\d+) bulk operations, (\d+) objects/.exec(daily.stdout);
+  const line =
+    /incremental bulk: (\d+) read, (\d+) listed, (\d+) read one by one, (\d+) bulk operations, (\d+) objects/.exec(
+      daily.stdout,
+    );
   check(line !== null, 'bulk daily poll: no "incremental bulk" log line');
   const out = {
     bulk_products: BULK_PRODUCTS,
@@ -294,27 +348,37 @@ async function benchBulk(stack: TestStack) {
     bulk_daily_unchanged_products_read: Number(line?.[1] ?? -1) + Number(line?.[3] ?? 0),
   };
   check(out.bulk_peak_rss_mb <= 200, `bulk_peak_rss_mb ${out.bulk_peak_rss_mb} > 200`);
-  say(`bulk: ${BULK_PRODUCTS} products × 3 variants: first sync ${out.bulk_first_ms} ms (peak RSS ${first.maxRssMb} MB), re-sync over the stored copy ${out.bulk_resync_ms} ms (peak RSS ${again.maxRssMb} MB)`);
-  say(`bulk daily poll of the unchanged store: ${out.bulk_daily_unchanged_ms} ms, peak RSS ${out.bulk_daily_unchanged_rss_mb} MB, ${out.bulk_daily_unchanged_operations} bulk operations, ${out.bulk_daily_unchanged_objects} objects fetched, ${out.bulk_daily_unchanged_products_read} products read in full, ${out.bulk_daily_unchanged_points} points`);
+  say(
+    `bulk: ${BULK_PRODUCTS} products × 3 variants: first sync ${out.bulk_first_ms} ms (peak RSS ${first.maxRssMb} MB), re-sync over the stored copy ${out.bulk_resync_ms} ms (peak RSS ${again.maxRssMb} MB)`,
+  );
+  say(
+    `bulk daily poll of the unchanged store: ${out.bulk_daily_unchanged_ms} ms, peak RSS ${out.bulk_daily_unchanged_rss_mb} MB, ${out.bulk_daily_unchanged_operations} bulk operations, ${out.bulk_daily_unchanged_objects} objects fetched, ${out.bulk_daily_unchanged_products_read} products read in full, ${out.bulk_daily_unchanged_points} points`,
+  );
   return out;
 }
 
 const DISPATCH_FIXTURE = resolve(ROOT, 'test/fixtures/poll-bench');
 
 async function benchDispatch() {
-  execFileSync(process.execPath, [resolve(ROOT, 'build.mjs'), '--quiet', '--project', DISPATCH_FIXTURE], { stdio: 'inherit' });
+  execFileSync(process.execPath, [resolve(ROOT, 'build.mjs'), '--quiet', '--project', DISPATCH_FIXTURE], {
+    stdio: 'inherit',
+  });
   const stack = await startTestStack({
     projectDir: DISPATCH_FIXTURE,
     host: { limits: { concurrent: 120, perMinute: 600, clockScale: DISPATCH_SCALE }, poolCap: 80 },
     env: { BENCH_CLOCK_SCALE: String(DISPATCH_SCALE), BENCH_WORK_MS: String(WORK_MS), LOG_LEVEL: 'warn' },
   });
   try {
-    const seeded = await seedMerchants(stack.store, { shops: Math.round(MERCHANTS * 0.8), pages: MERCHANTS - Math.round(MERCHANTS * 0.8) });
+    const seeded = await seedMerchants(stack.store, {
+      shops: Math.round(MERCHANTS * 0.8),
+      pages: MERCHANTS - Math.round(MERCHANTS * 0.8),
+    });
     const started = Date.now();
     const record = await stack.host.fireTrigger('daily-poll');
     const wallMs = Date.now() - started;
     const summary = record.response?.result as unknown as DispatchSummary;
-    if (!record.response?.success) throw new Error(`dispatcher failed: ${JSON.stringify(record.response).slice(0, 500)}`);
+    if (!record.response?.success)
+      throw new Error(`dispatcher failed: ${JSON.stringify(record.response).slice(0, 500)}`);
     const host = stack.host.stats();
     const out = {
       dispatch_merchants: seeded.shops.length + seeded.pages.length,
@@ -328,11 +392,16 @@ async function benchDispatch() {
       dispatch_scale: DISPATCH_SCALE,
       dispatch_work_ms_per_merchant: WORK_MS,
     };
-    check(out.dispatch_synced === out.dispatch_merchants, `dispatch: ${out.dispatch_synced} of ${out.dispatch_merchants} merchants done`);
+    check(
+      out.dispatch_synced === out.dispatch_merchants,
+      `dispatch: ${out.dispatch_synced} of ${out.dispatch_merchants} merchants done`,
+    );
     check(out.dispatch_429 === 0, `dispatch: ${out.dispatch_429} × 429`);
     check(out.dispatch_max_per_min <= 600 && out.dispatch_max_concurrency <= 120, 'dispatch: DO limits exceeded');
     check(out.dispatch_minutes <= 30, `dispatch took ${out.dispatch_minutes} scaled minutes > 30`);
-    say(`dispatch: ${out.dispatch_synced}/${out.dispatch_merchants} merchants in ${out.dispatch_invocations} invocations, ${out.dispatch_minutes} scaled minutes (${wallMs} ms real at ×${DISPATCH_SCALE}); host saw max ${out.dispatch_max_per_min}/min, ${out.dispatch_max_concurrency} concurrent, ${out.dispatch_429} × 429`);
+    say(
+      `dispatch: ${out.dispatch_synced}/${out.dispatch_merchants} merchants in ${out.dispatch_invocations} invocations, ${out.dispatch_minutes} scaled minutes (${wallMs} ms real at ×${DISPATCH_SCALE}); host saw max ${out.dispatch_max_per_min}/min, ${out.dispatch_max_concurrency} concurrent, ${out.dispatch_429} × 429`,
+    );
     return out;
   } finally {
     await stack.shutdown();
@@ -341,12 +410,19 @@ async function benchDispatch() {
 
 /** Embedded Spaces in its own process (see lib/dev/tools/spaces-server.ts); resolves with its variables and a stop function. */
 function startSpacesProcess(): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'lib/dev/tools/spaces-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [resolve(ROOT, 'node_modules/tsx/dist/cli.mjs'), resolve(ROOT, 'lib/dev/tools/spaces-server.ts')],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return new Promise((done, fail) => {
     child.once('error', fail);
     child.stdout.once('data', (chunk: Buffer) => {
-      done({ env: JSON.parse(chunk.toString().split('\n')[0]!), stop: async () => (child.kill('SIGTERM'), await exited) });
+      done({
+        env: JSON.parse(chunk.toString().split('\n')[0]!),
+        stop: async () => (child.kill('SIGTERM'), await exited),
+      });
     });
   });
 }
@@ -354,12 +430,18 @@ function startSpacesProcess(): Promise<{ env: Record<string, string>; stop: () =
 async function main(): Promise<void> {
   const figures: Record<string, unknown> = { date: new Date().toISOString().slice(0, 10) };
   // Each part gets its own stack, and Spaces its own process: the emulator builds a 50,000-product bulk file synchronously.
-  for (const [part, run] of [['paginated', benchPaginated], ['bulk', benchBulk]] as const) {
+  for (const [part, run] of [
+    ['paginated', benchPaginated],
+    ['bulk', benchBulk],
+  ] as const) {
     if (only && only !== part) continue;
     const spaces = await startSpacesProcess();
     // The paginated part measures the install's resumed paginated walk, so bulk stays out of its way there.
     const bulkOff = part === 'paginated' ? { SHOPIFY_BULK_THRESHOLD: '10000000' } : {};
-    const stack = await startTestStack({ shopify: { clockScale: CLOCK_SCALE }, env: { LOG_LEVEL: 'warn', ...bulkOff, ...spaces.env } });
+    const stack = await startTestStack({
+      shopify: { clockScale: CLOCK_SCALE },
+      env: { LOG_LEVEL: 'warn', ...bulkOff, ...spaces.env },
+    });
     try {
       Object.assign(figures, await run(stack));
     } finally {

@@ -30,7 +30,10 @@ const NO_CAS_PRODUCTS = 100;
 const NO_CAS_DELIVERIES = 200;
 const WRITE_OPS: CountedOperation[] = ['PutObject', 'CopyObject', 'DeleteObject', 'DeleteObjects', 'Multipart'];
 const sum = (counts: Partial<Record<CountedOperation, number>> | undefined, ops?: CountedOperation[]) =>
-  Object.entries(counts ?? {}).reduce((total, [op, n]) => total + (ops && !ops.includes(op as CountedOperation) ? 0 : (n ?? 0)), 0);
+  Object.entries(counts ?? {}).reduce(
+    (total, [op, n]) => total + (ops && !ops.includes(op as CountedOperation) ? 0 : (n ?? 0)),
+    0,
+  );
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /** Shopify writes timestamps in the shop's offset; the benchmark does too, so ordering is compared as instants. */
@@ -50,7 +53,14 @@ function cpuByRole(): Map<string, { role: string; ms: number }> {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const ms = (Number(fields[11]) + Number(fields[12])) * tick;
       const runner = argv.findIndex((a) => a.endsWith('host/runner.cjs'));
-      const role = runner >= 0 ? (argv[runner + 1] ?? 'function').replace('/', '_') : argv.some((a) => a.endsWith('s3rver-runner.cjs')) ? 's3rver' : Number(pid) === process.pid ? 'host' : null;
+      const role =
+        runner >= 0
+          ? (argv[runner + 1] ?? 'function').replace('/', '_')
+          : argv.some((a) => a.endsWith('s3rver-runner.cjs'))
+            ? 's3rver'
+            : Number(pid) === process.pid
+              ? 'host'
+              : null;
       if (role) out.set(pid, { role, ms });
     } catch {
       // The process ended while being read.
@@ -59,13 +69,17 @@ function cpuByRole(): Map<string, { role: string; ms: number }> {
   return out;
 }
 
-function cpuDelta(before: Map<string, { role: string; ms: number }>, after: Map<string, { role: string; ms: number }>): Record<string, number> {
+function cpuDelta(
+  before: Map<string, { role: string; ms: number }>,
+  after: Map<string, { role: string; ms: number }>,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [pid, { role, ms }] of after) out[role] = (out[role] ?? 0) + ms - (before.get(pid)?.ms ?? 0);
   return out;
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
 
 interface Burst {
   stack: Stack;
@@ -77,7 +91,12 @@ interface Burst {
   counts: { over5s: number; errors: number; failed: number; http429: number };
 }
 
-async function startBurst(dataDir: string, products: number, conditionalWrites: 'honour' | 'ignore', catalog: number): Promise<Burst> {
+async function startBurst(
+  dataDir: string,
+  products: number,
+  conditionalWrites: 'honour' | 'ignore',
+  catalog: number,
+): Promise<Burst> {
   const stack = await startStack({
     projectDir: resolve(__dirname, '../..'),
     dataDir,
@@ -97,8 +116,12 @@ async function startBurst(dataDir: string, products: number, conditionalWrites: 
   const store = createS3Store(loadConfig(stack.env, ['spaces']));
   const snapshotKey = keys.shopifySnapshot(body.user_uuid);
   const initial = await store.getJson<{ meta: { productCount: number } }>(snapshotKey);
-  if (initial?.value.meta.productCount !== catalog) throw new Error(`connect did not store ${catalog} products: ${JSON.stringify(body.upload_status)}`);
-  const gids = shopify.getProducts(SHOP).slice(0, products).map((p) => p.id);
+  if (initial?.value.meta.productCount !== catalog)
+    throw new Error(`connect did not store ${catalog} products: ${JSON.stringify(body.upload_status)}`);
+  const gids = shopify
+    .getProducts(SHOP)
+    .slice(0, products)
+    .map((p) => p.id);
   const templates = new Map(gids.map((gid) => [gid, shopify.productPayload(SHOP, gid)]));
   const newest = new Map<string, { updatedAt: string; title: string }>();
   const counts = { over5s: 0, errors: 0, failed: 0, http429: 0 };
@@ -119,10 +142,17 @@ async function startBurst(dataDir: string, products: number, conditionalWrites: 
         method: 'POST',
         body: raw,
         headers: {
-          'Content-Type': 'application/json', 'X-Shopify-Topic': 'products/update', 'X-Shopify-Shop-Domain': SHOP, 'X-Shopify-API-Version': '2026-07',
-          'X-Shopify-Hmac-Sha256': signWebhookBody(raw, stack.env.SHOPIFY_API_SECRET!), 'X-Shopify-Webhook-Id': webhookId,
+          'Content-Type': 'application/json',
+          'X-Shopify-Topic': 'products/update',
+          'X-Shopify-Shop-Domain': SHOP,
+          'X-Shopify-API-Version': '2026-07',
+          'X-Shopify-Hmac-Sha256': signWebhookBody(raw, stack.env.SHOPIFY_API_SECRET!),
+          'X-Shopify-Webhook-Id': webhookId,
         },
-      }).then(async (res) => ({ status: res.status, text: await res.text() }), (err: Error) => ({ status: 0, text: String(err.cause ?? err) }));
+      }).then(
+        async (res) => ({ status: res.status, text: await res.text() }),
+        (err: Error) => ({ status: 0, text: String(err.cause ?? err) }),
+      );
       if (answer.status === 200) break;
       if (answer.status === 429) counts.http429++;
       else counts.errors++;
@@ -135,7 +165,8 @@ async function startBurst(dataDir: string, products: number, conditionalWrites: 
     const ms = performance.now() - started;
     if (ms > 5000) counts.over5s++;
     // Only acknowledged versions must survive; an unacknowledged one would be retried by Shopify.
-    if (!newest.has(gid) || Date.parse(updatedAt) > Date.parse(newest.get(gid)!.updatedAt)) newest.set(gid, { updatedAt, title });
+    if (!newest.has(gid) || Date.parse(updatedAt) > Date.parse(newest.get(gid)!.updatedAt))
+      newest.set(gid, { updatedAt, title });
     return ms;
   };
   return { stack, uuid: body.user_uuid, snapshotKey, gids, deliver, newest, counts };
@@ -145,24 +176,36 @@ async function run(burst: Burst, concurrency: number, count: number, offset: num
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      const i = next++;
-      const ms = await burst.deliver(burst.gids[(offset + i * 7) % burst.gids.length]!);
-      if (ms !== null) latencies.push(ms);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const ms = await burst.deliver(burst.gids[(offset + i * 7) % burst.gids.length]!);
+        if (ms !== null) latencies.push(ms);
+      }
+    }),
+  );
   return { latencies: latencies.sort((a, b) => a - b), seconds: (performance.now() - started) / 1000 };
 }
 
 // Products whose stored copy is older than their newest acknowledged version.
-async function lostUpdates(burst: Burst, store: ReturnType<typeof createS3Store>): Promise<{ lost: number; stored: number }> {
-  const final = await store.getJson<{ data: { products: { edges: Array<{ node: { id: string; updatedAt: string; title: string } }> } } }>(burst.snapshotKey);
+async function lostUpdates(
+  burst: Burst,
+  store: ReturnType<typeof createS3Store>,
+): Promise<{ lost: number; stored: number }> {
+  const final = await store.getJson<{
+    data: { products: { edges: Array<{ node: { id: string; updatedAt: string; title: string } }> } };
+  }>(burst.snapshotKey);
   const stored = new Map(final!.value.data.products.edges.map((e) => [e.node.id, e.node]));
   let lost = 0;
   for (const [gid, want] of burst.newest) {
     const got = stored.get(gid);
-    if (!got || Date.parse(got.updatedAt) < Date.parse(want.updatedAt) || (Date.parse(got.updatedAt) === Date.parse(want.updatedAt) && got.title !== want.title)) lost++;
+    if (
+      !got ||
+      Date.parse(got.updatedAt) < Date.parse(want.updatedAt) ||
+      (Date.parse(got.updatedAt) === Date.parse(want.updatedAt) && got.title !== want.title)
+    )
+      lost++;
   }
   return { lost, stored: stored.size };
 }
@@ -186,7 +229,8 @@ async function main(): Promise<void> {
     for (const c of LEVELS) {
       process.stderr.write(`level ${c}…\n`);
       // Warm-up, not measured: grows the pool to c warm processes in steps (a cold-start cost, not this design's).
-      for (let k = 8; k <= c * 2 && k / 2 < c; k *= 2) await run(burst, Math.min(k, c), Math.min(k, c), 0).catch(() => undefined);
+      for (let k = 8; k <= c * 2 && k / 2 < c; k *= 2)
+        await run(burst, Math.min(k, c), Math.min(k, c), 0).catch(() => undefined);
       await flushed(store, burst.uuid, 120_000);
       await new Promise((r) => setTimeout(r, 2000));
       Object.assign(counts, { over5s: 0, errors: 0, failed: 0, http429: 0 });
@@ -202,7 +246,10 @@ async function main(): Promise<void> {
       const total = functions.reduce((n, [, ops]) => n + sum(ops), 0);
       const writes = functions.reduce((n, [, ops]) => n + sum(ops, WRITE_OPS), 0);
       const byOperation = Object.fromEntries(
-        (Object.keys(stats.requestsByOperation) as CountedOperation[]).map((op) => [op, functions.reduce((n, [, ops]) => n + (ops[op] ?? 0), 0)]),
+        (Object.keys(stats.requestsByOperation) as CountedOperation[]).map((op) => [
+          op,
+          functions.reduce((n, [, ops]) => n + (ops[op] ?? 0), 0),
+        ]),
       );
       Object.assign(figures, {
         [`p50_ms_c${c}`]: Math.round(percentile(latencies, 50)),
@@ -218,21 +265,47 @@ async function main(): Promise<void> {
         [`spaces_writes_per_delivery_c${c}`]: round2(writes / DELIVERIES),
         [`max_concurrent_puts_per_key_c${c}`]: stats.maxConcurrentPutsPerKey,
         [`slowdown_c${c}`]: stats.slowDown,
-        ...Object.fromEntries(Object.entries(byOperation).filter(([, n]) => n > 0).map(([op, n]) => [`spaces_${op}_per_delivery_c${c}`, round2(n / DELIVERIES)])),
+        ...Object.fromEntries(
+          Object.entries(byOperation)
+            .filter(([, n]) => n > 0)
+            .map(([op, n]) => [`spaces_${op}_per_delivery_c${c}`, round2(n / DELIVERIES)]),
+        ),
         // CPU spent per delivery, by process (Linux /proc only): where the 2 cores go at this concurrency.
-        ...Object.fromEntries(Object.entries(cpu).map(([role, ms]) => [`cpu_ms_per_delivery_${role}_c${c}`, Math.round((ms / DELIVERIES) * 10) / 10])),
+        ...Object.fromEntries(
+          Object.entries(cpu).map(([role, ms]) => [
+            `cpu_ms_per_delivery_${role}_c${c}`,
+            Math.round((ms / DELIVERIES) * 10) / 10,
+          ]),
+        ),
       });
       if (counts.failed > 0) failures.push(`${counts.failed} deliveries dropped after 5 attempts at concurrency ${c}`);
-      if (Object.keys(cpu).length > 0) cpuRows.push(`${String(c).padStart(11)}  ${Object.entries(cpu).map(([role, ms]) => `${role} ${(ms / DELIVERIES).toFixed(1)}`).join(', ')}`);
+      if (Object.keys(cpu).length > 0)
+        cpuRows.push(
+          `${String(c).padStart(11)}  ${Object.entries(cpu)
+            .map(([role, ms]) => `${role} ${(ms / DELIVERIES).toFixed(1)}`)
+            .join(', ')}`,
+        );
       const perFn = functions.map(([app, ops]) => `${app} ${(sum(ops) / DELIVERIES).toFixed(2)}`).join(', ');
-      const perOp = Object.entries(byOperation).filter(([, n]) => n > 0).map(([op, n]) => `${op} ${(n / DELIVERIES).toFixed(2)}`).join(', ');
-      costRows.push(`${String(c).padStart(11)}  total ${(total / DELIVERIES).toFixed(2)} (${perFn}); writes ${(writes / DELIVERIES).toFixed(2)}; ${perOp}; max PUTs on one key ${stats.maxConcurrentPutsPerKey} (${stats.maxConcurrentPutsKey || '-'}); SlowDown ${stats.slowDown}`);
-      rows.push(`${String(c).padStart(11)} ${String(DELIVERIES).padStart(10)} ${String(figures[`p50_ms_c${c}`]).padStart(7)} ${String(figures[`p99_ms_c${c}`]).padStart(7)} ${String(figures[`max_ms_c${c}`]).padStart(7)} ${String(figures[`rps_c${c}`]).padStart(6)} ${String(counts.over5s).padStart(7)} ${String(counts.errors).padStart(6)} ${String(counts.http429).padStart(5)} ${String(counts.failed).padStart(6)}`);
+      const perOp = Object.entries(byOperation)
+        .filter(([, n]) => n > 0)
+        .map(([op, n]) => `${op} ${(n / DELIVERIES).toFixed(2)}`)
+        .join(', ');
+      costRows.push(
+        `${String(c).padStart(11)}  total ${(total / DELIVERIES).toFixed(2)} (${perFn}); writes ${(writes / DELIVERIES).toFixed(2)}; ${perOp}; max PUTs on one key ${stats.maxConcurrentPutsPerKey} (${stats.maxConcurrentPutsKey || '-'}); SlowDown ${stats.slowDown}`,
+      );
+      rows.push(
+        `${String(c).padStart(11)} ${String(DELIVERIES).padStart(10)} ${String(figures[`p50_ms_c${c}`]).padStart(7)} ${String(figures[`p99_ms_c${c}`]).padStart(7)} ${String(figures[`max_ms_c${c}`]).padStart(7)} ${String(figures[`rps_c${c}`]).padStart(6)} ${String(counts.over5s).padStart(7)} ${String(counts.errors).padStart(6)} ${String(counts.http429).padStart(5)} ${String(counts.failed).padStart(6)}`,
+      );
       process.stderr.write(`${rows.at(-1)}\n${costRows.at(-1)}\n`);
     }
     const { lost, stored } = await lostUpdates(burst, store);
     const pendingLeft = (await store.list(keys.pendingShopifyPrefix(SHOP))).length;
-    Object.assign(figures, { lost_updates: lost, pending_left: pendingLeft, products_stored: stored, pool_cap: POOL_CAP });
+    Object.assign(figures, {
+      lost_updates: lost,
+      pending_left: pendingLeft,
+      products_stored: stored,
+      pool_cap: POOL_CAP,
+    });
   } finally {
     await burst.stack.close();
     await rm(dataDir, { recursive: true, force: true });
@@ -247,28 +320,44 @@ async function main(): Promise<void> {
     await run(noCas, 64, NO_CAS_DELIVERIES, 0);
     await flushed(store, noCas.uuid, 180_000);
     const { lost } = await lostUpdates(noCas, store);
-    Object.assign(figures, { lost_updates_no_cas: lost, failed_no_cas: noCas.counts.failed, http_429_no_cas: noCas.counts.http429 });
-    if (noCas.counts.failed > 0) failures.push(`${noCas.counts.failed} deliveries dropped after 5 attempts in degraded mode`);
+    Object.assign(figures, {
+      lost_updates_no_cas: lost,
+      failed_no_cas: noCas.counts.failed,
+      http_429_no_cas: noCas.counts.http429,
+    });
+    if (noCas.counts.failed > 0)
+      failures.push(`${noCas.counts.failed} deliveries dropped after 5 attempts in degraded mode`);
   } finally {
     await noCas.stack.close();
     await rm(noCasDir, { recursive: true, force: true });
   }
 
-  console.log(`Webhook bench: ${DELIVERIES} signed products/update per level over ${PRODUCTS} of 1,000 products, through the local DO host (poolCap ${POOL_CAP}), strict local Spaces`);
+  console.log(
+    `Webhook bench: ${DELIVERIES} signed products/update per level over ${PRODUCTS} of 1,000 products, through the local DO host (poolCap ${POOL_CAP}), strict local Spaces`,
+  );
   console.log('concurrency deliveries  p50 ms  p99 ms  max ms  req/s  over 5s  errors  429s  failed');
   for (const row of rows) console.log(row);
-  console.log('Spaces requests per delivery, counted at the store by function (webhook and flush job), after the level settled:');
+  console.log(
+    'Spaces requests per delivery, counted at the store by function (webhook and flush job), after the level settled:',
+  );
   for (const row of costRows) console.log(row);
   if (cpuRows.length > 0) {
     console.log('CPU ms per delivery, by process (the machine has 2 cores):');
     for (const row of cpuRows) console.log(row);
   }
-  console.log(`lost_updates ${figures.lost_updates}, lost_updates_no_cas ${figures.lost_updates_no_cas} (${NO_CAS_DELIVERIES} deliveries at 64 over ${NO_CAS_PRODUCTS} products), pending records left ${figures.pending_left}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `lost_updates ${figures.lost_updates}, lost_updates_no_cas ${figures.lost_updates_no_cas} (${NO_CAS_DELIVERIES} deliveries at 64 over ${NO_CAS_PRODUCTS} products), pending records left ${figures.pending_left}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   if (figures.lost_updates !== 0) failures.push(`lost_updates ${figures.lost_updates}`);
   if (figures.lost_updates_no_cas !== 0) failures.push(`lost_updates_no_cas ${figures.lost_updates_no_cas}`);
-  if ((figures.max_concurrent_puts_per_key_c64 ?? 0) > 10) failures.push(`max_concurrent_puts_per_key_c64 ${figures.max_concurrent_puts_per_key_c64} > 10`);
-  if ((figures.spaces_requests_per_delivery_webhook_c64 ?? 0) > 2) failures.push(`spaces_requests_per_delivery_webhook_c64 ${figures.spaces_requests_per_delivery_webhook_c64} > 2`);
-  if ((figures.spaces_requests_per_delivery_total_c64 ?? 0) > 3.5) failures.push(`spaces_requests_per_delivery_total_c64 ${figures.spaces_requests_per_delivery_total_c64} > 3.5`);
+  if ((figures.max_concurrent_puts_per_key_c64 ?? 0) > 10)
+    failures.push(`max_concurrent_puts_per_key_c64 ${figures.max_concurrent_puts_per_key_c64} > 10`);
+  if ((figures.spaces_requests_per_delivery_webhook_c64 ?? 0) > 2)
+    failures.push(`spaces_requests_per_delivery_webhook_c64 ${figures.spaces_requests_per_delivery_webhook_c64} > 2`);
+  if ((figures.spaces_requests_per_delivery_total_c64 ?? 0) > 3.5)
+    failures.push(`spaces_requests_per_delivery_total_c64 ${figures.spaces_requests_per_delivery_total_c64} > 3.5`);
   if (asJson) console.log(JSON.stringify(figures));
   if (failures.length > 0) {
     console.error(`FAILED: ${failures.join('; ')}`);

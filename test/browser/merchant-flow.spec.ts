@@ -18,7 +18,16 @@ describe('a merchant connects Shopify, then Facebook, in a real browser', () => 
     stack = await startTestStack({ publicHost: 'localhost', shopify: { demo: true }, facebook: { demo: true } });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -86,9 +95,12 @@ describe('a merchant connects Shopify, then Facebook, in a real browser', () => 
     const facebook = JSON.parse((await page.textContent('details pre')) ?? '');
     expect(facebook.user_uuid).toBe(shopify.user_uuid);
     expect(facebook.webhook_test).toEqual({ status: 'success' });
-    for (const entry of [...facebook.polling_test, ...facebook.upload_status]) expect(entry.result).toEqual({ status: 'success' });
+    for (const entry of [...facebook.polling_test, ...facebook.upload_status])
+      expect(entry.result).toEqual({ status: 'success' });
     const pageId = facebook.upload_status[0].page_id;
-    expect(await stack.store.getJson(`users/${shopify.user_uuid}/facebook_messenger/${pageId}/page_data.json`)).not.toBeNull();
+    expect(
+      await stack.store.getJson(`users/${shopify.user_uuid}/facebook_messenger/${pageId}/page_data.json`),
+    ).not.toBeNull();
 
     // Status: everything the two connections did, right away.
     await page.click('#view-status');

@@ -25,8 +25,16 @@ describe('fault injection at a 20% rate', () => {
     expect(injected.length / shopify.length).toBeCloseTo(0.2, 1);
     expect(new Set(injected.map((f) => JSON.stringify(f))).size).toBe(10);
     expect(new Set(facebookSchedule(2000, INTENSITY).map((f) => JSON.stringify(f))).size).toBe(11);
-    expect(spacesKinds({ ...INTENSITY, timeouts: true })).toEqual(['500', '503-slowdown', 'reset', 'multipart-part-500', 'timeout']);
-    expect(normalized(Buffer.from('{"data":1,"meta":{"syncedAt":"a","updatedAt":"b","productCount":1}}'))).toBe('{"data":1,"meta":{"productCount":1}}');
+    expect(spacesKinds({ ...INTENSITY, timeouts: true })).toEqual([
+      '500',
+      '503-slowdown',
+      'reset',
+      'multipart-part-500',
+      'timeout',
+    ]);
+    expect(normalized(Buffer.from('{"data":1,"meta":{"syncedAt":"a","updatedAt":"b","productCount":1}}'))).toBe(
+      '{"data":1,"meta":{"productCount":1}}',
+    );
   });
 
   it('converges full syncs to the fault-free snapshot, or fails clearly with the previous object intact', async () => {

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './harness/context';
-import { callbackSource, genericSource, runFuzz, signedRequestSource, webhookSource, type FuzzResult } from './harness/fuzz';
+import {
+  callbackSource,
+  genericSource,
+  runFuzz,
+  signedRequestSource,
+  webhookSource,
+  type FuzzResult,
+} from './harness/fuzz';
 import { facebookWebhookKind, shopifyWebhookKind } from './harness/signed-webhooks';
 
 // npm test runs a modest, seeded number of cases; `npm run fuzz` runs ≥ 10,000 per function.
@@ -21,7 +28,16 @@ describe('fuzzing every web function through the local host', () => {
   afterAll(async () => h?.close());
 
   it('lists the web functions of project.yml', () => {
-    expect(h.targets.map((t) => t.fn)).toEqual(expect.arrayContaining(['shopify/login', 'shopify/callback', 'shopify/webhook', 'facebook/login', 'facebook/callback', 'facebook/webhook']));
+    expect(h.targets.map((t) => t.fn)).toEqual(
+      expect.arrayContaining([
+        'shopify/login',
+        'shopify/callback',
+        'shopify/webhook',
+        'facebook/login',
+        'facebook/callback',
+        'facebook/webhook',
+      ]),
+    );
     expect(h.targets.some((t) => t.fn.endsWith('/sync'))).toBe(false);
   });
 
@@ -38,7 +54,11 @@ describe('fuzzing every web function through the local host', () => {
 
   it('never accepts a mutated Shopify webhook delivery, and accepts the untouched ones', async () => {
     const secret = h.stack.env.SHOPIFY_API_SECRET!;
-    const result = await runFuzz(h, webhookSource(shopifyWebhookKind(secret), secret, SEED, SIGNED_CASES), SIGNED_CASES);
+    const result = await runFuzz(
+      h,
+      webhookSource(shopifyWebhookKind(secret), secret, SEED, SIGNED_CASES),
+      SIGNED_CASES,
+    );
     expect(summary(result)).toEqual({ fn: 'shopify/webhook', violations: [] });
     expect(result.forgedTried).toBeGreaterThan(SIGNED_CASES / 2);
     expect(result.forgedAccepted).toBe(0);
@@ -48,7 +68,11 @@ describe('fuzzing every web function through the local host', () => {
 
   it('never accepts a mutated Facebook webhook delivery, and accepts the untouched ones', async () => {
     const secret = h.stack.env.FACEBOOK_APP_SECRET!;
-    const result = await runFuzz(h, webhookSource(facebookWebhookKind(secret), secret, SEED, SIGNED_CASES), SIGNED_CASES);
+    const result = await runFuzz(
+      h,
+      webhookSource(facebookWebhookKind(secret), secret, SEED, SIGNED_CASES),
+      SIGNED_CASES,
+    );
     expect(summary(result)).toEqual({ fn: 'facebook/webhook', violations: [] });
     expect(result.forgedTried).toBeGreaterThan(SIGNED_CASES / 2);
     expect(result.controlsAccepted).toBe(result.controlsTried);

@@ -23,7 +23,12 @@ describe('load through the local host', () => {
     expect(out).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
     expect(peak).toBe(4);
     expect(quantile([5, 1, 4, 2, 3], 0.5)).toBe(3);
-    expect(quantile(Array.from({ length: 100 }, (_, i) => i + 1), 0.99)).toBe(99);
+    expect(
+      quantile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        0.99,
+      ),
+    ).toBe(99);
   });
 
   // Timing depends on the machine (a shared 2-vCPU box makes first attempts time out), so these assert correctness only:

@@ -23,32 +23,53 @@ describe('OAuth abuse', () => {
   }
   const error = (res: Observed) => (jsonOf(res) as { error?: string } | undefined)?.error;
 
-  it('redirects only to the shop\'s own authorize page with our callback, whatever shop or redirect_uri is asked for', async () => {
+  it("redirects only to the shop's own authorize page with our callback, whatever shop or redirect_uri is asked for", async () => {
     const admin = new URL(h.stack.shopify!.origin);
     const crafted = fc.oneof(
-      fc.constantFrom('evil.com', '//evil.com', 'acme.myshopify.com@evil.com', 'acme.myshopify.com.evil.com', 'acme.myshopify.com/../evil', 'acme.myshopify.com%2F@evil.com',
-        'acme.myshopify.com:443@evil.com', 'acme\uff0emyshopify.com', 'acme%0d%0aLocation:%20https://evil.com', 'https://evil.com/?.myshopify.com', 'ACME.MYSHOPIFY.COM', ' acme '),
+      fc.constantFrom(
+        'evil.com',
+        '//evil.com',
+        'acme.myshopify.com@evil.com',
+        'acme.myshopify.com.evil.com',
+        'acme.myshopify.com/../evil',
+        'acme.myshopify.com%2F@evil.com',
+        'acme.myshopify.com:443@evil.com',
+        'acme\uff0emyshopify.com',
+        'acme%0d%0aLocation:%20https://evil.com',
+        'https://evil.com/?.myshopify.com',
+        'ACME.MYSHOPIFY.COM',
+        ' acme ',
+      ),
       fc.stringMatching(/^[a-z0-9.@:/%\\-]{1,40}$/),
     );
     await fc.assert(
-      fc.asyncProperty(crafted, fc.constantFrom('', '&redirect_uri=https%3A%2F%2Fevil.com', '&return_to=//evil.com'), async (shop, extra) => {
-        const res = await h.send({ method: 'GET', path: `/shopify/login?shop=${encodeURIComponent(shop)}${extra}` });
-        if (res.status !== 302) {
-          expect(res.status).toBe(400);
-          expect(res.headers.location).toBeUndefined();
-          return;
-        }
-        const location = new URL(String(res.headers.location));
-        expect(location.origin).toBe(admin.origin);
-        expect(location.pathname).toMatch(/^\/[a-z0-9][a-z0-9-]*\.myshopify\.com\/admin\/oauth\/authorize$/);
-        expect(location.pathname.split('/')[1]).toBe(`${shop.trim().toLowerCase().replace(/\.myshopify\.com$/, '')}.myshopify.com`);
-        expect(location.searchParams.get('redirect_uri')).toBe(`${h.stack.appUrl}/shopify/callback`);
-      }),
+      fc.asyncProperty(
+        crafted,
+        fc.constantFrom('', '&redirect_uri=https%3A%2F%2Fevil.com', '&return_to=//evil.com'),
+        async (shop, extra) => {
+          const res = await h.send({ method: 'GET', path: `/shopify/login?shop=${encodeURIComponent(shop)}${extra}` });
+          if (res.status !== 302) {
+            expect(res.status).toBe(400);
+            expect(res.headers.location).toBeUndefined();
+            return;
+          }
+          const location = new URL(String(res.headers.location));
+          expect(location.origin).toBe(admin.origin);
+          expect(location.pathname).toMatch(/^\/[a-z0-9][a-z0-9-]*\.myshopify\.com\/admin\/oauth\/authorize$/);
+          expect(location.pathname.split('/')[1]).toBe(
+            `${shop
+              .trim()
+              .toLowerCase()
+              .replace(/\.myshopify\.com$/, '')}.myshopify.com`,
+          );
+          expect(location.searchParams.get('redirect_uri')).toBe(`${h.stack.appUrl}/shopify/callback`);
+        },
+      ),
       { seed: SEED, numRuns: 80 },
     );
   });
 
-  it('keeps Facebook\'s redirect_uri our own callback', async () => {
+  it("keeps Facebook's redirect_uri our own callback", async () => {
     const { browser } = await connectShopify(h, 'redirect-check');
     const res = await browser.get('/facebook/login?redirect_uri=https%3A%2F%2Fevil.com&next=//evil.com');
     expect(res.status).toBe(302);
@@ -82,7 +103,13 @@ describe('OAuth abuse', () => {
   it('refuses a Shopify callback replayed after success, and changes nothing', async () => {
     const { res, browser, callbackPath } = await connectShopify(h, 'replayed-after-success');
     expect(res.status).toBe(200);
-    const replay = await withoutWrites(() => h.send({ method: 'GET', path: callbackPath, headers: { cookie: `shopify_oauth_state=${browser.cookies.get('shopify_oauth_state') ?? ''}` } }));
+    const replay = await withoutWrites(() =>
+      h.send({
+        method: 'GET',
+        path: callbackPath,
+        headers: { cookie: `shopify_oauth_state=${browser.cookies.get('shopify_oauth_state') ?? ''}` },
+      }),
+    );
     expect(replay.status).toBeGreaterThanOrEqual(400);
     expect(replay.status).toBeLessThan(500);
     const again = await withoutWrites(() => browser.get(callbackPath));
@@ -101,13 +128,20 @@ describe('OAuth abuse', () => {
       ['state param from another login', `${session}; ${state}`, 401, 'state_mismatch'],
     ];
     for (const [what, cookie, status, code] of cases) {
-      const path = what === 'state param removed' ? callback.replace(/([?&])state=[^&]*/, '$1') : what.startsWith('state param from') ? callback.replace(/state=[^&]*/, 'state=AAAA') : callback;
+      const path =
+        what === 'state param removed'
+          ? callback.replace(/([?&])state=[^&]*/, '$1')
+          : what.startsWith('state param from')
+            ? callback.replace(/state=[^&]*/, 'state=AAAA')
+            : callback;
       const res = await withoutWrites(() => h.send({ method: 'GET', path, headers: { cookie } }));
       expect({ what, status: res.status, code: error(res) }).toEqual({ what, status, code });
     }
     const done = await browser.get(callback);
     expect(done.status).toBe(200);
-    const replay = await withoutWrites(() => h.send({ method: 'GET', path: callback, headers: { cookie: `${session}; ${state}` } }));
+    const replay = await withoutWrites(() =>
+      h.send({ method: 'GET', path: callback, headers: { cookie: `${session}; ${state}` } }),
+    );
     expect(replay.status).toBe(400);
   });
 

@@ -21,18 +21,21 @@ describe('regressions found by the hardening harness', () => {
   });
   afterAll(async () => h?.close());
 
-  it.each(['/shopify/%', '/api/v1/web/fn-local/shopify/webhook/%2e%2e/%', '/api/v1/web/fn-local/%E0%A4%A/login', '/__host/triggers/%zz', '/api/v1/namespaces/%/actions/a'])(
-    'the host answers a malformed percent escape in %s with a JSON 404, not a 500',
-    async (path) => {
-      // Act
-      const res = await h.send({ method: 'GET', path });
+  it.each([
+    '/shopify/%',
+    '/api/v1/web/fn-local/shopify/webhook/%2e%2e/%',
+    '/api/v1/web/fn-local/%E0%A4%A/login',
+    '/__host/triggers/%zz',
+    '/api/v1/namespaces/%/actions/a',
+  ])('the host answers a malformed percent escape in %s with a JSON 404, not a 500', async (path) => {
+    // Act
+    const res = await h.send({ method: 'GET', path });
 
-      // Assess
-      expect(res.status).toBe(404);
-      expect(jsonOf(res)).toMatchObject({ error: expect.any(String) });
-      expect(checkAnswer('host', { method: 'GET', path }, res)).toEqual([]);
-    },
-  );
+    // Assess
+    expect(res.status).toBe(404);
+    expect(jsonOf(res)).toMatchObject({ error: expect.any(String) });
+    expect(checkAnswer('host', { method: 'GET', path }, res)).toEqual([]);
+  });
 
   it('routes a malformed escape to not-found without throwing', () => {
     expect(route('/shopify/%zz', 'fn-local')).toEqual({ kind: 'not-found' });
@@ -49,11 +52,18 @@ describe('regressions found by the hardening harness', () => {
 
     // Assess
     expect(res.status).toBe(400);
-    expect(jsonOf(res)).toMatchObject({ error: 'invalid_hmac', message: expect.stringContaining('more than one HMAC') });
+    expect(jsonOf(res)).toMatchObject({
+      error: 'invalid_hmac',
+      message: expect.stringContaining('more than one HMAC'),
+    });
   });
 
   it('treats a state cookie whose JWS signature differs only in unused base64url bits as the same signed content', () => {
-    const request = (sig: string) => ({ method: 'GET', path: '/shopify/callback?code=1&hmac=ab', headers: { cookie: `shopify_oauth_state=h.p.${sig}` } });
+    const request = (sig: string) => ({
+      method: 'GET',
+      path: '/shopify/callback?code=1&hmac=ab',
+      headers: { cookie: `shopify_oauth_state=h.p.${sig}` },
+    });
     expect(callbackSignedContent(request('AAAAAAB'))).toBe(callbackSignedContent(request('AAAAAAA')));
     expect(callbackSignedContent(request('AAAAAAE'))).not.toBe(callbackSignedContent(request('AAAAAAA')));
   });
@@ -69,7 +79,8 @@ describe('regressions found by the hardening harness', () => {
 
     // Act / Assess
     expect((await verifyToken(token, options)).ok).toBe(true);
-    for (const variant of [`${token}=`, twin, ` ${token}`]) expect(await verifyToken(variant, options)).toEqual({ ok: false, reason: 'invalid' });
+    for (const variant of [`${token}=`, twin, ` ${token}`])
+      expect(await verifyToken(variant, options)).toEqual({ ok: false, reason: 'invalid' });
   });
 
   it('never acknowledges a products/update that does not become visible: Spaces failing the snapshot write makes the flush retry, not lose it', async () => {
@@ -79,23 +90,40 @@ describe('regressions found by the hardening harness', () => {
     const { body } = await connectShopify(h, 'queued-ack');
     await flushed(h.stack.store, body.user_uuid);
     const gid = h.stack.shopify!.getProducts(domain)[0]!.id;
-    const payload = Buffer.from(toShopifyJson({ ...(h.stack.shopify!.productPayload(domain, gid) as object), title: 'Acknowledged title', updated_at: '2026-09-01T00:00:00Z' }));
-    for (let i = 0; i < 6; i++) h.stack.spaces!.injectFault('503-slowdown', { match: { method: 'PUT', keyPrefix: 'users/' } });
+    const payload = Buffer.from(
+      toShopifyJson({
+        ...(h.stack.shopify!.productPayload(domain, gid) as object),
+        title: 'Acknowledged title',
+        updated_at: '2026-09-01T00:00:00Z',
+      }),
+    );
+    for (let i = 0; i < 6; i++)
+      h.stack.spaces!.injectFault('503-slowdown', { match: { method: 'PUT', keyPrefix: 'users/' } });
 
     // Act
     const res = await h.send({
-      method: 'POST', path: '/shopify/webhook', body: payload,
+      method: 'POST',
+      path: '/shopify/webhook',
+      body: payload,
       headers: {
-        'content-type': 'application/json', 'x-shopify-topic': 'products/update', 'x-shopify-shop-domain': domain, 'x-shopify-api-version': '2026-07',
-        'x-shopify-webhook-id': randomUUID(), 'x-shopify-hmac-sha256': createHmac('sha256', h.stack.env.SHOPIFY_API_SECRET!).update(payload).digest('base64'),
+        'content-type': 'application/json',
+        'x-shopify-topic': 'products/update',
+        'x-shopify-shop-domain': domain,
+        'x-shopify-api-version': '2026-07',
+        'x-shopify-webhook-id': randomUUID(),
+        'x-shopify-hmac-sha256': createHmac('sha256', h.stack.env.SHOPIFY_API_SECRET!).update(payload).digest('base64'),
       },
     });
 
     // Assess: a 2xx tells Shopify never to redeliver, so the flush must get the new title into the bot's file despite the faults.
     expect(res.status).toBe(200);
     await flushed(h.stack.store, body.user_uuid);
-    const stored = JSON.parse((await readObject(h.s3, h.bucket, keys.shopifySnapshot(body.user_uuid)))!.toString('utf8'));
-    expect(stored.data.products.edges.find((e: { node: { id: string } }) => e.node.id === gid).node.title).toBe('Acknowledged title');
+    const stored = JSON.parse(
+      (await readObject(h.s3, h.bucket, keys.shopifySnapshot(body.user_uuid)))!.toString('utf8'),
+    );
+    expect(stored.data.products.edges.find((e: { node: { id: string } }) => e.node.id === gid).node.title).toBe(
+      'Acknowledged title',
+    );
     expect(h.stack.spaces!.stats().pendingFaults).toBe(0);
   });
 });

@@ -37,17 +37,33 @@ describe('secret scan across an end-to-end run', () => {
         path: '/shopify/webhook',
         body: payload,
         headers: {
-          'content-type': 'application/json', 'x-shopify-topic': 'products/update', 'x-shopify-hmac-sha256': sig, 'x-shopify-shop-domain': SHOP,
-          'x-shopify-api-version': '2026-07', 'x-shopify-webhook-id': randomUUID(),
+          'content-type': 'application/json',
+          'x-shopify-topic': 'products/update',
+          'x-shopify-hmac-sha256': sig,
+          'x-shopify-shop-domain': SHOP,
+          'x-shopify-api-version': '2026-07',
+          'x-shopify-webhook-id': randomUUID(),
         },
       });
       expect([200, 401]).toContain(res.status);
     }
-    const pageId = Object.keys(facebook.body.upload_status ?? {}).length ? facebook.body.upload_status[0].page_id : undefined;
+    const pageId = Object.keys(facebook.body.upload_status ?? {}).length
+      ? facebook.body.upload_status[0].page_id
+      : undefined;
     expect(pageId).toMatch(/^\d+$/);
-    await h.stack.facebook!.changePage(pageId, { about: 'Now with secrets scanned' }, { url: `${h.stack.appUrl}/facebook/webhook` });
+    await h.stack.facebook!.changePage(
+      pageId,
+      { about: 'Now with secrets scanned' },
+      { url: `${h.stack.appUrl}/facebook/webhook` },
+    );
     const deletion = h.targets.find((t) => t.fn === 'facebook/data-deletion');
-    if (deletion) await h.send(signedRequestPost(deletion.shortPath, validSignedRequest(h.stack.env.FACEBOOK_APP_SECRET!, '900000000000000009')));
+    if (deletion)
+      await h.send(
+        signedRequestPost(
+          deletion.shortPath,
+          validSignedRequest(h.stack.env.FACEBOOK_APP_SECRET!, '900000000000000009'),
+        ),
+      );
     const sync = await h.stack.host.invoke('shopify/sync', { shop: SHOP });
     expect(sync.response?.result).toMatchObject({ status: 'success' });
 
@@ -56,7 +72,9 @@ describe('secret scan across an end-to-end run', () => {
 
     // Assess: the scan covered real secrets and real output, and found none of them.
     const names = (await collectSecrets(h)).map((s) => s.name);
-    expect(names).toEqual(expect.arrayContaining(['SHOPIFY_API_SECRET', 'FACEBOOK_APP_SECRET', 'SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY']));
+    expect(names).toEqual(
+      expect.arrayContaining(['SHOPIFY_API_SECRET', 'FACEBOOK_APP_SECRET', 'SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY']),
+    );
     expect(names.filter((n) => n.startsWith('private/tokens/shopify/')).length).toBeGreaterThanOrEqual(2);
     expect(names.filter((n) => n.startsWith('private/tokens/facebook/pages/')).length).toBeGreaterThanOrEqual(1);
     expect(secrets).toBeGreaterThanOrEqual(9);
@@ -66,7 +84,14 @@ describe('secret scan across an end-to-end run', () => {
 
   it('would report a token that leaked, in any of its spellings', async () => {
     const [token] = (await collectSecrets(h)).filter((s) => s.name.endsWith('accessToken'));
-    const findings = scanTexts([token!], [['plain', `x ${token!.value} y`], ['url', encodeURIComponent(token!.value)], ['b64', Buffer.from(token!.value).toString('base64')]]);
+    const findings = scanTexts(
+      [token!],
+      [
+        ['plain', `x ${token!.value} y`],
+        ['url', encodeURIComponent(token!.value)],
+        ['b64', Buffer.from(token!.value).toString('base64')],
+      ],
+    );
     expect([...new Set(findings.map((f) => f.where))]).toEqual(['plain', 'url', 'b64']);
   });
 });

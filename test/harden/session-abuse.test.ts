@@ -14,7 +14,14 @@ describe('session cookie abuse', () => {
   let h: Harness;
   let a: { uuid: string; browser: Browser };
   let b: { uuid: string; browser: Browser };
-  const claims = (sub: string, now = Math.floor(Date.now() / 1000)) => ({ sub, shop: 'victim-b.myshopify.com', iss: 'gpt-sales-bot', aud: 'session', iat: now, exp: now + 3600 });
+  const claims = (sub: string, now = Math.floor(Date.now() / 1000)) => ({
+    sub,
+    shop: 'victim-b.myshopify.com',
+    iss: 'gpt-sales-bot',
+    aud: 'session',
+    iat: now,
+    exp: now + 3600,
+  });
 
   beforeAll(async () => {
     h = await startHarness();
@@ -45,10 +52,24 @@ describe('session cookie abuse', () => {
       'payload swapped to B': `${header}.${b64(claims(b.uuid))}.${signature}`,
       'signature flipped': `${real.slice(0, -2)}${real.endsWith('AA') ? 'AB' : 'AA'}`,
       'alg none': `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims(b.uuid))}.`,
-      'HS512 with the real key': await new SignJWT(claims(b.uuid)).setProtectedHeader({ alg: 'HS512' }).sign(deriveKey(secret, 'jwt/session')),
-      'signed with the raw secret': await new SignJWT(claims(b.uuid)).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret)),
-      'another secret': (await issueSessionCookie({ sub: b.uuid, shop: 'victim-b.myshopify.com' }, { secret: `${secret}-other`, appUrl: h.stack.appUrl, now })).split(';')[0]!.slice('session_id='.length),
-      'OAuth state token as session': await signToken({ sub: b.uuid, shop: 'victim-b.myshopify.com' }, { secret, purpose: 'shopify-oauth-state', ttlSeconds: 600, now }),
+      'HS512 with the real key': await new SignJWT(claims(b.uuid))
+        .setProtectedHeader({ alg: 'HS512' })
+        .sign(deriveKey(secret, 'jwt/session')),
+      'signed with the raw secret': await new SignJWT(claims(b.uuid))
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(new TextEncoder().encode(secret)),
+      'another secret': (
+        await issueSessionCookie(
+          { sub: b.uuid, shop: 'victim-b.myshopify.com' },
+          { secret: `${secret}-other`, appUrl: h.stack.appUrl, now },
+        )
+      )
+        .split(';')[0]!
+        .slice('session_id='.length),
+      'OAuth state token as session': await signToken(
+        { sub: b.uuid, shop: 'victim-b.myshopify.com' },
+        { secret, purpose: 'shopify-oauth-state', ttlSeconds: 600, now },
+      ),
     };
   }
 
@@ -56,20 +77,27 @@ describe('session cookie abuse', () => {
     for (const [what, token] of Object.entries(await forged())) {
       for (const send of [status, fbLogin]) {
         const res = await withoutWrites(() => send(`session_id=${token}`));
-        expect({ what, status: res.status, code: (jsonOf(res) as any)?.error }).toEqual({ what, status: 401, code: 'session_invalid' });
+        expect({ what, status: res.status, code: (jsonOf(res) as any)?.error }).toEqual({
+          what,
+          status: 401,
+          code: 'session_invalid',
+        });
         expect(res.headers.location).toBeUndefined();
       }
     }
   });
 
   it('refuses an expired cookie with session_expired', async () => {
-    const old = await issueSessionCookie({ sub: a.uuid, shop: 'attacker-a.myshopify.com' }, { secret: h.stack.env.SESSION_SECRET!, appUrl: h.stack.appUrl, now: Date.now() - 8 * 24 * 3600 * 1000 });
+    const old = await issueSessionCookie(
+      { sub: a.uuid, shop: 'attacker-a.myshopify.com' },
+      { secret: h.stack.env.SESSION_SECRET!, appUrl: h.stack.appUrl, now: Date.now() - 8 * 24 * 3600 * 1000 },
+    );
     const res = await withoutWrites(() => status(old.split(';')[0]!));
     expect(res.status).toBe(401);
     expect(jsonOf(res)).toMatchObject({ error: 'session_expired', message: expect.stringContaining('/shopify/') });
   });
 
-  it('shows user A only A\'s data, whatever else the request carries', async () => {
+  it("shows user A only A's data, whatever else the request carries", async () => {
     const cookie = `session_id=${a.browser.cookies.get('session_id')}; session_id=${b.browser.cookies.get('session_id')}`;
     for (const path of ['/account/status', `/account/status?uuid=${b.uuid}&user_uuid=${b.uuid}&shop=victim-b`]) {
       const body = jsonOf(await h.send({ method: 'GET', path, headers: { cookie } })) as any;
@@ -79,7 +107,7 @@ describe('session cookie abuse', () => {
     }
   });
 
-  it('does not let B\'s session finish a Facebook login A started (state bound to A), while A still can', async () => {
+  it("does not let B's session finish a Facebook login A started (state bound to A), while A still can", async () => {
     // Prepare: A starts a Facebook login and gets the callback URL back from the dialog.
     const login = await a.browser.get('/facebook/login');
     expect(login.status).toBe(302);
@@ -87,7 +115,13 @@ describe('session cookie abuse', () => {
     const stateA = `facebook_oauth_state=${a.browser.cookies.get('facebook_oauth_state')}`;
 
     // Act: B's browser replays A's callback with A's state cookie.
-    const res = await withoutWrites(() => h.send({ method: 'GET', path: callback, headers: { cookie: `session_id=${b.browser.cookies.get('session_id')}; ${stateA}` } }));
+    const res = await withoutWrites(() =>
+      h.send({
+        method: 'GET',
+        path: callback,
+        headers: { cookie: `session_id=${b.browser.cookies.get('session_id')}; ${stateA}` },
+      }),
+    );
 
     // Assess
     expect(res.status).toBe(401);

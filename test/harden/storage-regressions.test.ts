@@ -20,7 +20,8 @@ describe('webhooks when Spaces misbehaves', () => {
   it('recovers once Spaces does: a failed conditional-write probe is not remembered by the warm container', async () => {
     // Prepare: every attempt of the probe's first PUT fails (the SDK makes 4).
     const kind = shopifyWebhookKind(h.stack.env.SHOPIFY_API_SECRET!);
-    for (let i = 0; i < 4; i++) h.stack.spaces!.injectFault('500', { match: { method: 'PUT', keyPrefix: 'private/probe/' } });
+    for (let i = 0; i < 4; i++)
+      h.stack.spaces!.injectFault('500', { match: { method: 'PUT', keyPrefix: 'private/probe/' } });
 
     // Act
     const failed = await h.send(kind.valid());
@@ -41,10 +42,21 @@ describe('webhooks when Spaces misbehaves', () => {
     const kind = shopifyWebhookKind(h.stack.env.SHOPIFY_API_SECRET!, 'store-faults.myshopify.com');
     const delivery = kind.valid();
     // Lossless: product ids exceed 2^53, and the door refuses a body whose id differs from its GID.
-    const payload = { ...JSON.parse(delivery.body!.toString()), admin_graphql_api_id: product.id, id: BigInt(product.id.split('/').pop()!) };
+    const payload = {
+      ...JSON.parse(delivery.body!.toString()),
+      admin_graphql_api_id: product.id,
+      id: BigInt(product.id.split('/').pop()!),
+    };
     const { createHmac } = await import('node:crypto');
     const bytes = Buffer.from(toShopifyJson(payload));
-    const request = { ...delivery, body: bytes, headers: { ...delivery.headers, 'x-shopify-hmac-sha256': createHmac('sha256', h.stack.env.SHOPIFY_API_SECRET!).update(bytes).digest('base64') } };
+    const request = {
+      ...delivery,
+      body: bytes,
+      headers: {
+        ...delivery.headers,
+        'x-shopify-hmac-sha256': createHmac('sha256', h.stack.env.SHOPIFY_API_SECRET!).update(bytes).digest('base64'),
+      },
+    };
     h.stack.spaces!.setFaults({ rate: 0, kinds: ['timeout'], timeoutMs: 25_000 });
     h.stack.spaces!.injectFault('timeout', { match: { method: 'GET', keyPrefix: 'users/' } });
 
@@ -55,7 +67,9 @@ describe('webhooks when Spaces misbehaves', () => {
     // Assess: no platform time-out (a crash); either the retry succeeded or the answer says what failed.
     const crashes = h.crashes.poll().filter((c) => c.name === 'shopify/webhook');
     expect(crashes).toEqual([]);
-    expect(checkAnswer('shopify/webhook', request, res)).toEqual(res.status >= 500 ? [expect.objectContaining({ property: 'no-5xx' })] : []);
+    expect(checkAnswer('shopify/webhook', request, res)).toEqual(
+      res.status >= 500 ? [expect.objectContaining({ property: 'no-5xx' })] : [],
+    );
     expect({ status: res.status, body: jsonOf(res) }).toMatchObject({ status: 200 });
   });
 });

@@ -20,7 +20,9 @@ export function adminView(emulator: ShopifyEmulator, shop: string): ProductView[
       title: p.title,
       updatedAt: new Date(Date.parse(p.updatedAt)).toISOString(),
       handle: p.handle,
-      variants: emulator.getVariants(shop, p.id).map((v) => ({ id: v.id, price: v.price, inventoryQuantity: v.inventoryQuantity })),
+      variants: emulator
+        .getVariants(shop, p.id)
+        .map((v) => ({ id: v.id, price: v.price, inventoryQuantity: v.inventoryQuantity })),
     }))
     .sort(byId);
 }
@@ -33,7 +35,11 @@ export function storedView(snapshot: any): ProductView[] {
       title: node.title,
       updatedAt: new Date(Date.parse(node.updatedAt)).toISOString(),
       handle: node.handle,
-      variants: node.variants.edges.map((v: any) => ({ id: v.node.id, price: v.node.price, inventoryQuantity: v.node.inventoryQuantity })),
+      variants: node.variants.edges.map((v: any) => ({
+        id: v.node.id,
+        price: v.node.price,
+        inventoryQuantity: v.node.inventoryQuantity,
+      })),
     }))
     .sort(byId);
 }

@@ -17,7 +17,9 @@ export interface TestStack extends Stack {
 }
 
 /** Starts embedded Spaces, both emulators and the DO host over the built bundles, on ephemeral ports. */
-export async function startTestStack(options: Partial<StackOptions> & { env?: Record<string, string | undefined> } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: Partial<StackOptions> & { env?: Record<string, string | undefined> } = {},
+): Promise<TestStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'stack-'));
   const logs: string[] = [];
   const env = testEnv({
@@ -81,13 +83,20 @@ export class CookieJar {
 
 /** GET without following redirects, sending and storing cookies. */
 export async function get(url: string, jar?: CookieJar): Promise<Response> {
-  const res = await fetch(url, { redirect: 'manual', headers: jar && jar.cookies.size ? { cookie: jar.header() } : {} });
+  const res = await fetch(url, {
+    redirect: 'manual',
+    headers: jar && jar.cookies.size ? { cookie: jar.header() } : {},
+  });
   jar?.store(res);
   return res;
 }
 
 /** Runs the Shopify install: login → emulator authorize (auto-approve) → callback. Returns the callback response. */
-export async function connectShopify(stack: Stack, shopName: string, jar = new CookieJar()): Promise<{ res: Response; body: any; jar: CookieJar; callbackUrl: string }> {
+export async function connectShopify(
+  stack: Stack,
+  shopName: string,
+  jar = new CookieJar(),
+): Promise<{ res: Response; body: any; jar: CookieJar; callbackUrl: string }> {
   const login = await get(`${stack.appUrl}/shopify/${shopName}/login`, jar);
   if (login.status !== 302) throw new Error(`login answered ${login.status}: ${await login.text()}`);
   const authorize = await get(login.headers.get('location')!);
@@ -115,12 +124,20 @@ export async function flushed(store: ObjectStore, uuid: string, timeoutMs = 60_0
   for (;;) {
     // A listing may fail while a test injects Spaces faults: look again.
     shops ??= await shopsOf(store, uuid).catch(() => null);
-    const lists = shops ? await Promise.all(shops.map((shop) => store.list(keys.pendingShopifyPrefix(shop)))).catch(() => null) : null;
+    const lists = shops
+      ? await Promise.all(shops.map((shop) => store.list(keys.pendingShopifyPrefix(shop)))).catch(() => null)
+      : null;
     const left = lists?.reduce((sum, list) => sum + list.length, 0);
     if (left === 0) return;
     // Degraded mode keeps records until no writer can lose them (40 s): what matters is that the snapshot shows them.
-    if (lists && !(await store.supportsConditionalWrites()) && (await reflected(store, uuid, lists.flat()).catch(() => false))) return;
-    if (Date.now() > until) throw new Error(`${left ?? 'some'} pending Shopify updates were not flushed within ${timeoutMs} ms`);
+    if (
+      lists &&
+      !(await store.supportsConditionalWrites()) &&
+      (await reflected(store, uuid, lists.flat()).catch(() => false))
+    )
+      return;
+    if (Date.now() > until)
+      throw new Error(`${left ?? 'some'} pending Shopify updates were not flushed within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -129,7 +146,9 @@ export async function flushed(store: ObjectStore, uuid: string, timeoutMs = 60_0
 async function reflected(store: ObjectStore, uuid: string, pending: string[]): Promise<boolean> {
   const snapshot = await store.getJson<any>(keys.shopifySnapshot(uuid));
   if (!snapshot) return false;
-  const ops = (await Promise.all(pending.map((key) => store.getJson<PendingOp>(key)))).flatMap((r) => (r ? [r.value] : []));
+  const ops = (await Promise.all(pending.map((key) => store.getJson<PendingOp>(key)))).flatMap((r) =>
+    r ? [r.value] : [],
+  );
   return applyOps(snapshot.value, ops, Date.now()).results.every((result) => result === 'stale');
 }
 

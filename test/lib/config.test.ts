@@ -5,7 +5,12 @@ import { testEnv } from '../helpers/test-config';
 
 describe('loadConfig', () => {
   it('says what a valid value looks like (zod/mini has no default messages)', () => {
-    const env = testEnv({ LOG_LEVEL: 'loud', POLL_BATCH_SIZE: '0', SHOPIFY_CALLBACK_SYNC_BUDGET_MS: 'soon', FN_API_HOST: 'not a url' });
+    const env = testEnv({
+      LOG_LEVEL: 'loud',
+      POLL_BATCH_SIZE: '0',
+      SHOPIFY_CALLBACK_SYNC_BUDGET_MS: 'soon',
+      FN_API_HOST: 'not a url',
+    });
     expect(() => loadConfig(env, ['core', 'shopify', 'functions', 'poll'])).toThrow(
       new ConfigError([
         'LOG_LEVEL is invalid: must be debug, info, warn or error',
@@ -19,7 +24,11 @@ describe('loadConfig', () => {
   });
 
   it('applies defaults and normalises URLs', () => {
-    const config = loadConfig(testEnv({ APP_URL: 'https://x.example/api/v1/web/fn-1/' }), ['core', 'shopify', 'facebook']);
+    const config = loadConfig(testEnv({ APP_URL: 'https://x.example/api/v1/web/fn-1/' }), [
+      'core',
+      'shopify',
+      'facebook',
+    ]);
     expect(config.APP_URL).toBe('https://x.example/api/v1/web/fn-1');
     expect(config.SHOPIFY_API_VERSION).toBe('2026-07');
     expect(config.SHOPIFY_ADMIN_ORIGIN).toBe('https://{shop}');
@@ -28,7 +37,12 @@ describe('loadConfig', () => {
   });
 
   it('names every missing or invalid key in one error without echoing secrets', () => {
-    const env = testEnv({ APP_URL: undefined, SPACES_BUCKET: undefined, SESSION_SECRET: 'short-secret-value', SHOPIFY_API_VERSION: '2026-13' });
+    const env = testEnv({
+      APP_URL: undefined,
+      SPACES_BUCKET: undefined,
+      SESSION_SECRET: 'short-secret-value',
+      SHOPIFY_API_VERSION: '2026-13',
+    });
     let error: unknown;
     try {
       loadConfig(env, ['core', 'spaces', 'shopify']);
@@ -44,14 +58,18 @@ describe('loadConfig', () => {
     expect(message).not.toContain('short-secret-value');
   });
 
-  it('treats the deployer\'s unresolved <VAR> placeholder as unset', () => {
-    expect(() => loadConfig(testEnv({ SHOPIFY_API_KEY: '<SHOPIFY_API_KEY>' }), ['shopify'])).toThrow(/SHOPIFY_API_KEY is missing/);
+  it("treats the deployer's unresolved <VAR> placeholder as unset", () => {
+    expect(() => loadConfig(testEnv({ SHOPIFY_API_KEY: '<SHOPIFY_API_KEY>' }), ['shopify'])).toThrow(
+      /SHOPIFY_API_KEY is missing/,
+    );
     const config = loadConfig(testEnv({ FN_API_KEY: '<FN_API_KEY>' }), ['functions']);
     expect(config.FN_API_KEY).toBeUndefined();
   });
 
   it('rejects a TOKEN_ENCRYPTION_KEY that is not 32 bytes of base64', () => {
-    expect(() => loadConfig(testEnv({ TOKEN_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }), ['core'])).toThrow(/TOKEN_ENCRYPTION_KEY is invalid/);
+    expect(() => loadConfig(testEnv({ TOKEN_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') }), ['core'])).toThrow(
+      /TOKEN_ENCRYPTION_KEY is invalid/,
+    );
   });
 
   it('derives the cookie path from APP_URL', () => {
@@ -63,7 +81,13 @@ describe('loadConfig', () => {
 describe('loadConfig defaults behind placeholders', () => {
   it('uses defaults when the deployer left <VAR> placeholders', () => {
     const config = loadConfig(
-      testEnv({ SHOPIFY_SCOPES: '<SHOPIFY_SCOPES>', SHOPIFY_API_VERSION: '<SHOPIFY_API_VERSION>', SHOPIFY_ADMIN_ORIGIN: '<SHOPIFY_ADMIN_ORIGIN>', SPACES_REGION: '<SPACES_REGION>', LOG_LEVEL: '<LOG_LEVEL>' }),
+      testEnv({
+        SHOPIFY_SCOPES: '<SHOPIFY_SCOPES>',
+        SHOPIFY_API_VERSION: '<SHOPIFY_API_VERSION>',
+        SHOPIFY_ADMIN_ORIGIN: '<SHOPIFY_ADMIN_ORIGIN>',
+        SPACES_REGION: '<SPACES_REGION>',
+        LOG_LEVEL: '<LOG_LEVEL>',
+      }),
       ['core', 'spaces', 'shopify'],
     );
     expect(config.SHOPIFY_API_VERSION).toBe('2026-07');

@@ -56,7 +56,15 @@ export interface LoadProjectOptions {
 }
 
 /** DO platform defaults and limits (docs details/limits). */
-export const DO_LIMITS = { defaultTimeout: 3000, maxTimeout: 900_000, defaultMemory: 256, minMemory: 128, maxMemory: 1024, maxTriggers: 3, webCutoverMs: 30_000 } as const;
+export const DO_LIMITS = {
+  defaultTimeout: 3000,
+  maxTimeout: 900_000,
+  defaultMemory: 256,
+  minMemory: 128,
+  maxMemory: 1024,
+  maxTriggers: 3,
+  webCutoverMs: 30_000,
+} as const;
 
 /** Thrown for an invalid project.yml, with the deployer's message format. */
 export class ProjectConfigError extends Error {
@@ -73,7 +81,12 @@ function toTriggers(value: unknown): TriggerSpec[] {
   if (!Array.isArray(value)) return [];
   return value.filter(isDict).map((t) => {
     const details = dict(t.sourceDetails);
-    return { name: String(t.name), cron: String(details.cron), body: dict(details.withBody), enabled: t.enabled !== false };
+    return {
+      name: String(t.name),
+      cron: String(details.cron),
+      body: dict(details.withBody),
+      enabled: t.enabled !== false,
+    };
   });
 }
 
@@ -92,7 +105,10 @@ function toFunction(fn: Dict, pkg: Dict, top: Dict): FunctionSpec {
       timeout: typeof limits.timeout === 'number' ? limits.timeout : DO_LIMITS.defaultTimeout,
       memory: typeof limits.memory === 'number' ? limits.memory : DO_LIMITS.defaultMemory,
     },
-    environment: { ...dict(top.environment), ...dict(pkg.environment), ...dict(fn.environment) } as Record<string, string>,
+    environment: { ...dict(top.environment), ...dict(pkg.environment), ...dict(fn.environment) } as Record<
+      string,
+      string
+    >,
     parameters: { ...dict(top.parameters), ...dict(pkg.parameters), ...dict(fn.parameters) },
     annotations: { ...dict(pkg.annotations), ...dict(fn.annotations) },
     triggers: toTriggers(fn.triggers),
@@ -107,18 +123,24 @@ function checkPlatformLimits(packages: PackageSpec[], warnings: string[]): strin
   for (const fn of packages.flatMap((p) => p.functions)) {
     const id = `${fn.pkg}/${fn.name}`;
     const { timeout, memory } = fn.limits;
-    if (timeout <= 0 || timeout > DO_LIMITS.maxTimeout) return `function '${id}': limits.timeout ${timeout} is outside 1..${DO_LIMITS.maxTimeout} ms`;
-    if (memory < DO_LIMITS.minMemory || memory > DO_LIMITS.maxMemory) return `function '${id}': limits.memory ${memory} is outside ${DO_LIMITS.minMemory}..${DO_LIMITS.maxMemory} MB`;
-    if (fn.limits.logs !== undefined && fn.limits.logs > 256) return `function '${id}': limits.logs ${fn.limits.logs} exceeds 256 KB`;
+    if (timeout <= 0 || timeout > DO_LIMITS.maxTimeout)
+      return `function '${id}': limits.timeout ${timeout} is outside 1..${DO_LIMITS.maxTimeout} ms`;
+    if (memory < DO_LIMITS.minMemory || memory > DO_LIMITS.maxMemory)
+      return `function '${id}': limits.memory ${memory} is outside ${DO_LIMITS.minMemory}..${DO_LIMITS.maxMemory} MB`;
+    if (fn.limits.logs !== undefined && fn.limits.logs > 256)
+      return `function '${id}': limits.logs ${fn.limits.logs} exceeds 256 KB`;
     if (fn.web !== false && timeout >= DO_LIMITS.webCutoverMs) {
-      warnings.push(`function '${id}' is a web function with limits.timeout ${timeout} ms: web calls turn async after ${DO_LIMITS.webCutoverMs} ms`);
+      warnings.push(
+        `function '${id}' is a web function with limits.timeout ${timeout} ms: web calls turn async after ${DO_LIMITS.webCutoverMs} ms`,
+      );
     }
     for (const t of fn.triggers) {
       if (triggerNames.has(t.name)) return `trigger name '${t.name}' is used more than once`;
       triggerNames.add(t.name);
     }
   }
-  if (triggerNames.size > DO_LIMITS.maxTriggers) return `at most ${DO_LIMITS.maxTriggers} scheduled triggers are allowed per namespace (found ${triggerNames.size})`;
+  if (triggerNames.size > DO_LIMITS.maxTriggers)
+    return `at most ${DO_LIMITS.maxTriggers} scheduled triggers are allowed per namespace (found ${triggerNames.size})`;
   return undefined;
 }
 
@@ -139,7 +161,10 @@ export function parseProject(yamlText: string, projectDir: string, options: Load
   const rawPackages = Array.isArray(top.packages) ? top.packages.filter(isDict) : [];
   const packages = rawPackages.map((pkg) => {
     const fns = pkg.functions ?? pkg.actions;
-    return { name: String(pkg.name), functions: (Array.isArray(fns) ? fns.filter(isDict) : []).map((f) => toFunction(f, pkg, top)) };
+    return {
+      name: String(pkg.name),
+      functions: (Array.isArray(fns) ? fns.filter(isDict) : []).map((f) => toFunction(f, pkg, top)),
+    };
   });
   const warnings: string[] = [];
   const limitError = checkPlatformLimits(packages, warnings);

@@ -27,7 +27,8 @@ function validateEnvironment(value: unknown): string | undefined {
 function validateLimits(value: unknown): string | undefined {
   if (!isDict(value)) return "a 'limits' clause must be a dictionary";
   for (const [key, v] of Object.entries(value)) {
-    if (key !== 'timeout' && key !== 'memory' && key !== 'logs') return `Invalid key '${key}' found in 'limits' clause in project.yml`;
+    if (key !== 'timeout' && key !== 'memory' && key !== 'logs')
+      return `Invalid key '${key}' found in 'limits' clause in project.yml`;
     if (typeof v !== 'number') return `'${key}' member of a 'limits' clause must be a number`;
   }
   return undefined;
@@ -83,11 +84,18 @@ function validateFunction(fn: unknown, runtimes: readonly string[]): string | un
   for (const [key, v] of Object.entries(fn)) {
     if (!v) continue; // the deployer skips falsy members
     switch (key) {
-      case 'name': case 'file': case 'runtime': case 'main': case 'docker':
+      case 'name':
+      case 'file':
+      case 'runtime':
+      case 'main':
+      case 'docker':
         if (typeof v !== 'string') return `'${key}' member of a function must be a string`;
         if (key === 'runtime' && !runtimes.includes(v)) return `'${v}' is not a valid runtime value`;
         break;
-      case 'binary': case 'clean': case 'remoteBuild': case 'localBuild':
+      case 'binary':
+      case 'clean':
+      case 'remoteBuild':
+      case 'localBuild':
         if (typeof v !== 'boolean') return `'${key}' member of a function must be a boolean`;
         break;
       case 'sequence':
@@ -96,7 +104,8 @@ function validateFunction(fn: unknown, runtimes: readonly string[]): string | un
         }
         break;
       case 'web':
-        if (!(typeof v === 'boolean' || v === 'raw')) return "web member of a function must be a boolean or the string 'raw'";
+        if (!(typeof v === 'boolean' || v === 'raw'))
+          return "web member of a function must be a boolean or the string 'raw'";
         break;
       case 'webSecure':
         if (typeof v !== 'string') return "'webSecure' member of a function must be a boolean false or a string";
@@ -157,9 +166,11 @@ function validatePackage(pkg: unknown, top: Dict, runtimes: readonly string[]): 
       if (typeof v !== 'boolean') return `'${key}' member of a 'package' must be a boolean`;
       if (isDefault) return `'${key}' must be absent or false for the default package`;
     } else if (key === 'web') {
-      if (!(typeof v === 'boolean' || v === 'raw')) return "web member of a 'package' must be a boolean or the string 'raw'";
+      if (!(typeof v === 'boolean' || v === 'raw'))
+        return "web member of a 'package' must be a boolean or the string 'raw'";
     } else if (key === 'environment' || key === 'parameters' || key === 'annotations' || key === 'binding') {
-      const err = key === 'environment' ? validateEnvironment(v) : isDict(v) ? undefined : `${key} must be a dictionary`;
+      const err =
+        key === 'environment' ? validateEnvironment(v) : isDict(v) ? undefined : `${key} must be a dictionary`;
       if (err) return err;
       if (isDefault && Object.keys(v as Dict).length > 0) return DEFAULT_PACKAGE_ERROR;
     } else {
@@ -170,7 +181,10 @@ function validatePackage(pkg: unknown, top: Dict, runtimes: readonly string[]): 
 }
 
 /** Returns the first deployer-style validation message for a parsed project.yml, or undefined when it is valid. */
-export function validateProjectConfig(config: unknown, runtimes: readonly string[] = DEFAULT_RUNTIMES): string | undefined {
+export function validateProjectConfig(
+  config: unknown,
+  runtimes: readonly string[] = DEFAULT_RUNTIMES,
+): string | undefined {
   if (!isDict(config)) return 'configuration is empty or unparseable';
   for (const [key, v] of Object.entries(config)) {
     if (!v) continue;

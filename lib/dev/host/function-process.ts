@@ -105,7 +105,11 @@ export class FunctionProcess {
     const timeout = new Promise<RunOutcome>((resolve) => {
       timer = setTimeout(() => {
         this.kill();
-        resolve({ kind: 'developer-error', reason: 'timeout', message: `The action exceeded its time limits of ${timeoutMs} milliseconds.` });
+        resolve({
+          kind: 'developer-error',
+          reason: 'timeout',
+          message: `The action exceeded its time limits of ${timeoutMs} milliseconds.`,
+        });
       }, timeoutMs);
     });
     try {
@@ -120,20 +124,34 @@ export class FunctionProcess {
     }
   }
 
-  private async initAndRun(args: Record<string, unknown>, owEnv: Record<string, string>, crashAfter?: number): Promise<RunOutcome> {
+  private async initAndRun(
+    args: Record<string, unknown>,
+    owEnv: Record<string, string>,
+    crashAfter?: number,
+  ): Promise<RunOutcome> {
     if (!this.initialized) {
       const init = await this.request({ type: 'init', dir: this.functionDir, main: this.spec.main });
       if (init.type !== 'init-done') return CRASHED;
       if (!init.ok) {
         await this.drainLogs();
         this.kill();
-        return { kind: 'developer-error', reason: 'init', message: `Initialization has failed due to: ${init.error ?? 'unknown error'}` };
+        return {
+          kind: 'developer-error',
+          reason: 'init',
+          message: `Initialization has failed due to: ${init.error ?? 'unknown error'}`,
+        };
       }
       this.initialized = true;
     }
-    const reply = await this.request({ type: 'run', args, env: owEnv, ...(crashAfter ? { crashAfterSpacesRequests: crashAfter } : {}) });
+    const reply = await this.request({
+      type: 'run',
+      args,
+      env: owEnv,
+      ...(crashAfter ? { crashAfterSpacesRequests: crashAfter } : {}),
+    });
     if (reply.type !== 'result') return CRASHED;
-    if (reply.developerError !== undefined) return { kind: 'developer-error', reason: 'invalid', message: reply.developerError };
+    if (reply.developerError !== undefined)
+      return { kind: 'developer-error', reason: 'invalid', message: reply.developerError };
     return { kind: 'result', json: reply.json ?? '{}' };
   }
 

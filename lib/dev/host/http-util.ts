@@ -15,7 +15,9 @@ export function readBody(req: IncomingMessage): Promise<BodyResult> {
       size += chunk.length;
       if (size <= PAYLOAD_LIMIT_BYTES) chunks.push(chunk);
     });
-    req.on('end', () => resolve(size > PAYLOAD_LIMIT_BYTES ? { ok: false, size } : { ok: true, body: Buffer.concat(chunks) }));
+    req.on('end', () =>
+      resolve(size > PAYLOAD_LIMIT_BYTES ? { ok: false, size } : { ok: true, body: Buffer.concat(chunks) }),
+    );
     req.on('error', reject);
   });
 }
@@ -37,7 +39,11 @@ export function sendReply(res: ServerResponse, reply: HttpReply): void {
 export function normalizeHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'].includes(name)) continue;
+    if (
+      value === undefined ||
+      ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection'].includes(name)
+    )
+      continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;

@@ -65,7 +65,10 @@ export class Invoker {
 
   /** Crash plans not used yet, and how many crashes fired. */
   crashStats(): { pending: number; fired: number } {
-    return { pending: [...this.crashPlans.values()].reduce((n, plans) => n + plans.length, 0), fired: this.crashesFired };
+    return {
+      pending: [...this.crashPlans.values()].reduce((n, plans) => n + plans.length, 0),
+      fired: this.crashesFired,
+    };
   }
 
   /** Drops every unused crash plan. */
@@ -74,10 +77,18 @@ export class Invoker {
   }
 
   /** Starts one activation with final `args`; `enforceLimits` makes it subject to the namespace 429 limits. */
-  start(fn: FunctionSpec, args: Record<string, unknown>, opts: { enforceLimits: boolean; transactionId?: string }): Started | Refused {
+  start(
+    fn: FunctionSpec,
+    args: Record<string, unknown>,
+    opts: { enforceLimits: boolean; transactionId?: string },
+  ): Started | Refused {
     const size = Buffer.byteLength(JSON.stringify(args));
     if (size > PAYLOAD_LIMIT_BYTES) {
-      return { ok: false, status: 413, error: `The request content was too large (${size} > ${PAYLOAD_LIMIT_BYTES} bytes).` };
+      return {
+        ok: false,
+        status: 413,
+        error: `The request content was too large (${size} > ${PAYLOAD_LIMIT_BYTES} bytes).`,
+      };
     }
     const refusal = this.options.limiter.admit(opts.enforceLimits);
     if (refusal) return { ok: false, status: 429, error: refusal };
@@ -98,7 +109,10 @@ export class Invoker {
     const done = this.execute(fn, args, record, opts.transactionId ?? newActivationId())
       .catch((err: unknown) => this.internalError(record, err))
       .finally(() => this.options.limiter.finish());
-    this.options.store.add(record, done.then((c) => c.record));
+    this.options.store.add(
+      record,
+      done.then((c) => c.record),
+    );
     return { ok: true, activationId, record, done };
   }
 
@@ -119,14 +133,20 @@ export class Invoker {
         __OW_API_HOST: this.options.apiHost(),
       };
       const dir = join(this.options.projectDir, 'packages', fn.pkg, fn.name);
-      const idleSink = (stream: 'stdout' | 'stderr', line: string) => this.options.log(`${key} ${stream === 'stderr' ? '! ' : ''}${line}`);
+      const idleSink = (stream: 'stdout' | 'stderr', line: string) =>
+        this.options.log(`${key} ${stream === 'stderr' ? '! ' : ''}${line}`);
       pool = new FunctionPool(fn, dir, env, idleSink, this.options.poolCap);
       this.pools.set(key, pool);
     }
     return pool;
   }
 
-  private owEnv(fn: FunctionSpec, record: ActivationRecord, transactionId: string, deadline: number): Record<string, string> {
+  private owEnv(
+    fn: FunctionSpec,
+    record: ActivationRecord,
+    transactionId: string,
+    deadline: number,
+  ): Record<string, string> {
     const { namespace } = this.options;
     const env: Record<string, string> = {
       __OW_API_HOST: this.options.apiHost(),
@@ -141,7 +161,12 @@ export class Invoker {
     return env;
   }
 
-  private async execute(fn: FunctionSpec, args: Record<string, unknown>, record: ActivationRecord, transactionId: string): Promise<Completed> {
+  private async execute(
+    fn: FunctionSpec,
+    args: Record<string, unknown>,
+    record: ActivationRecord,
+    transactionId: string,
+  ): Promise<Completed> {
     const pool = this.pool(fn);
     const proc = await pool.acquire();
     const started = Date.now();
@@ -156,36 +181,56 @@ export class Invoker {
         record.logs.push(`${new Date().toISOString()} ${stream}: ${line}`);
         this.options.log(`${prefix} ${stream === 'stderr' ? '! ' : ''}${line}`);
       };
-      outcome = await proc.run(args, this.owEnv(fn, record, transactionId, deadline), fn.limits.timeout, sink, crashAfter);
+      outcome = await proc.run(
+        args,
+        this.owEnv(fn, record, transactionId, deadline),
+        fn.limits.timeout,
+        sink,
+        crashAfter,
+      );
     } finally {
       pool.release(proc);
     }
-    if (crashAfter !== undefined && outcome.kind === 'developer-error' && outcome.reason === 'crash') this.crashesFired++;
+    if (crashAfter !== undefined && outcome.kind === 'developer-error' && outcome.reason === 'crash')
+      this.crashesFired++;
     return this.finish(record, outcome, fn.limits.timeout);
   }
 
   private internalError(record: ActivationRecord, err: unknown): Completed {
     record.end = Date.now();
     record.duration = record.end - record.start;
-    record.response = { status: 'whisk internal error', success: false, result: { error: err instanceof Error ? err.message : String(err) } };
+    record.response = {
+      status: 'whisk internal error',
+      success: false,
+      result: { error: err instanceof Error ? err.message : String(err) },
+    };
     return { record, developerReason: 'crash' };
   }
 
   private finish(record: ActivationRecord, outcome: RunOutcome, timeoutMs: number): Completed {
     record.end = Date.now();
     record.duration = record.end - record.start;
-    record.annotations.push({ key: 'timeout', value: outcome.kind === 'developer-error' && outcome.reason === 'timeout' });
+    record.annotations.push({
+      key: 'timeout',
+      value: outcome.kind === 'developer-error' && outcome.reason === 'timeout',
+    });
     const developerError = (reason: DeveloperErrorReason, message: string): Completed => {
       record.response = { status: 'action developer error', success: false, result: { error: message } };
       return { record, developerReason: reason };
     };
     if (outcome.kind === 'developer-error') {
-      if (outcome.reason === 'timeout') record.logs.push(`${new Date().toISOString()} stderr: The action exceeded its time limits of ${timeoutMs} milliseconds.`);
+      if (outcome.reason === 'timeout')
+        record.logs.push(
+          `${new Date().toISOString()} stderr: The action exceeded its time limits of ${timeoutMs} milliseconds.`,
+        );
       return developerError(outcome.reason, outcome.message);
     }
     const size = Buffer.byteLength(outcome.json);
     if (size > PAYLOAD_LIMIT_BYTES) {
-      return developerError('too-large', `The action produced a response that exceeded the allowed length: ${size} > ${PAYLOAD_LIMIT_BYTES} bytes.`);
+      return developerError(
+        'too-large',
+        `The action produced a response that exceeded the allowed length: ${size} > ${PAYLOAD_LIMIT_BYTES} bytes.`,
+      );
     }
     const result = JSON.parse(outcome.json) as Record<string, unknown>;
     const failed = 'error' in result;

@@ -22,7 +22,10 @@ export class RateLimiter {
   private starts: number[] = [];
   private readonly statsValue: HostStats = { peakConcurrency: 0, rejected429: 0, invocationsPerMinuteMax: 0 };
 
-  constructor(private readonly limits: RateLimits, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly limits: RateLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Admits one activation or returns the 429 message; with `enforce: false` it only counts. */
   admit(enforce: boolean): string | undefined {

@@ -37,11 +37,18 @@ type ParamsResult = { ok: true; params: Record<string, unknown> } | { ok: false;
 
 async function readJsonParams(req: IncomingMessage): Promise<ParamsResult> {
   const body = await readBody(req);
-  if (!body.ok) return { ok: false, reply: jsonReply(413, { error: `The request content was too large (${body.size} > ${PAYLOAD_LIMIT_BYTES} bytes).` }) };
+  if (!body.ok)
+    return {
+      ok: false,
+      reply: jsonReply(413, {
+        error: `The request content was too large (${body.size} > ${PAYLOAD_LIMIT_BYTES} bytes).`,
+      }),
+    };
   if (body.body.length === 0) return { ok: true, params: {} };
   try {
     const value: unknown = JSON.parse(body.body.toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { ok: true, params: value as Record<string, unknown> };
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return { ok: true, params: value as Record<string, unknown> };
   } catch {
     // fall through to the 400 below
   }
@@ -57,7 +64,12 @@ export function blockingReply(completed: Completed, resultOnly: boolean): HttpRe
 }
 
 /** `POST /api/v1/namespaces/<ns>/actions/<pkg>/<fn>?blocking=&result=`: a non-web invocation (works for `web: false`). */
-export async function handleInvoke(ctx: RestContext, req: IncomingMessage, route: { namespace: string; pkg: string; fn: string }, query: URLSearchParams): Promise<HttpReply> {
+export async function handleInvoke(
+  ctx: RestContext,
+  req: IncomingMessage,
+  route: { namespace: string; pkg: string; fn: string },
+  query: URLSearchParams,
+): Promise<HttpReply> {
   const denied = checkAccess(ctx, req, route.namespace);
   if (denied) return denied;
   if (req.method !== 'POST') return jsonReply(405, { error: 'Use POST to invoke a function.' });
@@ -78,12 +90,17 @@ export async function handleInvoke(ctx: RestContext, req: IncomingMessage, route
 }
 
 /** `GET /api/v1/namespaces/<ns>/activations/<id>[/result|/logs]`. */
-export function handleActivation(ctx: RestContext, req: IncomingMessage, route: { namespace: string; id: string; part: 'record' | 'result' | 'logs' }): HttpReply {
+export function handleActivation(
+  ctx: RestContext,
+  req: IncomingMessage,
+  route: { namespace: string; id: string; part: 'record' | 'result' | 'logs' },
+): HttpReply {
   const denied = checkAccess(ctx, req, route.namespace);
   if (denied) return denied;
   const record = ctx.store.get(route.id);
   // Like OpenWhisk, a running activation has no record yet.
-  if (!record || record.response === undefined) return jsonReply(404, { error: 'The requested resource does not exist.' });
+  if (!record || record.response === undefined)
+    return jsonReply(404, { error: 'The requested resource does not exist.' });
   if (route.part === 'result') return jsonReply(200, record.response);
   if (route.part === 'logs') return jsonReply(200, { logs: record.logs });
   return jsonReply(200, record);

@@ -38,7 +38,13 @@ function webRoute(segments: string[]): Route {
     fn = fnWithExt.slice(0, dot);
     ext = candidate;
   }
-  return { kind: 'web', pkg: decodeURIComponent(pkg), fn: decodeURIComponent(fn), ext, path: rest.length > 0 ? `/${rest.join('/')}` : '' };
+  return {
+    kind: 'web',
+    pkg: decodeURIComponent(pkg),
+    fn: decodeURIComponent(fn),
+    ext,
+    path: rest.length > 0 ? `/${rest.join('/')}` : '',
+  };
 }
 
 /**
@@ -60,7 +66,9 @@ function resolve(pathname: string, namespace: string): Route {
   const [first, second, third, fourth, fifth, ...more] = segments;
   if (pathname === '/' || pathname === '') return { kind: 'index' };
   if (first === '__host') {
-    return second === 'triggers' && third && !fourth ? { kind: 'trigger', name: decodeURIComponent(third) } : { kind: 'not-found' };
+    return second === 'triggers' && third && !fourth
+      ? { kind: 'trigger', name: decodeURIComponent(third) }
+      : { kind: 'not-found' };
   }
   if (first !== 'api') return webRoute(segments);
   if (second !== 'v1') return { kind: 'not-found' };
@@ -74,12 +82,15 @@ function resolve(pathname: string, namespace: string): Route {
     const ns = decodeURIComponent(fourth);
     if (fifth === 'actions' && more.length >= 1 && more.length <= 2) {
       const [a, b] = more.map(decodeURIComponent) as [string, string | undefined];
-      return b === undefined ? { kind: 'invoke', namespace: ns, pkg: 'default', fn: a } : { kind: 'invoke', namespace: ns, pkg: a, fn: b };
+      return b === undefined
+        ? { kind: 'invoke', namespace: ns, pkg: 'default', fn: a }
+        : { kind: 'invoke', namespace: ns, pkg: a, fn: b };
     }
     if (fifth === 'activations' && more.length >= 1) {
       const [id, part] = more;
       if (more.length === 1) return { kind: 'activation', namespace: ns, id: id as string, part: 'record' };
-      if (more.length === 2 && (part === 'result' || part === 'logs')) return { kind: 'activation', namespace: ns, id: id as string, part };
+      if (more.length === 2 && (part === 'result' || part === 'logs'))
+        return { kind: 'activation', namespace: ns, id: id as string, part };
     }
   }
   return { kind: 'not-found' };

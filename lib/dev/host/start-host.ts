@@ -41,7 +41,21 @@ export interface HostOptions {
   accessLog?: boolean;
 }
 
-const STATUS_TEXT: Record<number, string> = { 200: 'OK', 202: 'Accepted', 204: 'No Content', 302: 'Found', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway' };
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  202: 'Accepted',
+  204: 'No Content',
+  302: 'Found',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+};
 
 /** An access line in the seed's (uvicorn's) words: `INFO:     127.0.0.1:32930 - "POST /shopify/webhook HTTP/1.1" 200 OK`. */
 function accessLine(req: IncomingMessage, status: number): string {
@@ -82,7 +96,10 @@ function listUrls(functions: FunctionSpec[], url: string, namespace: string): Ho
   return functions.map((f) => ({
     fn: `${f.pkg}/${f.name}`,
     web: f.web,
-    url: f.web === false ? `${url}/api/v1/namespaces/${namespace}/actions/${f.pkg}/${f.name}` : `${url}/api/v1/web/${namespace}/${f.pkg}/${f.name}`,
+    url:
+      f.web === false
+        ? `${url}/api/v1/namespaces/${namespace}/actions/${f.pkg}/${f.name}`
+        : `${url}/api/v1/web/${namespace}/${f.pkg}/${f.name}`,
   }));
 }
 
@@ -94,7 +111,8 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const functions = new Map(functionList.map((f) => [`${f.pkg}/${f.name}`, f]));
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   for (const f of functionList) {
-    if (!existsSync(join(projectDir, 'packages', f.pkg, f.name, 'index.js'))) log(`warning: ${f.pkg}/${f.name} is not built (run node build.mjs)`);
+    if (!existsSync(join(projectDir, 'packages', f.pkg, f.name, 'index.js')))
+      log(`warning: ${f.pkg}/${f.name} is not built (run node build.mjs)`);
   }
   const namespace = options.namespace ?? 'fn-local';
   const apiKey = options.apiKey ?? `${randomUUID()}:${randomBytes(32).toString('hex')}`;
@@ -102,7 +120,16 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const limiter = new RateLimiter({ ...DEFAULT_RATE_LIMITS, ...options.limits });
   const webCutoverMs = options.webCutoverMs ?? DO_LIMITS.webCutoverMs;
   let url = '';
-  const invoker = new Invoker({ projectDir, namespace, apiHost: () => url, apiKey, log, poolCap: options.poolCap ?? DEFAULT_POOL_CAP, store, limiter });
+  const invoker = new Invoker({
+    projectDir,
+    namespace,
+    apiHost: () => url,
+    apiKey,
+    log,
+    poolCap: options.poolCap ?? DEFAULT_POOL_CAP,
+    store,
+    limiter,
+  });
   const triggers = new TriggerRunner(functionList, invoker, log);
   const rest: RestContext = { namespace, apiKey, functions, invoker, store, cutoverMs: webCutoverMs };
 
@@ -122,11 +149,16 @@ export async function startHost(options: HostOptions): Promise<Host> {
       case 'trigger': {
         const denied = checkAccess(rest, req);
         if (denied) return denied;
-        if (!triggers.names().includes(target.name)) return jsonReply(404, { error: `unknown trigger '${target.name}'` });
+        if (!triggers.names().includes(target.name))
+          return jsonReply(404, { error: `unknown trigger '${target.name}'` });
         return jsonReply(200, await triggers.fire(target.name));
       }
       case 'index':
-        return jsonReply(200, { namespace, functions: listUrls(functionList, url, namespace), triggers: triggers.describe() });
+        return jsonReply(200, {
+          namespace,
+          functions: listUrls(functionList, url, namespace),
+          triggers: triggers.describe(),
+        });
       default:
         return jsonReply(404, { error: 'The requested resource does not exist.' });
     }

@@ -23,7 +23,11 @@ export class TriggerRunner {
   private readonly triggers = new Map<string, BoundTrigger>();
   private readonly jobs = new Map<string, Cron>();
 
-  constructor(functions: Iterable<FunctionSpec>, private readonly invoker: Invoker, private readonly log: (line: string) => void) {
+  constructor(
+    functions: Iterable<FunctionSpec>,
+    private readonly invoker: Invoker,
+    private readonly log: (line: string) => void,
+  ) {
     for (const fn of functions) for (const trigger of fn.triggers) this.triggers.set(trigger.name, { trigger, fn });
   }
 
@@ -36,7 +40,11 @@ export class TriggerRunner {
   async fire(name: string): Promise<ActivationRecord> {
     const bound = this.triggers.get(name);
     if (!bound) throw new Error(`unknown trigger '${name}' (known: ${this.names().join(', ') || 'none'})`);
-    const started = this.invoker.start(bound.fn, { ...bound.fn.parameters, ...bound.trigger.body }, { enforceLimits: false });
+    const started = this.invoker.start(
+      bound.fn,
+      { ...bound.fn.parameters, ...bound.trigger.body },
+      { enforceLimits: false },
+    );
     if (!started.ok) throw new Error(`trigger '${name}' was refused: ${started.error}`);
     return (await started.done).record;
   }
@@ -45,7 +53,13 @@ export class TriggerRunner {
   describe(): TriggerInfo[] {
     return [...this.triggers.values()].map(({ trigger, fn }) => {
       const job = this.jobs.get(trigger.name);
-      return { name: trigger.name, fn: `${fn.pkg}/${fn.name}`, cron: trigger.cron, enabled: trigger.enabled, nextRun: job?.nextRun()?.toISOString() };
+      return {
+        name: trigger.name,
+        fn: `${fn.pkg}/${fn.name}`,
+        cron: trigger.cron,
+        enabled: trigger.enabled,
+        nextRun: job?.nextRun()?.toISOString(),
+      };
     });
   }
 

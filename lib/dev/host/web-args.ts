@@ -54,7 +54,14 @@ export function rawWebArgs(fn: FunctionSpec, req: WebRequest): Record<string, un
   const body = isBase64Encoded ? req.body.toString('base64') : req.body.toString('utf8');
   return {
     ...fn.parameters,
-    http: { body, headers: req.headers, isBase64Encoded, method: req.method, path: req.path, queryString: req.queryString },
+    http: {
+      body,
+      headers: req.headers,
+      isBase64Encoded,
+      method: req.method,
+      path: req.path,
+      queryString: req.queryString,
+    },
     ...legacy(req),
     __ow_body: body,
     __ow_query: req.queryString,
@@ -62,7 +69,9 @@ export function rawWebArgs(fn: FunctionSpec, req: WebRequest): Record<string, un
   };
 }
 
-function parseBody(req: WebRequest): { fields: Record<string, unknown> } | { other: Record<string, unknown> } | { error: string } {
+function parseBody(
+  req: WebRequest,
+): { fields: Record<string, unknown> } | { other: Record<string, unknown> } | { error: string } {
   const contentType = req.headers['content-type'];
   if (req.body.length === 0) return { fields: {} };
   if (mediaType(contentType) === 'application/x-www-form-urlencoded') {
@@ -76,7 +85,8 @@ function parseBody(req: WebRequest): { fields: Record<string, unknown> } | { oth
     } catch (err) {
       return { error: `The request content was malformed:\n${err instanceof Error ? err.message : String(err)}` };
     }
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { fields: value as Record<string, unknown> };
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      return { fields: value as Record<string, unknown> };
     return { other: { __ow_body: text } };
   }
   if (isTextType(contentType)) return { other: { __ow_body: req.body.toString('utf8') } };
@@ -91,7 +101,8 @@ export function parsedWebArgs(fn: FunctionSpec, req: WebRequest): WebArgsResult 
   const fields = 'fields' in parsed ? parsed.fields : {};
   for (const key of [...Object.keys(query), ...Object.keys(fields)]) {
     // Deploy marks actions final, so request keys may not override parameters or platform keys.
-    if (key in fn.parameters || key.startsWith('__ow_') || key === 'http') return { ok: false, status: 400, error: RESERVED_ERROR };
+    if (key in fn.parameters || key.startsWith('__ow_') || key === 'http')
+      return { ok: false, status: 400, error: RESERVED_ERROR };
   }
   return {
     ok: true,

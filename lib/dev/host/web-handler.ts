@@ -46,30 +46,59 @@ function platformHeaders(req: IncomingMessage, transactionId: string): Record<st
   };
 }
 
-function withPlatformHeaders(reply: HttpReply, fn: FunctionSpec, req: IncomingMessage, ids: Array<[string, string]>): HttpReply {
+function withPlatformHeaders(
+  reply: HttpReply,
+  fn: FunctionSpec,
+  req: IncomingMessage,
+  ids: Array<[string, string]>,
+): HttpReply {
   const present = new Set(reply.headers.map(([n]) => n.toLowerCase()));
   const extra = fn.annotations['web-custom-options'] ? [] : corsHeaders(req).filter(([n]) => !present.has(n));
   return { ...reply, headers: [...reply.headers, ...extra, ...ids] };
 }
 
 /** Serves one web invocation: auth, CORS preflight, args, the 30 s cut-over, result mapping. */
-export async function handleWeb(ctx: WebContext, req: IncomingMessage, route: { pkg: string; fn: string; ext: WebExtension; path: string }, queryString: string): Promise<HttpReply> {
+export async function handleWeb(
+  ctx: WebContext,
+  req: IncomingMessage,
+  route: { pkg: string; fn: string; ext: WebExtension; path: string },
+  queryString: string,
+): Promise<HttpReply> {
   const transactionId = newActivationId();
   const fn = ctx.functions.get(`${route.pkg}/${route.fn}`);
-  if (!fn || fn.web === false) return jsonReply(404, { error: 'The requested resource does not exist.', code: transactionId });
+  if (!fn || fn.web === false)
+    return jsonReply(404, { error: 'The requested resource does not exist.', code: transactionId });
   const method = (req.method ?? 'GET').toUpperCase();
-  if (!WEB_METHODS.has(method)) return jsonReply(405, { error: `Method ${method} is not allowed.`, code: transactionId });
+  if (!WEB_METHODS.has(method))
+    return jsonReply(405, { error: `Method ${method} is not allowed.`, code: transactionId });
   if (method === 'OPTIONS' && !fn.annotations['web-custom-options']) {
     return { status: 200, headers: corsHeaders(req), body: Buffer.alloc(0) };
   }
   if (fn.webSecure !== false && req.headers['x-require-whisk-auth'] !== fn.webSecure) {
-    return withPlatformHeaders(jsonReply(401, { error: 'The resource requires authentication, which was not supplied with the request', code: transactionId }), fn, req, []);
+    return withPlatformHeaders(
+      jsonReply(401, {
+        error: 'The resource requires authentication, which was not supplied with the request',
+        code: transactionId,
+      }),
+      fn,
+      req,
+      [],
+    );
   }
   const body = await readBody(req);
   if (!body.ok) {
-    return jsonReply(413, { error: `The request content was too large (${body.size} > ${PAYLOAD_LIMIT_BYTES} bytes).`, code: transactionId });
+    return jsonReply(413, {
+      error: `The request content was too large (${body.size} > ${PAYLOAD_LIMIT_BYTES} bytes).`,
+      code: transactionId,
+    });
   }
-  const webRequest: WebRequest = { method, headers: platformHeaders(req, transactionId), path: route.path, queryString, body: body.body };
+  const webRequest: WebRequest = {
+    method,
+    headers: platformHeaders(req, transactionId),
+    path: route.path,
+    queryString,
+    body: body.body,
+  };
   let args: Record<string, unknown>;
   if (fn.web === 'raw') {
     args = rawWebArgs(fn, webRequest);
@@ -80,7 +109,8 @@ export async function handleWeb(ctx: WebContext, req: IncomingMessage, route: { 
   }
   // DO counts web calls against the namespace's 120 concurrent / 600 per minute too (contract §10): 429 past them.
   const started = ctx.invoker.start(fn, args, { enforceLimits: true, transactionId });
-  if (!started.ok) return withPlatformHeaders(jsonReply(started.status, { error: started.error, code: transactionId }), fn, req, []);
+  if (!started.ok)
+    return withPlatformHeaders(jsonReply(started.status, { error: started.error, code: transactionId }), fn, req, []);
   let timer: NodeJS.Timeout | undefined;
   const cutover = new Promise<'cutover'>((resolve) => {
     timer = setTimeout(() => resolve('cutover'), ctx.webCutoverMs);

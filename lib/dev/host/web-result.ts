@@ -12,12 +12,20 @@ export interface HttpReply {
 export type WebExtension = 'http' | 'json' | 'html' | 'svg' | 'text';
 
 const INVALID = 'The action did not produce a valid response.';
-const CONTENT_TYPES: Record<'html' | 'svg' | 'text', string> = { html: 'text/html; charset=UTF-8', svg: 'image/svg+xml', text: 'text/plain; charset=UTF-8' };
+const CONTENT_TYPES: Record<'html' | 'svg' | 'text', string> = {
+  html: 'text/html; charset=UTF-8',
+  svg: 'image/svg+xml',
+  text: 'text/plain; charset=UTF-8',
+};
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** A JSON reply with the given status. */
 export function jsonReply(status: number, value: unknown, headers: Array<[string, string]> = []): HttpReply {
-  return { status, headers: [['content-type', 'application/json'], ...headers], body: Buffer.from(JSON.stringify(value)) };
+  return {
+    status,
+    headers: [['content-type', 'application/json'], ...headers],
+    body: Buffer.from(JSON.stringify(value)),
+  };
 }
 
 function isDict(value: unknown): value is Record<string, unknown> {
@@ -51,9 +59,11 @@ export function httpProjection(value: unknown): HttpReply {
   const empty = body === undefined || body === null || body === '';
   let status = empty ? 204 : 200;
   if (value.statusCode !== undefined) {
-    status = typeof value.statusCode === 'string' && /^\d+$/.test(value.statusCode) ? Number(value.statusCode) : Number.NaN;
+    status =
+      typeof value.statusCode === 'string' && /^\d+$/.test(value.statusCode) ? Number(value.statusCode) : Number.NaN;
     if (typeof value.statusCode === 'number') status = value.statusCode;
-    if (!Number.isInteger(status) || status < 100 || status > 599) return jsonReply(400, { error: `Invalid HTTP status code: ${String(value.statusCode)}` });
+    if (!Number.isInteger(status) || status < 100 || status > 599)
+      return jsonReply(400, { error: `Invalid HTTP status code: ${String(value.statusCode)}` });
   }
   if (empty) return { status, headers, body: Buffer.alloc(0) };
   const ctIndex = headers.findIndex(([n]) => n.toLowerCase() === 'content-type');
@@ -103,4 +113,3 @@ export function webReply(completed: Completed, ext: WebExtension): HttpReply {
   if (ext === 'http') return httpProjection(value);
   return textProjection(value, ext);
 }
-

@@ -18,7 +18,10 @@ function parseEtags(header: string | string[] | undefined): string[] | undefined
 
 /** Strips quotes and a weak-validator prefix, so `W/"abc"`, `"abc"` and `abc` compare equal. */
 export function normalizeEtag(tag: string): string {
-  return tag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  return tag
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
 }
 
 /** Reads `If-Match` / `If-None-Match` from request headers; `undefined` when the write is unconditional. */

@@ -26,7 +26,8 @@ export class EtagIndex {
   #generation = 0;
 
   constructor(limit = DEFAULT_ETAG_INDEX_LIMIT) {
-    if (!(Number.isInteger(limit) && limit >= 0)) throw new RangeError(`ETag index limit must be a non-negative integer, got ${limit}`);
+    if (!(Number.isInteger(limit) && limit >= 0))
+      throw new RangeError(`ETag index limit must be a non-negative integer, got ${limit}`);
     this.#limit = limit;
   }
 

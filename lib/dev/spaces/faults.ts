@@ -66,7 +66,8 @@ export class FaultPlan {
 
   /** Replaces the random fault settings; throws on an out-of-range rate or unknown kind. */
   set(settings: FaultSettings): void {
-    if (!(settings.rate >= 0 && settings.rate <= 1)) throw new RangeError(`fault rate must be in [0, 1], got ${settings.rate}`);
+    if (!(settings.rate >= 0 && settings.rate <= 1))
+      throw new RangeError(`fault rate must be in [0, 1], got ${settings.rate}`);
     for (const kind of settings.kinds) {
       if (!FAULT_KINDS.includes(kind)) throw new RangeError(`unknown fault kind: ${kind}`);
     }

@@ -76,17 +76,19 @@ export class MultipartUploads {
       throw err;
     }
     const uploads = await Promise.all(
-      ids.filter((id) => UPLOAD_ID.test(id)).map(async (uploadId): Promise<MultipartUpload | undefined> => {
-        try {
-          const keyFile = path.join(root, uploadId, 'key');
-          const [key, stat] = await Promise.all([fs.readFile(keyFile, 'utf8'), fs.stat(keyFile)]);
-          const initiated = this.#initiated.get(`${bucket}/${uploadId}`) ?? stat.mtime;
-          return { key, uploadId, initiated };
-        } catch (err) {
-          if (isMissing(err)) return undefined; // completed or aborted while we listed
-          throw err;
-        }
-      }),
+      ids
+        .filter((id) => UPLOAD_ID.test(id))
+        .map(async (uploadId): Promise<MultipartUpload | undefined> => {
+          try {
+            const keyFile = path.join(root, uploadId, 'key');
+            const [key, stat] = await Promise.all([fs.readFile(keyFile, 'utf8'), fs.stat(keyFile)]);
+            const initiated = this.#initiated.get(`${bucket}/${uploadId}`) ?? stat.mtime;
+            return { key, uploadId, initiated };
+          } catch (err) {
+            if (isMissing(err)) return undefined; // completed or aborted while we listed
+            throw err;
+          }
+        }),
     );
     return uploads
       .filter((u): u is MultipartUpload => u !== undefined)

@@ -81,7 +81,11 @@ const CONDITIONAL_NEEDS_PATH_STYLE: S3ErrorSpec = {
 function drain(req: IncomingMessage): Promise<void> {
   return new Promise((resolve) => {
     if (req.readableEnded) return resolve();
-    req.on('end', resolve).on('error', () => resolve()).on('close', resolve).resume();
+    req
+      .on('end', resolve)
+      .on('error', () => resolve())
+      .on('close', resolve)
+      .resume();
   });
 }
 
@@ -360,7 +364,10 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
 
   // The strict profile's rate limits: per client IP, per bucket, per bucket for writes and lists. A refused request
   // takes nothing from the limits it passed. Returns the limit that refused it.
-  function overRate(req: IncomingMessage, operation: CountedOperation): keyof StrictCounters['slowDownByReason'] | null {
+  function overRate(
+    req: IncomingMessage,
+    operation: CountedOperation,
+  ): keyof StrictCounters['slowDownByReason'] | null {
     if (!strict || !bucketOps || !bucketWrites) return null;
     const ip = req.socket.remoteAddress ?? '-';
     let client = clients.get(ip);

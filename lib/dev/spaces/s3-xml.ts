@@ -83,7 +83,12 @@ export function noSuchUpload(uploadId: string): S3ErrorSpec {
 
 /** The 404 S3 sends for a bucket that does not exist. */
 export function noSuchBucket(bucket: string): S3ErrorSpec {
-  return { status: 404, code: 'NoSuchBucket', message: 'The specified bucket does not exist', extra: { BucketName: bucket } };
+  return {
+    status: 404,
+    code: 'NoSuchBucket',
+    message: 'The specified bucket does not exist',
+    extra: { BucketName: bucket },
+  };
 }
 
 /** A generic retriable 500. */

@@ -36,10 +36,7 @@ function installExitHook(): void {
 }
 
 function runnerPath(): string {
-  const here =
-    typeof import.meta.url === 'string'
-      ? path.dirname(fileURLToPath(import.meta.url))
-      : __dirname;
+  const here = typeof import.meta.url === 'string' ? path.dirname(fileURLToPath(import.meta.url)) : __dirname;
   return path.join(here, 's3rver-runner.cjs');
 }
 

@@ -109,7 +109,10 @@ export class SlidingSecond {
   readonly #times: number[] = [];
   #start = 0;
 
-  constructor(private readonly limit: number, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly limit: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Counts one request, or returns false (and counts nothing) when `limit` requests arrived in the last second. */
   tryTake(): boolean {
@@ -153,7 +156,9 @@ export function checkContentMd5(header: string | string[] | undefined, body: Buf
 
 /** The `app/<id>` of an AWS SDK user agent (`x-amz-user-agent` or `user-agent`), or `other`. */
 export function clientApp(headers: { [name: string]: string | string[] | undefined }): string {
-  const agents = [headers['x-amz-user-agent'], headers['user-agent']].flat().filter((v): v is string => typeof v === 'string');
+  const agents = [headers['x-amz-user-agent'], headers['user-agent']]
+    .flat()
+    .filter((v): v is string => typeof v === 'string');
   for (const agent of agents) {
     const match = /(?:^|\s)app\/([^\s]+)/.exec(agent);
     if (match?.[1]) return match[1];

@@ -76,7 +76,9 @@ export class Upstream {
         if (hooks.captureBody) answer.on('data', (chunk: Buffer) => chunks.push(chunk));
         answer.pipe(res);
         const headers = answer.headers;
-        answer.on('end', () => resolve(hooks.captureBody ? { status, headers, body: Buffer.concat(chunks) } : { status, headers }));
+        answer.on('end', () =>
+          resolve(hooks.captureBody ? { status, headers, body: Buffer.concat(chunks) } : { status, headers }),
+        );
         answer.on('error', () => {
           res.destroy();
           resolve({ status: 502 });
@@ -100,7 +102,13 @@ export class Upstream {
   /** HEADs an object path (as sent, percent-encoded) on s3rver: its ETag, or `undefined` if there is no such object. */
   currentEtag(rawPath: string): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
-      const head = http.request({ host: '127.0.0.1', port: this.#port, method: 'HEAD', path: rawPath, agent: this.#agent });
+      const head = http.request({
+        host: '127.0.0.1',
+        port: this.#port,
+        method: 'HEAD',
+        path: rawPath,
+        agent: this.#agent,
+      });
       head.on('response', (answer) => {
         answer.resume();
         const status = answer.statusCode ?? 0;

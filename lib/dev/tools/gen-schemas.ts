@@ -7,7 +7,10 @@ import { ShopifySnapshotSchema } from '../../shopify/schemas';
 /** The bot's data contracts: committed JSON Schemas generated from the zod schemas that write the objects. */
 export const SCHEMAS: Record<string, { title: string; schema: z.core.$ZodType }> = {
   'shopify_data.schema.json': { title: 'users/<uuid>/shopify/shopify_data.json', schema: ShopifySnapshotSchema },
-  'page_data.schema.json': { title: 'users/<uuid>/facebook_messenger/<page_id>/page_data.json', schema: PageDataSchema },
+  'page_data.schema.json': {
+    title: 'users/<uuid>/facebook_messenger/<page_id>/page_data.json',
+    schema: PageDataSchema,
+  },
 };
 
 /** Renders one schema file's text. */

@@ -48,12 +48,16 @@ export function parseSyncArgs(argv: readonly string[]): SyncArgs | { error: stri
   }
   const targets = [args.shop, args.page, args.all || undefined].filter(Boolean).length;
   if (targets !== 1) return { error: 'give exactly one of --shop, --page or --all' };
-  if ((args.shop && args.platform === 'facebook') || (args.page && args.platform === 'shopify')) return { error: '--platform contradicts the target' };
+  if ((args.shop && args.platform === 'facebook') || (args.page && args.platform === 'shopify'))
+    return { error: '--platform contradicts the target' };
   return args;
 }
 
 /** `.env`, then development keys kept by `npm start` (sandbox), then the process environment. */
-export function loadCliEnv(cwd: string, processEnv: Record<string, string | undefined>): Record<string, string | undefined> {
+export function loadCliEnv(
+  cwd: string,
+  processEnv: Record<string, string | undefined>,
+): Record<string, string | undefined> {
   const fileVars = existsSync(join(cwd, '.env')) ? readEnvFile(join(cwd, '.env')) : {};
   const devKeysFile = join(cwd, '.data', 'dev-keys.json');
   const devKeys: Record<string, string> = existsSync(devKeysFile) ? JSON.parse(readFileSync(devKeysFile, 'utf8')) : {};
@@ -120,15 +124,29 @@ export function progressBar(
 
 /** Renders results as an aligned table. */
 export function summaryTable(results: readonly MerchantResult[]): string {
-  const rows = results.map((r) => [r.kind, r.id, r.status, r.productCount === undefined ? '' : String(r.productCount), r.mode ?? '', r.message ?? '']);
+  const rows = results.map((r) => [
+    r.kind,
+    r.id,
+    r.status,
+    r.productCount === undefined ? '' : String(r.productCount),
+    r.mode ?? '',
+    r.message ?? '',
+  ]);
   const header = ['kind', 'id', 'status', 'products', 'mode', 'message'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (i === 5 ? 0 : r[i]!.length))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 5 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 5 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w, i) => '-'.repeat(i === 5 ? 7 : w))), ...rows.map(line)].join('\n');
 }
 
 async function syncOneShop(shop: string, deps: PollDeps, out: CliOutput, full: boolean): Promise<MerchantResult> {
-  const [{ countProducts }, { pollShop }] = await Promise.all([import('../../shopify/bulk-sync'), import('../../poll/shop-merchant')]);
+  const [{ countProducts }, { pollShop }] = await Promise.all([
+    import('../../shopify/bulk-sync'),
+    import('../../poll/shop-merchant'),
+  ]);
   const total = await countProducts(deps.shopify.adminClient(shop)).catch(() => 0);
   const bar = progressBar(out.progress, out.isTty, shop, total);
   return pollShop(shop, deps, 'manual', bar, full);
@@ -142,7 +160,11 @@ export interface CliOutput {
 }
 
 /** Runs the CLI with an environment; resolves with the exit code (1 when any merchant failed). */
-export async function runSyncCli(argv: readonly string[], env: Record<string, string | undefined>, out: CliOutput): Promise<number> {
+export async function runSyncCli(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  out: CliOutput,
+): Promise<number> {
   const args = parseSyncArgs(argv);
   if ('error' in args) {
     out.log(args.error ? `${args.error}\n${USAGE}` : USAGE);
@@ -212,7 +234,9 @@ export async function runSyncCli(argv: readonly string[], env: Record<string, st
     await forEachLimit(work, deps.settings.POLL_INPROCESS_CONCURRENCY, async ([kind, id]) => {
       const { pollShop } = await import('../../poll/shop-merchant');
       const full = args.full === true;
-      results.push(kind === 'shop' ? await pollShop(id, deps, 'manual', undefined, full) : await pollPage(id, deps, 'manual'));
+      results.push(
+        kind === 'shop' ? await pollShop(id, deps, 'manual', undefined, full) : await pollPage(id, deps, 'manual'),
+      );
       bar(results.length);
     });
   }

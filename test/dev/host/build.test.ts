@@ -25,7 +25,8 @@ function tempProject(projectYml: string, sources: Record<string, string>): strin
 }
 
 const MAIN_TS = 'export function main(): unknown { return { body: "ok" }; }\n';
-const yml = (...names: string[]) => `packages:\n  - name: app\n    functions:\n${names.map((n) => `      - name: ${n}\n        runtime: nodejs:22\n`).join('')}`;
+const yml = (...names: string[]) =>
+  `packages:\n  - name: app\n    functions:\n${names.map((n) => `      - name: ${n}\n        runtime: nodejs:22\n`).join('')}`;
 
 describe('buildProject', () => {
   it('bundles every declared function to a CommonJS index.js exporting main, with an .include', async () => {
@@ -40,7 +41,11 @@ describe('buildProject', () => {
       expect(fn.bytes).toBeGreaterThan(0);
     }
     const echo = result.functions.find((f) => f.name === 'echo-raw');
-    const probe = spawnSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(echo?.bundle)}).main)`], { encoding: 'utf8' });
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', `process.stdout.write(typeof require(${JSON.stringify(echo?.bundle)}).main)`],
+      { encoding: 'utf8' },
+    );
     expect(probe.stdout).toBe('function');
   });
 
@@ -51,7 +56,11 @@ describe('buildProject', () => {
     writeFileSync(join(dir, 'big.ts'), `export const big = ${JSON.stringify('x'.repeat(5000))};\n`);
     writeFileSync(join(dir, 'small.ts'), `export function small(n: number) { return 'y'.repeat(n); }\n`);
     const [fn] = (await buildProject({ projectDir: dir, quiet: true })).functions;
-    expect(fn!.largestInputs.map((i) => i.input).slice(0, 3)).toEqual(['big.ts', 'packages/app/a/index.ts', 'small.ts']);
+    expect(fn!.largestInputs.map((i) => i.input).slice(0, 3)).toEqual([
+      'big.ts',
+      'packages/app/a/index.ts',
+      'small.ts',
+    ]);
     expect(fn!.largestInputs[0]!.bytes).toBeGreaterThan(5000);
   });
 
@@ -65,24 +74,32 @@ describe('buildProject', () => {
 
   it('fails when a declared function has no index.ts', async () => {
     const dir = tempProject(yml('a', 'ghost'), { 'app/a': MAIN_TS });
-    await expect(buildProject({ projectDir: dir, quiet: true })).rejects.toThrow("function 'app/ghost' is declared in project.yml but packages/app/ghost/index.ts does not exist");
+    await expect(buildProject({ projectDir: dir, quiet: true })).rejects.toThrow(
+      "function 'app/ghost' is declared in project.yml but packages/app/ghost/index.ts does not exist",
+    );
   });
 
   it('fails when a function directory is not declared in project.yml', async () => {
     const dir = tempProject(yml('a'), { 'app/a': MAIN_TS, 'app/stray': MAIN_TS });
-    await expect(buildProject({ projectDir: dir, quiet: true })).rejects.toThrow('packages/app/stray/index.ts is not declared in project.yml');
+    await expect(buildProject({ projectDir: dir, quiet: true })).rejects.toThrow(
+      'packages/app/stray/index.ts is not declared in project.yml',
+    );
   });
 
   it('fails on an invalid project.yml with the deployer message', async () => {
     const dir = tempProject(`${yml('a')}        timeout: 5000\n`, { 'app/a': MAIN_TS });
-    await expect(buildProject({ projectDir: dir, quiet: true })).rejects.toThrow("Invalid key 'timeout' found in 'functions' clause in project.yml");
+    await expect(buildProject({ projectDir: dir, quiet: true })).rejects.toThrow(
+      "Invalid key 'timeout' found in 'functions' clause in project.yml",
+    );
   });
 
   it('exits 1 with a clear message from the CLI', () => {
     const dir = tempProject(yml('ghost'), {});
     const run = spawnSync(process.execPath, [BUILD_SCRIPT, '--quiet', '--project', dir], { encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain("function 'app/ghost' is declared in project.yml but packages/app/ghost/index.ts does not exist");
+    expect(run.stderr).toContain(
+      "function 'app/ghost' is declared in project.yml but packages/app/ghost/index.ts does not exist",
+    );
   });
 
   it('prints a table of functions unless --quiet', () => {

@@ -9,7 +9,13 @@ export const FIXTURE_DIR = resolve(__dirname, '../../fixtures/host-project');
 export async function startFixtureHost(overrides: Partial<HostOptions> = {}): Promise<{ host: Host; lines: string[] }> {
   await buildProject({ projectDir: FIXTURE_DIR, quiet: true });
   const lines: string[] = [];
-  const host = await startHost({ projectDir: FIXTURE_DIR, port: 0, env: { FIXTURE_VAR: 'fixture-value' }, log: (l) => lines.push(l), ...overrides });
+  const host = await startHost({
+    projectDir: FIXTURE_DIR,
+    port: 0,
+    env: { FIXTURE_VAR: 'fixture-value' },
+    log: (l) => lines.push(l),
+    ...overrides,
+  });
   return { host, lines };
 }
 
@@ -22,7 +28,9 @@ export function basicAuth(apiKey: string): string {
 export async function pollActivation(host: Host, id: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const res = await fetch(`${host.url}/api/v1/namespaces/${host.namespace}/activations/${id}`, { headers: { authorization: basicAuth(host.apiKey) } });
+    const res = await fetch(`${host.url}/api/v1/namespaces/${host.namespace}/activations/${id}`, {
+      headers: { authorization: basicAuth(host.apiKey) },
+    });
     if (res.status === 200) return (await res.json()) as Record<string, unknown>;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -17,7 +17,8 @@ afterAll(async () => {
   await host?.close();
 });
 
-const web = (path: string, init?: RequestInit) => fetch(`${host.url}/api/v1/web/fn-local/sample/${path}`, { redirect: 'manual', ...init });
+const web = (path: string, init?: RequestInit) =>
+  fetch(`${host.url}/api/v1/web/fn-local/sample/${path}`, { redirect: 'manual', ...init });
 
 describe('parsed web args (web: true)', () => {
   it('merges body over query over parameters and adds http, legacy keys, env and context', async () => {
@@ -33,26 +34,46 @@ describe('parsed web args (web: true)', () => {
     const { args, env, context } = (await res.json()) as Json;
     expect(args).toMatchObject({ greeting: 'hello', projectParam: 'from-project', q: '2', name: 'body', n: 1 });
     expect(args.http).toMatchObject({ method: 'POST', path: '/a/b' });
-    expect(args.http.headers).toMatchObject({ 'x-custom': 'V', 'content-type': 'application/json', 'x-forwarded-proto': 'http' });
+    expect(args.http.headers).toMatchObject({
+      'x-custom': 'V',
+      'content-type': 'application/json',
+      'x-forwarded-proto': 'http',
+    });
     expect(args.http.headers['x-forwarded-for']).toBeTruthy();
     expect(args.http.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     expect(args).toMatchObject({ __ow_method: 'post', __ow_path: '/a/b' });
-    expect(env).toMatchObject({ FIXTURE_VAR: 'fixture-value', PACKAGE_VAR: 'package-level', __OW_NAMESPACE: 'fn-local', __OW_API_HOST: host.url });
+    expect(env).toMatchObject({
+      FIXTURE_VAR: 'fixture-value',
+      PACKAGE_VAR: 'package-level',
+      __OW_NAMESPACE: 'fn-local',
+      __OW_API_HOST: host.url,
+    });
     expect(env.FUNCTION_VAR).toBeUndefined();
     expect(env.__OW_API_KEY).toBeUndefined();
     expect(env.__OW_ACTIVATION_ID).toMatch(/^[0-9a-f]{32}$/);
     expect(typeof env.__OW_DEADLINE).toBe('string');
-    expect(context).toMatchObject({ functionName: '/fn-local/sample/echo-parsed', activationId: env.__OW_ACTIVATION_ID, deadline: Number(env.__OW_DEADLINE), remaining: 'function' });
+    expect(context).toMatchObject({
+      functionName: '/fn-local/sample/echo-parsed',
+      activationId: env.__OW_ACTIVATION_ID,
+      deadline: Number(env.__OW_DEADLINE),
+      remaining: 'function',
+    });
     expect(res.headers.get('x-openwhisk-activation-id')).toBe(env.__OW_ACTIVATION_ID);
   });
 
   it('merges form fields as strings and keeps text and binary bodies in __ow_body', async () => {
-    const form = (await (await web('echo-parsed', { method: 'POST', body: new URLSearchParams({ count: '3' }) })).json()) as Json;
+    const form = (await (
+      await web('echo-parsed', { method: 'POST', body: new URLSearchParams({ count: '3' }) })
+    ).json()) as Json;
     expect(form.args.count).toBe('3');
-    const text = (await (await web('echo-parsed', { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'hi there' })).json()) as Json;
+    const text = (await (
+      await web('echo-parsed', { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'hi there' })
+    ).json()) as Json;
     expect(text.args).toMatchObject({ __ow_body: 'hi there', __ow_method: 'put' });
     const bytes = Buffer.from([0, 1, 254, 255]);
-    const bin = (await (await web('echo-parsed', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes })).json()) as Json;
+    const bin = (await (
+      await web('echo-parsed', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes })
+    ).json()) as Json;
     expect(bin.args.__ow_isBase64Encoded).toBe(true);
     expect(Buffer.from(bin.args.__ow_body as string, 'base64')).toEqual(bytes);
   });
@@ -66,7 +87,11 @@ describe('parsed web args (web: true)', () => {
   });
 
   it('rejects malformed JSON with 400', async () => {
-    const res = await web('echo-parsed', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{nope' });
+    const res = await web('echo-parsed', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{nope',
+    });
     expect(res.status).toBe(400);
   });
 });
@@ -74,9 +99,19 @@ describe('parsed web args (web: true)', () => {
 describe('raw web args (web: raw)', () => {
   it('passes the body text and undecoded query string without merging them', async () => {
     const body = '{"test":true}';
-    const res = await web('echo-raw/p?x=a%20b&y=1', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await web('echo-raw/p?x=a%20b&y=1', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     const { args } = (await res.json()) as Json;
-    expect(args.http).toMatchObject({ body, isBase64Encoded: false, queryString: 'x=a%20b&y=1', method: 'POST', path: '/p' });
+    expect(args.http).toMatchObject({
+      body,
+      isBase64Encoded: false,
+      queryString: 'x=a%20b&y=1',
+      method: 'POST',
+      path: '/p',
+    });
     expect(args).toMatchObject({ __ow_body: body, __ow_query: 'x=a%20b&y=1', greeting: 'hello' });
     expect(args.x).toBeUndefined();
     expect(args.test).toBeUndefined();
@@ -120,7 +155,13 @@ describe('result mapping', () => {
   it('returns the whole result as JSON for the .json extension', async () => {
     const res = await web('cookies.json');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ statusCode: '302', headers: { location: 'https://example.com/after', 'set-cookie': ['a=1; Path=/; HttpOnly', 'b=2; Path=/; Secure'] } });
+    expect(await res.json()).toEqual({
+      statusCode: '302',
+      headers: {
+        location: 'https://example.com/after',
+        'set-cookie': ['a=1; Path=/; HttpOnly', 'b=2; Path=/; Secure'],
+      },
+    });
   });
 
   it('base64-decodes a body with a binary content type', async () => {
@@ -182,7 +223,11 @@ describe('platform behaviour', () => {
   });
 
   it('refuses a request body over 1 MB with 413', async () => {
-    const res = await web('echo-raw', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(1_100_000) });
+    const res = await web('echo-raw', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x'.repeat(1_100_000),
+    });
     expect(res.status).toBe(413);
   });
 

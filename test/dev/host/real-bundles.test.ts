@@ -12,7 +12,11 @@ const functions = HAS_PROJECT ? listFunctions(loadProject(ROOT)) : [];
 /** Loads a bundle in a fresh plain Node process, with no configuration in its environment, as DO's runtime would at init. */
 function probe(bundle: string): { status: number | null; stdout: string; stderr: string } {
   const code = `const m = require(${JSON.stringify(bundle)}); process.stdout.write(typeof m.main);`;
-  return spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', TZ: 'UTC' }, timeout: 20_000 });
+  return spawnSync(process.execPath, ['-e', code], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', TZ: 'UTC' },
+    timeout: 20_000,
+  });
 }
 
 describe.skipIf(!HAS_PROJECT)('real bundles of project.yml', () => {

@@ -21,7 +21,10 @@ const BUCKET = 'index-bucket';
 
 type Counter = 'requests' | 'forwarded' | 'etagIndexHits' | 'etagHeadRequests' | 'preconditionFailed';
 
-function clientFor(endpoint: string, spaces: Pick<LocalSpaces, 'region' | 'accessKeyId' | 'secretAccessKey'>): S3Client {
+function clientFor(
+  endpoint: string,
+  spaces: Pick<LocalSpaces, 'region' | 'accessKeyId' | 'secretAccessKey'>,
+): S3Client {
   return new S3Client({
     endpoint,
     region: spaces.region,
@@ -56,12 +59,17 @@ describe('the proxy ETag index', () => {
   });
 
   // Counter changes while `act` runs.
-  async function counting<T>(act: () => Promise<T>): Promise<{ result: PromiseSettledResult<T>; delta: Record<Counter, number> }> {
+  async function counting<T>(
+    act: () => Promise<T>,
+  ): Promise<{ result: PromiseSettledResult<T>; delta: Record<Counter, number> }> {
     const before: LocalSpacesStats = t.spaces.stats();
     const [result] = await Promise.allSettled([act()]);
     const after = t.spaces.stats();
     const names: Counter[] = ['requests', 'forwarded', 'etagIndexHits', 'etagHeadRequests', 'preconditionFailed'];
-    const delta = Object.fromEntries(names.map((name) => [name, after[name] - before[name]])) as Record<Counter, number>;
+    const delta = Object.fromEntries(names.map((name) => [name, after[name] - before[name]])) as Record<
+      Counter,
+      number
+    >;
     return { result: result as PromiseSettledResult<T>, delta };
   }
 
@@ -69,7 +77,8 @@ describe('the proxy ETag index', () => {
     s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body, ...conditions }));
   const text = async (Key: string) =>
     (await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body?.transformToString()) ?? '';
-  const rejection = (result: PromiseSettledResult<unknown>) => (result.status === 'rejected' ? result.reason : undefined);
+  const rejection = (result: PromiseSettledResult<unknown>) =>
+    result.status === 'rejected' ? result.reason : undefined;
 
   it('answers a 412 for If-None-Match: * on an indexed key without any request to s3rver', async () => {
     // Prepare
@@ -125,7 +134,10 @@ describe('the proxy ETag index', () => {
     const keys = ['batch/a.json', 'batch/b&c.json', `batch/<'quoted'> "x".json`, 'batch/ünï.json'];
     for (const Key of keys) await put(Key, 'old');
     // A client with the SDK's default checksum settings, so the buffered body carries a checksum s3rver must still accept.
-    const appLike = t.client({ requestChecksumCalculation: 'WHEN_SUPPORTED', responseChecksumValidation: 'WHEN_SUPPORTED' });
+    const appLike = t.client({
+      requestChecksumCalculation: 'WHEN_SUPPORTED',
+      responseChecksumValidation: 'WHEN_SUPPORTED',
+    });
 
     // Act
     const deleted = await appLike.send(
@@ -147,7 +159,9 @@ describe('the proxy ETag index', () => {
     expect(t.spaces.stats().etagIndexSize).toBeGreaterThan(0);
 
     // Act
-    const batch = await counting(() => s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: '0123' }] } })));
+    const batch = await counting(() =>
+      s3.send(new DeleteObjectsCommand({ Bucket: BUCKET, Delete: { Objects: [{ Key: '0123' }] } })),
+    );
     const sizeAfter = t.spaces.stats().etagIndexSize;
     const onLeadingZero = await counting(() => put('0123', 'again', { IfNoneMatch: '*' }));
     const onNumber = await counting(() => put('123', 'again', { IfNoneMatch: '*' }));
@@ -186,7 +200,9 @@ describe('the proxy ETag index', () => {
     await put('copy/target.json', '"target"');
 
     // Act
-    await s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy/target.json', CopySource: `${BUCKET}/copy/source.json` }));
+    await s3.send(
+      new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy/target.json', CopySource: `${BUCKET}/copy/source.json` }),
+    );
     const swapped = await counting(() => put('copy/target.json', '"swapped"', { IfMatch: source.ETag }));
 
     // Assess
@@ -212,12 +228,16 @@ describe('the proxy ETag index', () => {
 
   it('lets exactly one of 20 concurrent If-None-Match: * writers create a key', async () => {
     // Act
-    const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => put('race.json', `"${i}"`, { IfNoneMatch: '*' })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => put('race.json', `"${i}"`, { IfNoneMatch: '*' })),
+    );
 
     // Assess
     const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
     expect(winners).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => statusOf(rejection(r)))).toEqual(Array(19).fill(412));
+    expect(results.filter((r) => r.status === 'rejected').map((r) => statusOf(rejection(r)))).toEqual(
+      Array(19).fill(412),
+    );
     expect(await text('race.json')).toBe(`"${winners[0]}"`);
   });
 

@@ -57,7 +57,9 @@ describe('startLocalSpaces', () => {
     const body = JSON.stringify({ shop: 'demo', products: [1, 2, 3] });
 
     // Act
-    const put = await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: 'application/json' }));
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: 'application/json' }),
+    );
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
     const text = await got.Body?.transformToString();
@@ -82,7 +84,9 @@ describe('startLocalSpaces', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'many/', ContinuationToken: token }));
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'many/', ContinuationToken: token }),
+      );
       listed.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       pages += 1;
@@ -96,7 +100,9 @@ describe('startLocalSpaces', () => {
   it('stores a multipart upload of a > 10 MB stream byte for byte', async () => {
     // Prepare
     const data = randomBytes(12 * 1024 * 1024 + 123);
-    const chunks = Array.from({ length: Math.ceil(data.length / 65536) }, (_, i) => data.subarray(i * 65536, (i + 1) * 65536));
+    const chunks = Array.from({ length: Math.ceil(data.length / 65536) }, (_, i) =>
+      data.subarray(i * 65536, (i + 1) * 65536),
+    );
 
     // Act
     const upload = new Upload({

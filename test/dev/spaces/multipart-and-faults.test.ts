@@ -57,14 +57,19 @@ describe('multipart bookkeeping', () => {
 
     // Assess
     expect(listed.Uploads?.map((u) => u.UploadId)).toEqual([b.UploadId]);
-    for (const [Key, UploadId] of [['a/1.bin', a.UploadId], ['b/1.bin', b.UploadId]] as const) {
+    for (const [Key, UploadId] of [
+      ['a/1.bin', a.UploadId],
+      ['b/1.bin', b.UploadId],
+    ] as const) {
       await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key, UploadId }));
     }
   });
 
   it('answers 404 NoSuchUpload when aborting an unknown upload id', async () => {
     // Act
-    const attempt = s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'x.bin', UploadId: 'f'.repeat(32) }));
+    const attempt = s3.send(
+      new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'x.bin', UploadId: 'f'.repeat(32) }),
+    );
 
     // Assess
     await expect(attempt).rejects.toMatchObject({ name: 'NoSuchUpload', $metadata: { httpStatusCode: 404 } });

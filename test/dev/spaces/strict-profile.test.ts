@@ -22,7 +22,9 @@ function heldPut(endpoint: string, key: string) {
   const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = http.request(url, { method: 'PUT', headers: { 'content-length': '2' } }, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
     });
     req.on('error', reject);
     req.flushHeaders();
@@ -46,12 +48,14 @@ describe('the strict profile of the local Spaces', () => {
     t.spaces.resetStats();
     const first = Array.from({ length: 10 }, () => heldPut(t.spaces.endpoint, 'hot/flag.json'));
     // Wait until the proxy has seen all ten (each is counted when its headers arrive).
-    for (let i = 0; i < 200 && t.spaces.stats().requestsByOperation.PutObject < 10; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && t.spaces.stats().requestsByOperation.PutObject < 10; i++)
+      await new Promise((r) => setTimeout(r, 10));
 
     // Act
     const eleventhAnswer = heldPut(t.spaces.endpoint, 'hot/flag.json');
     const otherKey = heldPut(t.spaces.endpoint, 'hot/other.json');
-    for (let i = 0; i < 200 && t.spaces.stats().requestsByOperation.PutObject < 12; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && t.spaces.stats().requestsByOperation.PutObject < 12; i++)
+      await new Promise((r) => setTimeout(r, 10));
     for (const req of held.splice(0)) req.end('{}');
     const answers = await Promise.all(first);
     const eleventh = await eleventhAnswer;
@@ -124,11 +128,20 @@ describe('the strict profile of the local Spaces', () => {
     await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'count/' }));
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'count/y.json' }));
 
-    await t.client({ userAgentAppId: 'shopify-webhook' }).send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'count/x.json' }));
+    await t
+      .client({ userAgentAppId: 'shopify-webhook' })
+      .send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'count/x.json' }));
 
     // Assess
     const stats = t.spaces.stats();
-    expect(stats.requestsByOperation).toMatchObject({ PutObject: 2, GetObject: 1, HeadObject: 2, ListObjects: 1, DeleteObject: 1, DeleteObjects: 0 });
+    expect(stats.requestsByOperation).toMatchObject({
+      PutObject: 2,
+      GetObject: 1,
+      HeadObject: 2,
+      ListObjects: 1,
+      DeleteObject: 1,
+      DeleteObjects: 0,
+    });
     // Per client application, from the SDK's user agent (the local host sets AWS_SDK_UA_APP_ID per function).
     expect(stats.requestsByApp['shopify-webhook']).toEqual({ HeadObject: 1 });
     expect(stats.requests).toBe(7);
@@ -161,7 +174,9 @@ describe('rate limits of the strict profile', () => {
 
         // Act: five writes at once against a limit of one per second.
         const results = await Promise.allSettled(
-          Array.from({ length: 5 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `rate/${i}.json`, Body: '{}' }))),
+          Array.from({ length: 5 }, (_, i) =>
+            s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `rate/${i}.json`, Body: '{}' })),
+          ),
         );
 
         // Assess

@@ -8,7 +8,15 @@ import { DEFAULT_PAGE_ID } from '../../../lib/dev/emulators/facebook/index';
 import { handleFacebookLogin } from './handlers';
 import { getPageRecord } from '../../../lib/facebook/registry';
 import { keys } from '../../../lib/storage/keys';
-import { callCallback, connectFacebook, loginRedirect, readAll, sessionCookie, startHarness, type Harness } from './helpers';
+import {
+  callCallback,
+  connectFacebook,
+  loginRedirect,
+  readAll,
+  sessionCookie,
+  startHarness,
+  type Harness,
+} from './helpers';
 
 const schema = JSON.parse(readFileSync(resolve(__dirname, '../../../lib/schemas/page_data.schema.json'), 'utf8'));
 const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -30,19 +38,26 @@ beforeEach(() => {
   h.lines.length = 0;
 });
 
-const login = (cookie?: string) => handleFacebookLogin(new Request(`${h.config.APP_URL}/facebook/login`, { headers: cookie ? { cookie } : {} }), h.deps);
+const login = (cookie?: string) =>
+  handleFacebookLogin(new Request(`${h.config.APP_URL}/facebook/login`, { headers: cookie ? { cookie } : {} }), h.deps);
 
 describe('facebook/login', () => {
   it('answers 401 naming the fix when there is no session cookie', async () => {
     const res = await login();
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ error: 'session_missing', message: expect.stringMatching(/connect Shopify first at \/shopify\/<shop>\/login/) });
+    expect(await res.json()).toMatchObject({
+      error: 'session_missing',
+      message: expect.stringMatching(/connect Shopify first at \/shopify\/<shop>\/login/),
+    });
   });
 
   it('answers 401 "run Shopify login again" for an expired session', async () => {
     const res = await login(await sessionCookie(h, newUuid(), Date.now() - 8 * 24 * 3600 * 1000));
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ error: 'session_expired', message: expect.stringMatching(/session expired: run Shopify login again/) });
+    expect(await res.json()).toMatchObject({
+      error: 'session_expired',
+      message: expect.stringMatching(/session expired: run Shopify login again/),
+    });
   });
 
   it('answers 401 for a tampered session', async () => {
@@ -57,8 +72,12 @@ describe('facebook/login', () => {
   it('redirects a merchant with a session to the dialog with a state cookie', async () => {
     const res = await login(await sessionCookie(h, newUuid()));
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toMatch(new RegExp(`^${h.emu.wwwOrigin}/v25\\.0/dialog/oauth\\?client_id=1234567890&`));
-    expect(res.headers.getSetCookie()[0]).toMatch(/^facebook_oauth_state=.*Path=\/facebook\/callback; .*HttpOnly; Secure; SameSite=Lax/);
+    expect(res.headers.get('location')).toMatch(
+      new RegExp(`^${h.emu.wwwOrigin}/v25\\.0/dialog/oauth\\?client_id=1234567890&`),
+    );
+    expect(res.headers.getSetCookie()[0]).toMatch(
+      /^facebook_oauth_state=.*Path=\/facebook\/callback; .*HttpOnly; Secure; SameSite=Lax/,
+    );
   });
 });
 
@@ -69,7 +88,10 @@ describe('facebook/callback failures', () => {
     url.searchParams.set('state', 'forged-state');
     const { status, body } = await callCallback(h, url.toString(), cookie);
     expect(status).toBe(401);
-    expect(body).toMatchObject({ error: 'state_mismatch', message: expect.stringMatching(/Start again at \/facebook\/login/) });
+    expect(body).toMatchObject({
+      error: 'state_mismatch',
+      message: expect.stringMatching(/Start again at \/facebook\/login/),
+    });
   });
 
   it('explains a denied login with a 403 and how to retry', async () => {
@@ -78,7 +100,10 @@ describe('facebook/callback failures', () => {
       const { callbackUrl, cookie } = await loginRedirect(h, newUuid());
       const { status, body } = await callCallback(h, callbackUrl, cookie);
       expect(status).toBe(403);
-      expect(body).toMatchObject({ error: 'facebook_access_denied', message: expect.stringMatching(/approve every permission/) });
+      expect(body).toMatchObject({
+        error: 'facebook_access_denied',
+        message: expect.stringMatching(/approve every permission/),
+      });
     } finally {
       h.emu.setDialogMode('approve');
     }
@@ -90,7 +115,10 @@ describe('facebook/callback failures', () => {
     const replay = await callCallback(h, callbackUrl, cookie);
     expect(first.status).toBe(200);
     expect(replay.status).toBe(400);
-    expect(replay.body).toMatchObject({ error: 'oauth_code_used', message: expect.stringMatching(/already used.*Start again at \/facebook\/login/) });
+    expect(replay.body).toMatchObject({
+      error: 'oauth_code_used',
+      message: expect.stringMatching(/already used.*Start again at \/facebook\/login/),
+    });
   });
 });
 
@@ -102,10 +130,21 @@ describe('facebook/callback success', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({
       user_uuid: uuid,
-      pages: { data: [{ id: DEFAULT_PAGE_ID, name: 'Fast Online Store PH', category: 'Footwear store' }, { id: '104982736451029' }] },
+      pages: {
+        data: [
+          { id: DEFAULT_PAGE_ID, name: 'Fast Online Store PH', category: 'Footwear store' },
+          { id: '104982736451029' },
+        ],
+      },
       webhook_test: { status: 'success' },
-      polling_test: [{ page_id: DEFAULT_PAGE_ID, result: { status: 'success' } }, { page_id: '104982736451029', result: { status: 'success' } }],
-      upload_status: [{ page_id: DEFAULT_PAGE_ID, result: { status: 'success' } }, { page_id: '104982736451029', result: { status: 'success' } }],
+      polling_test: [
+        { page_id: DEFAULT_PAGE_ID, result: { status: 'success' } },
+        { page_id: '104982736451029', result: { status: 'success' } },
+      ],
+      upload_status: [
+        { page_id: DEFAULT_PAGE_ID, result: { status: 'success' } },
+        { page_id: '104982736451029', result: { status: 'success' } },
+      ],
     });
     expect(h.lines).toEqual(
       expect.arrayContaining([
@@ -118,9 +157,15 @@ describe('facebook/callback success', () => {
     );
     const stored = (await h.store.getJson<any>(keys.pageSnapshot(uuid, '104982736451029')))!.value;
     expect(validatePageData(stored)).toBe(true);
-    expect(stored.data[0]).toMatchObject({ id: '104982736451029', name: 'Café Ñandú Bakeshop', phone: '+63 2 8555 0199' });
+    expect(stored.data[0]).toMatchObject({
+      id: '104982736451029',
+      name: 'Café Ñandú Bakeshop',
+      phone: '+63 2 8555 0199',
+    });
     expect(stored.meta).toMatchObject({ pageId: '104982736451029', graphVersion: 'v25.0', source: 'oauth' });
-    expect(stored.meta.missingFields).toEqual(expect.arrayContaining(['about', 'description', 'emails', 'website', 'hours', 'username']));
+    expect(stored.meta.missingFields).toEqual(
+      expect.arrayContaining(['about', 'description', 'emails', 'website', 'hours', 'username']),
+    );
     expect(h.emu.pageSubscriptions(DEFAULT_PAGE_ID)).toEqual(expect.arrayContaining(['name', 'category']));
 
     h.lines.length = 0;
@@ -157,7 +202,10 @@ describe('facebook/callback success', () => {
 
     expect(status).toBe(200);
     const result = (id: string) => body.polling_test.find((p: any) => p.page_id === id).result;
-    expect(result(revoked)).toMatchObject({ status: 'failed', message: expect.stringMatching(/\(#190\/492\).*re-authorisation: log in again at \/facebook\/login/) });
+    expect(result(revoked)).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/\(#190\/492\).*re-authorisation: log in again at \/facebook\/login/),
+    });
     expect(result(user.pageIds[0]!)).toEqual({ status: 'success' });
     expect(result(user.pageIds[2]!)).toEqual({ status: 'success' });
     expect((await getPageRecord(h.store, revoked))?.state).toBe('reauth_required');
@@ -174,7 +222,10 @@ describe('facebook/callback success', () => {
     const result = (id: string) => body.polling_test.find((p: any) => p.page_id === id).result;
     expect(result(recovers)).toEqual({ status: 'success' });
     expect(result(fine)).toEqual({ status: 'success' });
-    expect(result(limited)).toMatchObject({ status: 'failed', message: expect.stringMatching(/rate-limiting these calls \(#80001\) \(access returns in about 5 minutes\)/) });
+    expect(result(limited)).toMatchObject({
+      status: 'failed',
+      message: expect.stringMatching(/rate-limiting these calls \(#80001\) \(access returns in about 5 minutes\)/),
+    });
     expect(h.emu.pendingFaults()).toEqual([]);
   });
 
@@ -185,7 +236,10 @@ describe('facebook/callback success', () => {
 
     const { body } = await connectFacebook(h, newUuid(), user.id);
 
-    expect(body.polling_test[0]).toMatchObject({ page_id: broken, result: { status: 'failed', message: expect.stringMatching(/answered 503/) } });
+    expect(body.polling_test[0]).toMatchObject({
+      page_id: broken,
+      result: { status: 'failed', message: expect.stringMatching(/answered 503/) },
+    });
     expect(body.upload_status[0].result.status).toBe('failed');
     expect(body.polling_test[1].result).toEqual({ status: 'success' });
   });
@@ -196,14 +250,19 @@ describe('secrets', () => {
     const tokens: string[] = [];
     const prefix = keys.pageRecordPrefix();
     for (const key of await h.store.list(prefix)) {
-      const page = await h.deps.vault.get<{ accessToken: string }>(keys.pageToken(key.slice(prefix.length, -'.json'.length)));
+      const page = await h.deps.vault.get<{ accessToken: string }>(
+        keys.pageToken(key.slice(prefix.length, -'.json'.length)),
+      );
       if (page) tokens.push(page.value.accessToken);
     }
     for (const uuid of uuids) {
       const user = await h.deps.vault.get<{ accessToken: string }>(keys.facebookUserToken(uuid));
       if (user) tokens.push(user.value.accessToken);
     }
-    const objects = [...(await readAll(h.store, 'users/')).values(), ...(await readAll(h.store, 'private/registry/')).values()];
+    const objects = [
+      ...(await readAll(h.store, 'users/')).values(),
+      ...(await readAll(h.store, 'private/registry/')).values(),
+    ];
     const haystacks = [...h.bodies, ...h.lines, ...objects];
 
     expect(tokens.length).toBeGreaterThan(30);

@@ -16,7 +16,9 @@ const SHOP = 'acme-7cu19ngr.myshopify.com';
 beforeAll(async () => {
   h = await startHarness();
   server = await serveHandler((request) =>
-    new URL(request.url).pathname === '/facebook/deletion-status' ? handleFacebookDeletionStatus(request, h.deps) : handleFacebookDataDeletion(request, h.deps),
+    new URL(request.url).pathname === '/facebook/deletion-status'
+      ? handleFacebookDeletionStatus(request, h.deps)
+      : handleFacebookDataDeletion(request, h.deps),
   );
   merchantUser = h.emu.seedUser({ pages: 2 });
   expect((await connectFacebook(h, merchant, merchantUser.id)).status).toBe(200);
@@ -30,7 +32,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-const deletion = (signedRequest: string) => h.emu.postSignedRequest(`${server.url}/facebook/data-deletion`, signedRequest);
+const deletion = (signedRequest: string) =>
+  h.emu.postSignedRequest(`${server.url}/facebook/data-deletion`, signedRequest);
 const status = async (id: string) => {
   const res = await fetch(`${server.url}/facebook/deletion-status?id=${encodeURIComponent(id)}`);
   return { status: res.status, body: (await res.json()) as any };
@@ -41,20 +44,29 @@ describe('facebook/data-deletion', () => {
     // Prepare
     const before = await readAll(h.store, '');
     const facebookKeys = [
-      ...merchantUser.pageIds.flatMap((id) => [keys.pageSnapshot(merchant, id), keys.pageToken(id), keys.pageRecord(id)]),
+      ...merchantUser.pageIds.flatMap((id) => [
+        keys.pageSnapshot(merchant, id),
+        keys.pageToken(id),
+        keys.pageRecord(id),
+      ]),
       keys.facebookUserToken(merchant),
       keys.facebookUserRecord(merchantUser.id),
     ];
     expect(facebookKeys.every((key) => before.has(key))).toBe(true);
 
     // Act
-    const res = await deletion(h.emu.signedRequest({ userId: merchantUser.id, expires: Math.floor(Date.now() / 1000) + 3600 }));
+    const res = await deletion(
+      h.emu.signedRequest({ userId: merchantUser.id, expires: Math.floor(Date.now() / 1000) + 3600 }),
+    );
 
     // Assess
     expect(res.status).toBe(200);
     const body = JSON.parse(res.body);
     expect(body.confirmation_code).toMatch(/^[A-Za-z0-9]+$/);
-    expect(body).toEqual({ url: `${h.config.APP_URL}/facebook/deletion-status?id=${body.confirmation_code}`, confirmation_code: body.confirmation_code });
+    expect(body).toEqual({
+      url: `${h.config.APP_URL}/facebook/deletion-status?id=${body.confirmation_code}`,
+      confirmation_code: body.confirmation_code,
+    });
     const after = await readAll(h.store, '');
     const expected = new Map(before);
     for (const key of facebookKeys) expected.delete(key);
@@ -100,9 +112,24 @@ describe('facebook/data-deletion', () => {
   });
 
   it.each([
-    ['signed with another secret', () => h.emu.signedRequest({ userId: h.emu.defaultUser().id, secret: 'not-the-app-secret' }), 401, 'invalid_signature'],
-    ['declaring another algorithm', () => h.emu.signedRequest({ userId: h.emu.defaultUser().id, algorithm: 'HMAC-SHA1' }), 400, 'signed_request_algorithm'],
-    ['issued two hours ago', () => h.emu.signedRequest({ userId: h.emu.defaultUser().id, issuedAt: Math.floor(Date.now() / 1000) - 7200 }), 400, 'signed_request_expired'],
+    [
+      'signed with another secret',
+      () => h.emu.signedRequest({ userId: h.emu.defaultUser().id, secret: 'not-the-app-secret' }),
+      401,
+      'invalid_signature',
+    ],
+    [
+      'declaring another algorithm',
+      () => h.emu.signedRequest({ userId: h.emu.defaultUser().id, algorithm: 'HMAC-SHA1' }),
+      400,
+      'signed_request_algorithm',
+    ],
+    [
+      'issued two hours ago',
+      () => h.emu.signedRequest({ userId: h.emu.defaultUser().id, issuedAt: Math.floor(Date.now() / 1000) - 7200 }),
+      400,
+      'signed_request_expired',
+    ],
     ['without a dot', () => 'not-a-signed-request', 400, 'signed_request_malformed'],
     ['empty', () => '', 400, 'signed_request_missing'],
   ])('answers a request %s with a JSON error and deletes nothing', async (_name, make, code, error) => {
@@ -116,8 +143,17 @@ describe('facebook/data-deletion', () => {
 
 describe('facebook/deletion-status', () => {
   it('answers 404 for an unknown code and 400 for a malformed one', async () => {
-    expect(await status('abc123')).toEqual({ status: 404, body: expect.objectContaining({ error: 'unknown_confirmation_code' }) });
-    expect(await status('../../users')).toEqual({ status: 400, body: expect.objectContaining({ error: 'invalid_confirmation_code' }) });
-    expect(await status('')).toEqual({ status: 400, body: expect.objectContaining({ error: 'invalid_confirmation_code' }) });
+    expect(await status('abc123')).toEqual({
+      status: 404,
+      body: expect.objectContaining({ error: 'unknown_confirmation_code' }),
+    });
+    expect(await status('../../users')).toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'invalid_confirmation_code' }),
+    });
+    expect(await status('')).toEqual({
+      status: 400,
+      body: expect.objectContaining({ error: 'invalid_confirmation_code' }),
+    });
   });
 });

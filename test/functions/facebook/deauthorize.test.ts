@@ -14,7 +14,9 @@ beforeAll(async () => {
   server = await serveHandler((request) => {
     const path = new URL(request.url).pathname;
     if (path === '/facebook/webhook') return handleFacebookWebhook(request, h.deps);
-    return path === '/facebook/data-deletion' ? handleFacebookDataDeletion(request, h.deps) : handleFacebookDeauthorize(request, h.deps);
+    return path === '/facebook/data-deletion'
+      ? handleFacebookDataDeletion(request, h.deps)
+      : handleFacebookDeauthorize(request, h.deps);
   });
 });
 afterAll(async () => {
@@ -47,10 +49,17 @@ describe('facebook/deauthorize', () => {
     const res = await deauthorize(h.emu.signedRequest({ userId: asid }));
 
     // Assess
-    expect(res).toEqual({ status: 200, body: { status: 'ok', pages_disconnected: [...pageIds].sort(), user_token_deleted: true } });
+    expect(res).toEqual({
+      status: 200,
+      body: { status: 'ok', pages_disconnected: [...pageIds].sort(), user_token_deleted: true },
+    });
     for (const pageId of pageIds) {
       expect(await h.store.exists(keys.pageToken(pageId))).toBe(false);
-      expect(await getPageRecord(h.store, pageId)).toMatchObject({ uuid, state: 'disconnected', reason: expect.stringMatching(/deauthorized/) });
+      expect(await getPageRecord(h.store, pageId)).toMatchObject({
+        uuid,
+        state: 'disconnected',
+        reason: expect.stringMatching(/deauthorized/),
+      });
       expect(await h.store.exists(keys.pageSnapshot(uuid, pageId))).toBe(true);
     }
     expect(await h.store.exists(keys.facebookUserToken(uuid))).toBe(false);
@@ -65,14 +74,20 @@ describe('facebook/deauthorize', () => {
     const reads = h.emu.stats().calls[`GET /${pageIds[0]}`];
 
     const sync = await runFacebookSyncJob({ uuid }, h.deps);
-    const webhook = await h.emu.sendPageWebhook({ url: `${server.url}/facebook/webhook`, entries: [{ pageId: pageIds[0]!, changedFields: ['name'] }] });
+    const webhook = await h.emu.sendPageWebhook({
+      url: `${server.url}/facebook/webhook`,
+      entries: [{ pageId: pageIds[0]!, changedFields: ['name'] }],
+    });
 
     expect(sync.pages).toEqual([expect.objectContaining({ page_id: pageIds[0], status: 'reauth_required' })]);
     expect(webhook.status).toBe(200);
     expect(h.lines).toContain(`Ignored webhook event for page ${pageIds[0]}: it needs re-authorisation`);
     expect(h.emu.stats().calls[`GET /${pageIds[0]}`]).toBe(reads);
 
-    const deletion = await h.emu.postSignedRequest(`${server.url}/facebook/data-deletion`, h.emu.signedRequest({ userId: asid }));
+    const deletion = await h.emu.postSignedRequest(
+      `${server.url}/facebook/data-deletion`,
+      h.emu.signedRequest({ userId: asid }),
+    );
     expect(deletion.status).toBe(200);
     expect(await h.store.list(keys.userFacebookPrefix(uuid))).toEqual([]);
     expect(await h.store.exists(keys.facebookUserRecord(asid))).toBe(false);

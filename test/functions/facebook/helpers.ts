@@ -87,15 +87,25 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 
 /** A `session_id=…` cookie pair as the Shopify callback would have set it. */
 export async function sessionCookie(h: Harness, uuid: string, now = Date.now()): Promise<string> {
-  const setCookie = await issueSessionCookie({ sub: uuid, shop: 'acme-7cu19ngr.myshopify.com' }, { secret: h.config.SESSION_SECRET, appUrl: h.config.APP_URL, now });
+  const setCookie = await issueSessionCookie(
+    { sub: uuid, shop: 'acme-7cu19ngr.myshopify.com' },
+    { secret: h.config.SESSION_SECRET, appUrl: h.config.APP_URL, now },
+  );
   return setCookie.split(';')[0]!;
 }
 
 /** Runs login → emulator dialog and returns the callback URL Facebook redirected to plus the cookies to send with it. */
-export async function loginRedirect(h: Harness, uuid: string, userId?: string): Promise<{ callbackUrl: string; cookie: string }> {
+export async function loginRedirect(
+  h: Harness,
+  uuid: string,
+  userId?: string,
+): Promise<{ callbackUrl: string; cookie: string }> {
   const session = await sessionCookie(h, uuid);
   if (userId) h.emu.setNextLogin(userId);
-  const login = await handleFacebookLogin(new Request(`${h.config.APP_URL}/facebook/login`, { headers: { cookie: session } }), h.deps);
+  const login = await handleFacebookLogin(
+    new Request(`${h.config.APP_URL}/facebook/login`, { headers: { cookie: session } }),
+    h.deps,
+  );
   if (login.status !== 302) throw new Error(`login answered ${login.status}: ${await login.text()}`);
   const stateCookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
   const dialog = await fetch(login.headers.get('location')!, { redirect: 'manual' });
@@ -106,7 +116,11 @@ export async function loginRedirect(h: Harness, uuid: string, userId?: string): 
 }
 
 /** Calls the callback handler and records its body. */
-export async function callCallback(h: Harness, callbackUrl: string, cookie: string): Promise<{ status: number; body: any }> {
+export async function callCallback(
+  h: Harness,
+  callbackUrl: string,
+  cookie: string,
+): Promise<{ status: number; body: any }> {
   const res = await handleFacebookCallback(new Request(callbackUrl, { headers: { cookie } }), h.deps);
   const text = await res.text();
   h.bodies.push(text);
@@ -130,7 +144,9 @@ export async function readAll(store: ObjectStore, prefix: string): Promise<Map<s
 }
 
 /** Serves a `Request → Response` handler on 127.0.0.1:0 so the emulator can deliver to it over real HTTP. */
-export async function serveHandler(handler: (request: Request) => Promise<Response>): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveHandler(
+  handler: (request: Request) => Promise<Response>,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -138,7 +154,11 @@ export async function serveHandler(handler: (request: Request) => Promise<Respon
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
       const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-      const request = new Request(`http://127.0.0.1${req.url}`, { method: req.method ?? 'GET', headers, ...(body ? { body: new Uint8Array(body) } : {}) });
+      const request = new Request(`http://127.0.0.1${req.url}`, {
+        method: req.method ?? 'GET',
+        headers,
+        ...(body ? { body: new Uint8Array(body) } : {}),
+      });
       handler(request)
         .then(async (response) => {
           res.writeHead(response.status, Object.fromEntries(response.headers));

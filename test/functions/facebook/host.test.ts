@@ -13,7 +13,9 @@ beforeAll(async () => {
   stack = await startTestStack();
   stack.shopify!.seedShop('acme-7cu19ngr.myshopify.com', { products: 3 });
   // A Messenger bot on the same Meta app: answers Meta's verification for its own callback URL.
-  bot = createServer((req, res) => res.end(new URL(req.url ?? '/', 'http://bot').searchParams.get('hub.challenge') ?? 'ok'));
+  bot = createServer((req, res) =>
+    res.end(new URL(req.url ?? '/', 'http://bot').searchParams.get('hub.challenge') ?? 'ok'),
+  );
   await new Promise<void>((resolve) => bot.listen(0, '127.0.0.1', resolve));
   botUrl = `http://127.0.0.1:${(bot.address() as AddressInfo).port}/messenger`;
 });
@@ -34,7 +36,9 @@ describe('npm run setup:facebook against the emulator and the running webhook fu
   it('names every missing variable', async () => {
     const { code, output } = await setup({});
     expect(code).toBe(1);
-    expect(output).toMatch(/APP_URL is missing; FACEBOOK_APP_ID is missing; FACEBOOK_APP_SECRET is missing; FACEBOOK_VERIFY_TOKEN is missing/);
+    expect(output).toMatch(
+      /APP_URL is missing; FACEBOOK_APP_ID is missing; FACEBOOK_APP_SECRET is missing; FACEBOOK_VERIFY_TOKEN is missing/,
+    );
   });
 
   it('explains a wrong app secret, a verify token the function does not have, and an unreachable callback', async () => {
@@ -43,26 +47,45 @@ describe('npm run setup:facebook against the emulator and the running webhook fu
     const unreachable = await setup(setupEnv({ APP_URL: 'http://127.0.0.1:9' }));
 
     expect([secret.code, token.code, unreachable.code]).toEqual([1, 1, 1]);
-    expect(secret.output).toMatch(/ERROR: Meta refused the app token: .*\nCheck FACEBOOK_APP_ID and FACEBOOK_APP_SECRET/);
-    expect(token.output).toMatch(/ERROR: Meta could not verify .*\/facebook\/webhook: .*HTTP Status Code = 403[\s\S]*FACEBOOK_VERIFY_TOKEN is the same value/);
-    expect(unreachable.output).toMatch(/ERROR: Meta could not verify http:\/\/127\.0\.0\.1:9\/facebook\/webhook: [\s\S]*publicly reachable/);
+    expect(secret.output).toMatch(
+      /ERROR: Meta refused the app token: .*\nCheck FACEBOOK_APP_ID and FACEBOOK_APP_SECRET/,
+    );
+    expect(token.output).toMatch(
+      /ERROR: Meta could not verify .*\/facebook\/webhook: .*HTTP Status Code = 403[\s\S]*FACEBOOK_VERIFY_TOKEN is the same value/,
+    );
+    expect(unreachable.output).toMatch(
+      /ERROR: Meta could not verify http:\/\/127\.0\.0\.1:9\/facebook\/webhook: [\s\S]*publicly reachable/,
+    );
     expect(fb().appSubscriptions()).toEqual([]);
   });
 
   it("refuses to take over a Messenger bot's callback unless its events are forwarded or --force is given", async () => {
     const appToken = `${fb().appId}|${stack.env.FACEBOOK_APP_SECRET}`;
-    const params = new URLSearchParams({ object: 'page', callback_url: botUrl, fields: 'messages', verify_token: 'bot-token', access_token: appToken });
-    expect((await fetch(`${fb().graphOrigin}/v25.0/${fb().appId}/subscriptions?${params}`, { method: 'POST' })).status).toBe(200);
+    const params = new URLSearchParams({
+      object: 'page',
+      callback_url: botUrl,
+      fields: 'messages',
+      verify_token: 'bot-token',
+      access_token: appToken,
+    });
+    expect(
+      (await fetch(`${fb().graphOrigin}/v25.0/${fb().appId}/subscriptions?${params}`, { method: 'POST' })).status,
+    ).toBe(200);
 
     const refused = await setup(setupEnv());
     const forwarded = await setup(setupEnv({ FACEBOOK_MESSAGING_FORWARD_URL: botUrl }));
 
-    expect(refused).toEqual({ code: 1, output: expect.stringMatching(/receives Messenger fields \(messages\)[\s\S]*FACEBOOK_MESSAGING_FORWARD_URL/) });
+    expect(refused).toEqual({
+      code: 1,
+      output: expect.stringMatching(/receives Messenger fields \(messages\)[\s\S]*FACEBOOK_MESSAGING_FORWARD_URL/),
+    });
     expect(forwarded.code).toBe(0);
     expect(forwarded.output).toContain(`Replaced the previous page callback ${botUrl}.`);
     const [page] = fb().appSubscriptions();
     expect(page).toMatchObject({ object: 'page', callbackUrl: `${stack.appUrl}/facebook/webhook`, active: true });
-    expect(page!.fields).toEqual(expect.arrayContaining(['name', 'category', 'description', 'phone', 'website', 'hours', 'messages']));
+    expect(page!.fields).toEqual(
+      expect.arrayContaining(['name', 'category', 'description', 'phone', 'website', 'hours', 'messages']),
+    );
   });
 
   it('registers idempotently: a second run says "already registered" and calls Meta only to read', async () => {
@@ -87,7 +110,10 @@ describe('deletion and deauthorize callbacks through the local DO host', () => {
     expect((await stack.store.list(keys.userFacebookPrefix(uuid))).length).toBe(2);
 
     // Act
-    const res = await fb().postSignedRequest(`${stack.appUrl}/facebook/data-deletion`, fb().signedRequest({ userId: fb().defaultUser().id }));
+    const res = await fb().postSignedRequest(
+      `${stack.appUrl}/facebook/data-deletion`,
+      fb().signedRequest({ userId: fb().defaultUser().id }),
+    );
 
     // Assess
     expect(res.status).toBe(200);
@@ -97,13 +123,23 @@ describe('deletion and deauthorize callbacks through the local DO host', () => {
     expect(await stack.store.exists(keys.shopifySnapshot(uuid))).toBe(true);
     const status = await fetch(answer.url);
     expect(status.status).toBe(200);
-    expect(await status.json()).toMatchObject({ confirmation_code: answer.confirmation_code, status: 'completed', pages_deleted: 2 });
+    expect(await status.json()).toMatchObject({
+      confirmation_code: answer.confirmation_code,
+      status: 'completed',
+      pages_deleted: 2,
+    });
   });
 
   it('answers deauthorize with 200 JSON, and forged or malformed callbacks with JSON 401/400', async () => {
     const user = fb().seedUser({ pages: 1 });
-    const ok = await fb().postSignedRequest(`${stack.appUrl}/facebook/deauthorize`, fb().signedRequest({ userId: user.id }));
-    const forged = await fb().postSignedRequest(`${stack.appUrl}/facebook/deauthorize`, fb().signedRequest({ userId: user.id, secret: 'x-wrong-secret' }));
+    const ok = await fb().postSignedRequest(
+      `${stack.appUrl}/facebook/deauthorize`,
+      fb().signedRequest({ userId: user.id }),
+    );
+    const forged = await fb().postSignedRequest(
+      `${stack.appUrl}/facebook/deauthorize`,
+      fb().signedRequest({ userId: user.id, secret: 'x-wrong-secret' }),
+    );
     const malformed = await fb().postSignedRequest(`${stack.appUrl}/facebook/data-deletion`, 'no-dot-here');
     const unknown = await fetch(`${stack.appUrl}/facebook/deletion-status?id=abc`);
 

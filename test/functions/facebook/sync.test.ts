@@ -30,11 +30,19 @@ describe('facebook/sync', () => {
 
     const result = await runFacebookSyncJob({ uuid }, h.deps);
 
-    expect(result).toEqual({ status: 'success', pages: pages.map((id) => ({ page_id: id, status: 'success', result: { status: 'success' } })) });
+    expect(result).toEqual({
+      status: 'success',
+      pages: pages.map((id) => ({ page_id: id, status: 'success', result: { status: 'success' } })),
+    });
     expect((await stored(first)).data[0]).toMatchObject({ name: 'Renamed Shop', website: 'https://renamed.example/' });
     expect((await stored(first)).meta.source).toBe('poll');
     expect(h.emu.pageSubscriptions(second)).toEqual(['name', 'category']);
-    expect(h.lines).toEqual(expect.arrayContaining([`Polled data for page ${first}: Success`, `Polled and uploaded data for page ${first}: Success`]));
+    expect(h.lines).toEqual(
+      expect.arrayContaining([
+        `Polled data for page ${first}: Success`,
+        `Polled and uploaded data for page ${first}: Success`,
+      ]),
+    );
   });
 
   it('refreshes a single Page by id', async () => {
@@ -51,11 +59,17 @@ describe('facebook/sync', () => {
     const calls = h.emu.stats().total;
     const all = await runFacebookSyncJob({ uuid }, h.deps);
 
-    expect(single).toMatchObject({ status: 'failed', pages: [{ page_id: dead, status: 'reauth_required', result: { status: 'failed' } }] });
+    expect(single).toMatchObject({
+      status: 'failed',
+      pages: [{ page_id: dead, status: 'reauth_required', result: { status: 'failed' } }],
+    });
     expect(single.pages[0]!.message).toMatch(/\(#190\/460\).*log in again at \/facebook\/login/);
     expect((await getPageRecord(h.store, dead))?.state).toBe('reauth_required');
     expect(all.status).toBe('partial');
-    expect(all.pages.find((p) => p.page_id === dead)).toMatchObject({ status: 'reauth_required', message: expect.stringMatching(/needs re-authorisation/) });
+    expect(all.pages.find((p) => p.page_id === dead)).toMatchObject({
+      status: 'reauth_required',
+      message: expect.stringMatching(/needs re-authorisation/),
+    });
     // The dead Page is not called again (2 calls per healthy Page: subscribed_apps and the fields).
     expect(h.emu.stats().total - calls).toBe(4);
   });

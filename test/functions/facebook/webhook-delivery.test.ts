@@ -27,7 +27,8 @@ beforeEach(() => {
   h.lines.length = 0;
 });
 
-const storedName = async (pageId: string) => (await h.store.getJson<any>(keys.pageSnapshot(uuid, pageId)))!.value.data[0].name;
+const storedName = async (pageId: string) =>
+  (await h.store.getJson<any>(keys.pageSnapshot(uuid, pageId)))!.value.data[0].name;
 const pageReads = (pageId: string) => h.emu.stats().calls[`GET /${pageId}`] ?? 0;
 const markers = () => h.store.list('private/webhooks/facebook/');
 const rename = (pageId: string, name: string) => ({ pageId, changes: [{ field: 'name', value: name }] });
@@ -38,7 +39,10 @@ describe('batched deliveries', () => {
     h.emu.updatePage(first, { name: 'Batch One' });
     h.emu.updatePage(second, { name: 'Batch Two' });
 
-    const delivery = await h.emu.sendPageWebhook({ url: endpoint.url, entries: [rename(first, 'Batch One'), rename(second, 'Batch Two')] });
+    const delivery = await h.emu.sendPageWebhook({
+      url: endpoint.url,
+      entries: [rename(first, 'Batch One'), rename(second, 'Batch Two')],
+    });
 
     expect(delivery.status).toBe(200);
     expect(JSON.parse(delivery.body)).toEqual({ status: 'ok', updated: [first, second].sort() });
@@ -51,7 +55,14 @@ describe('batched deliveries', () => {
 
     const delivery = await h.emu.sendPageWebhook({
       url: endpoint.url,
-      body: { object: 'page', entry: [{ id: first, time: 1, changes: [{ field: 'feed', value: { item: 'post' } }] }, 'not-an-entry', { id: first, time: 1 }] },
+      body: {
+        object: 'page',
+        entry: [
+          { id: first, time: 1, changes: [{ field: 'feed', value: { item: 'post' } }] },
+          'not-an-entry',
+          { id: first, time: 1 },
+        ],
+      },
     });
 
     expect(delivery.status).toBe(200);
@@ -84,7 +95,9 @@ describe('redeliveries', () => {
   it('applies two simultaneous identical deliveries once', async () => {
     const [, second] = pages;
     h.emu.updatePage(second, { name: 'Simultaneous' });
-    const rawBody = Buffer.from(JSON.stringify({ object: 'page', entry: [{ id: second, time: 1735689600, changed_fields: ['name'] }] }));
+    const rawBody = Buffer.from(
+      JSON.stringify({ object: 'page', entry: [{ id: second, time: 1735689600, changed_fields: ['name'] }] }),
+    );
     const reads = pageReads(second);
 
     const results = await Promise.all([1, 2, 3].map(() => h.emu.sendPageWebhook({ url: endpoint.url, rawBody })));
@@ -103,10 +116,17 @@ describe('redeliveries', () => {
       req.on('end', () => (received.push(Buffer.concat(chunks)), res.end('ok')));
     });
     await new Promise<void>((resolve) => bot.listen(0, '127.0.0.1', resolve));
-    const deps = createFacebookDeps({ ...h.config, FACEBOOK_MESSAGING_FORWARD_URL: `http://127.0.0.1:${(bot.address() as AddressInfo).port}/` }, { store: h.store, log: h.deps.log });
+    const deps = createFacebookDeps(
+      { ...h.config, FACEBOOK_MESSAGING_FORWARD_URL: `http://127.0.0.1:${(bot.address() as AddressInfo).port}/` },
+      { store: h.store, log: h.deps.log },
+    );
     const forwarding = await serveHandler((request) => handleFacebookWebhook(request, deps));
     try {
-      const first = await h.emu.sendMessagingWebhook({ url: forwarding.url, pageId: pages[0], text: 'còn hàng không?' });
+      const first = await h.emu.sendMessagingWebhook({
+        url: forwarding.url,
+        pageId: pages[0],
+        text: 'còn hàng không?',
+      });
       const again = await h.emu.sendPageWebhook({ url: forwarding.url, rawBody: first.rawBody });
 
       expect([JSON.parse(first.body).messaging, JSON.parse(again.body).status]).toEqual(['forwarded', 'duplicate']);
@@ -124,7 +144,10 @@ describe('failures', () => {
     h.emu.updatePage(first, { name: 'Still Updated' });
     h.emu.setPageTokenState(third, 'password_changed');
 
-    const delivery = await h.emu.sendPageWebhook({ url: endpoint.url, entries: [rename(third, 'Broken'), rename(first, 'Still Updated')] });
+    const delivery = await h.emu.sendPageWebhook({
+      url: endpoint.url,
+      entries: [rename(third, 'Broken'), rename(first, 'Still Updated')],
+    });
 
     expect(delivery.status).toBe(200);
     expect(JSON.parse(delivery.body).updated).toEqual([first]);

@@ -26,8 +26,10 @@ beforeEach(() => {
   h.lines.length = 0;
 });
 
-const verify = (query: string) => handleFacebookWebhook(new Request(`${h.config.APP_URL}/facebook/webhook?${query}`), h.deps);
-const storedName = async (pageId: string) => (await h.store.getJson<any>(keys.pageSnapshot(uuid, pageId)))!.value.data[0].name;
+const verify = (query: string) =>
+  handleFacebookWebhook(new Request(`${h.config.APP_URL}/facebook/webhook?${query}`), h.deps);
+const storedName = async (pageId: string) =>
+  (await h.store.getJson<any>(keys.pageSnapshot(uuid, pageId)))!.value.data[0].name;
 
 describe('GET verification', () => {
   it('echoes hub.challenge as text/plain when the verify token matches', async () => {
@@ -52,7 +54,10 @@ describe('POST notifications', () => {
   it('re-reads a changed Page with its stored token and rewrites page_data.json (Meta-escaped non-ASCII)', async () => {
     h.emu.updatePage(DEFAULT_PAGE_ID, { name: 'Käse & Schuhe / PH' });
 
-    const delivery = await h.emu.sendPageWebhook({ url: endpoint.url, entries: [{ pageId: DEFAULT_PAGE_ID, changes: [{ field: 'name', value: 'Käse & Schuhe / PH' }] }] });
+    const delivery = await h.emu.sendPageWebhook({
+      url: endpoint.url,
+      entries: [{ pageId: DEFAULT_PAGE_ID, changes: [{ field: 'name', value: 'Käse & Schuhe / PH' }] }],
+    });
 
     expect(delivery.rawBody.toString()).toContain('K\\u00e4se & Schuhe \\/ PH');
     expect(delivery.status).toBe(200);
@@ -65,28 +70,45 @@ describe('POST notifications', () => {
 
   it('handles changed_fields notifications (subscriptions without values) the same way', async () => {
     h.emu.updatePage(SECOND_PAGE, { name: 'Café Ñandú Bakeshop II' });
-    const delivery = await h.emu.sendPageWebhook({ url: endpoint.url, entries: [{ pageId: SECOND_PAGE, changedFields: ['name'] }] });
+    const delivery = await h.emu.sendPageWebhook({
+      url: endpoint.url,
+      entries: [{ pageId: SECOND_PAGE, changedFields: ['name'] }],
+    });
     expect(delivery.status).toBe(200);
     expect(await storedName(SECOND_PAGE)).toBe('Café Ñandú Bakeshop II');
   });
 
   it('answers 401 to a delivery signed with another secret and changes nothing', async () => {
     h.emu.updatePage(DEFAULT_PAGE_ID, { name: 'Forged Name' });
-    const delivery = await h.emu.sendPageWebhook({ url: endpoint.url, secret: 'not-the-app-secret', entries: [{ pageId: DEFAULT_PAGE_ID, changes: [{ field: 'name', value: 'Forged Name' }] }] });
+    const delivery = await h.emu.sendPageWebhook({
+      url: endpoint.url,
+      secret: 'not-the-app-secret',
+      entries: [{ pageId: DEFAULT_PAGE_ID, changes: [{ field: 'name', value: 'Forged Name' }] }],
+    });
     expect(delivery.status).toBe(401);
     expect(JSON.parse(delivery.body).error).toBe('invalid_signature');
     expect(await storedName(DEFAULT_PAGE_ID)).not.toBe('Forged Name');
   });
 
   it('answers 400 to a delivery without X-Hub-Signature-256', async () => {
-    const delivery = await h.emu.sendPageWebhook({ url: endpoint.url, signatureHeader: null, entries: [{ pageId: DEFAULT_PAGE_ID, changedFields: ['name'] }] });
+    const delivery = await h.emu.sendPageWebhook({
+      url: endpoint.url,
+      signatureHeader: null,
+      entries: [{ pageId: DEFAULT_PAGE_ID, changedFields: ['name'] }],
+    });
     expect(delivery.status).toBe(400);
     expect(JSON.parse(delivery.body).error).toBe('signature_missing');
   });
 
   it('answers 200 and logs for unknown Pages and objects', async () => {
-    const unknownPage = await h.emu.sendPageWebhook({ url: endpoint.url, entries: [{ pageId: '999000111', changedFields: ['name'] }] });
-    const userObject = await h.emu.sendPageWebhook({ url: endpoint.url, body: { object: 'user', entry: [{ id: '1', changed_fields: ['email'] }] } });
+    const unknownPage = await h.emu.sendPageWebhook({
+      url: endpoint.url,
+      entries: [{ pageId: '999000111', changedFields: ['name'] }],
+    });
+    const userObject = await h.emu.sendPageWebhook({
+      url: endpoint.url,
+      body: { object: 'user', entry: [{ id: '1', changed_fields: ['email'] }] },
+    });
     expect([unknownPage.status, userObject.status]).toEqual([200, 200]);
     expect(h.lines).toContain('Ignored webhook event for page 999000111: the page is not connected');
     expect(h.lines).toContain("Ignored Facebook webhook for object 'user': only page notifications are handled");
@@ -104,18 +126,36 @@ describe('POST notifications', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        received.push({ body: Buffer.concat(chunks), signature: req.headers['x-hub-signature-256'] as string | undefined });
+        received.push({
+          body: Buffer.concat(chunks),
+          signature: req.headers['x-hub-signature-256'] as string | undefined,
+        });
         res.end('ok');
       });
     });
     await new Promise<void>((resolve) => bot.listen(0, '127.0.0.1', resolve));
     try {
       const forwardUrl = `http://127.0.0.1:${(bot.address() as AddressInfo).port}/messenger`;
-      const deps = createFacebookDeps({ ...h.config, FACEBOOK_MESSAGING_FORWARD_URL: forwardUrl }, { store: h.store, log: h.deps.log });
-      const raw = metaJsonStringify({ object: 'page', entry: [{ id: DEFAULT_PAGE_ID, time: Date.now(), messaging: [{ sender: { id: '1' }, message: { text: 'äö/' } }] }] });
+      const deps = createFacebookDeps(
+        { ...h.config, FACEBOOK_MESSAGING_FORWARD_URL: forwardUrl },
+        { store: h.store, log: h.deps.log },
+      );
+      const raw = metaJsonStringify({
+        object: 'page',
+        entry: [
+          { id: DEFAULT_PAGE_ID, time: Date.now(), messaging: [{ sender: { id: '1' }, message: { text: 'äö/' } }] },
+        ],
+      });
       const signature = signFacebookBody(raw, h.config.FACEBOOK_APP_SECRET);
 
-      const res = await handleFacebookWebhook(new Request(`${h.config.APP_URL}/facebook/webhook`, { method: 'POST', body: raw, headers: { 'x-hub-signature-256': signature, 'content-type': 'application/json' } }), deps);
+      const res = await handleFacebookWebhook(
+        new Request(`${h.config.APP_URL}/facebook/webhook`, {
+          method: 'POST',
+          body: raw,
+          headers: { 'x-hub-signature-256': signature, 'content-type': 'application/json' },
+        }),
+        deps,
+      );
 
       expect(res.status).toBe(200);
       expect((await res.json()).messaging).toBe('forwarded');

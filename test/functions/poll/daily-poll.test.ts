@@ -11,7 +11,8 @@ async function connectFacebook(stack: TestStack, jar: CookieJar): Promise<void> 
   const login = await get(`${stack.appUrl}/facebook/login`, jar);
   const dialog = await get(login.headers.get('location')!, jar);
   const callback = await get(dialog.headers.get('location')!, jar);
-  if (callback.status !== 200) throw new Error(`facebook callback answered ${callback.status}: ${await callback.text()}`);
+  if (callback.status !== 200)
+    throw new Error(`facebook callback answered ${callback.status}: ${await callback.text()}`);
 }
 
 describe('daily poll through the local DO host', () => {
@@ -24,7 +25,10 @@ describe('daily poll through the local DO host', () => {
   let renamedBulk: string;
 
   beforeAll(async () => {
-    stack = await startTestStack({ shopify: { clockScale: 50 }, env: { SHOPIFY_BULK_THRESHOLD: '40', POLL_BATCH_SIZE: '2' } });
+    stack = await startTestStack({
+      shopify: { clockScale: 50 },
+      env: { SHOPIFY_BULK_THRESHOLD: '40', POLL_BATCH_SIZE: '2' },
+    });
     const emulator = stack.shopify!;
     emulator.seedShop(domain(SHOPS.paged), { products: 25, variantsPerProduct: 2 });
     emulator.seedShop(domain(SHOPS.bulk), { products: 60, variantsPerProduct: 3, bigVariantProduct: 130 });
@@ -63,7 +67,9 @@ describe('daily poll through the local DO host', () => {
     expect(workers.length).toBe(summary.invocations);
     expect(workers.every((w) => w.response?.success)).toBe(true);
     expect(summary.throttled429).toBe(0);
-    expect(stack.logs.some((l) => l.includes(`Polled and uploaded data for ${domain(SHOPS.paged)}: Success`))).toBe(true);
+    expect(stack.logs.some((l) => l.includes(`Polled and uploaded data for ${domain(SHOPS.paged)}: Success`))).toBe(
+      true,
+    );
   });
 
   it('detects deletions with the paginated path', async () => {
@@ -84,7 +90,11 @@ describe('daily poll through the local DO host', () => {
     expect(nodes.find((n: any) => n.variants.edges.length === 130)).toBeDefined();
     const status = (await stack.store.getJson<MerchantStatus>(keys.status(uuids[SHOPS.bulk]!)))!.value;
     // The install wrote a full bulk snapshot, so the daily poll reads only what changed (issue 16).
-    expect(status.shops[domain(SHOPS.bulk)]).toMatchObject({ lastResult: 'success', mode: 'incremental', productCount: 59 });
+    expect(status.shops[domain(SHOPS.bulk)]).toMatchObject({
+      lastResult: 'success',
+      mode: 'incremental',
+      productCount: 59,
+    });
     expect(stack.logs.some((l) => l.includes(`${domain(SHOPS.bulk)}: Success (incremental bulk: `))).toBe(true);
   });
 

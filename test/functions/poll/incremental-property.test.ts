@@ -49,7 +49,9 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ shopify: { clockScale: 50 } });
-    deps = createShopifyDeps(loadConfig(stack.env, ['core', 'spaces', 'shopify', 'functions']), { log: createLogger({ sink: () => undefined }) });
+    deps = createShopifyDeps(loadConfig(stack.env, ['core', 'spaces', 'shopify', 'functions']), {
+      log: createLogger({ sink: () => undefined }),
+    });
   });
   afterAll(async () => stack?.shutdown());
 
@@ -61,7 +63,8 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
       let calls = 0;
       return {
         ...client,
-        query: (q: string, v?: Record<string, unknown>) => (++calls > after ? Promise.reject(new Error('killed halfway (test)')) : client.query(q, v)),
+        query: (q: string, v?: Record<string, unknown>) =>
+          ++calls > after ? Promise.reject(new Error('killed halfway (test)')) : client.query(q, v),
       } as typeof client;
     },
   });
@@ -109,12 +112,33 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
     emulator.seedShop(shop, { products: 12, variantsPerProduct: 2 });
     const { body } = await connectShopify(stack, 'partial-shop');
     const key = keys.shopifySyncPartial(body.user_uuid);
-    const forged = { ...(await stack.store.getJson<ShopifySnapshot>(keys.shopifySnapshot(body.user_uuid)))!.value.data.products.edges[0]!.node };
+    const forged = {
+      ...(await stack.store.getJson<ShopifySnapshot>(keys.shopifySnapshot(body.user_uuid)))!.value.data.products
+        .edges[0]!.node,
+    };
     const cases: unknown[] = [
       { garbage: true },
-      { shop: 'other.myshopify.com', fieldSet: 'products-v2', listingStartedAt: Date.now(), cursor: 'x', products: [{ ...forged, title: 'Forged' }] },
-      { shop, fieldSet: 'products-v2', listingStartedAt: Date.now() - 2 * 86_400_000, cursor: 'x', products: [{ ...forged, title: 'Forged' }] },
-      { shop, fieldSet: 'products-v2', listingStartedAt: Date.now(), cursor: 'x', products: [{ ...forged, title: 42 }] },
+      {
+        shop: 'other.myshopify.com',
+        fieldSet: 'products-v2',
+        listingStartedAt: Date.now(),
+        cursor: 'x',
+        products: [{ ...forged, title: 'Forged' }],
+      },
+      {
+        shop,
+        fieldSet: 'products-v2',
+        listingStartedAt: Date.now() - 2 * 86_400_000,
+        cursor: 'x',
+        products: [{ ...forged, title: 'Forged' }],
+      },
+      {
+        shop,
+        fieldSet: 'products-v2',
+        listingStartedAt: Date.now(),
+        cursor: 'x',
+        products: [{ ...forged, title: 42 }],
+      },
     ];
     for (const [i, partial] of cases.entries()) {
       await stack.store.putJson(key, partial);
@@ -125,7 +149,12 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
       // Assess
       const stored = (await stack.store.getJson<ShopifySnapshot>(keys.shopifySnapshot(body.user_uuid)))!.value;
       expect(result.status, `case ${i}`).toBe('success');
-      expect(stored.data.products.edges.map((e) => e.node.title).sort(), `case ${i}`).toEqual(emulator.getProducts(shop).map((p) => p.title).sort());
+      expect(stored.data.products.edges.map((e) => e.node.title).sort(), `case ${i}`).toEqual(
+        emulator
+          .getProducts(shop)
+          .map((p) => p.title)
+          .sort(),
+      );
       expect(await stack.store.exists(key), `case ${i}`).toBe(false);
     }
   });
@@ -231,9 +260,20 @@ describe('incremental daily poll against a full walk (seeded property)', () => {
     const shop = 'bulk-filter.myshopify.com';
     emulator.seedShop(shop, { products: 15, variantsPerProduct: 1 });
     await connectShopify(stack, 'bulk-filter');
-    const since = new Date(Date.parse(emulator.getProducts(shop).map((p) => p.updatedAt).sort().at(-1)!) + 1000);
+    const since = new Date(
+      Date.parse(
+        emulator
+          .getProducts(shop)
+          .map((p) => p.updatedAt)
+          .sort()
+          .at(-1)!,
+      ) + 1000,
+    );
     await new Promise((r) => setTimeout(r, 100));
-    const changed = emulator.getProducts(shop).slice(2, 5).map((p) => p.id);
+    const changed = emulator
+      .getProducts(shop)
+      .slice(2, 5)
+      .map((p) => p.id);
     for (const id of changed) emulator.updateProduct(shop, id, { title: 'Filtered' });
     const client = deps.adminClient(shop, 60_000);
 

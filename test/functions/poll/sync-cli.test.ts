@@ -11,13 +11,21 @@ const ROOT = resolve(__dirname, '../../..');
 const A = 'cli-one.myshopify.com';
 const B = 'cli-two.myshopify.com';
 
-function runCli(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'lib/dev/tools/sync-cli.ts'), ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'lib/dev/tools/sync-cli.ts'), ...args],
+      {
+        cwd,
+        env: { PATH: process.env.PATH ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -72,11 +80,15 @@ describe('npm run sync (manual sync CLI)', () => {
     const lines: string[] = [];
 
     // Act
-    const code = await runSyncCli(['--all', '--platform', 'shopify'], { ...stack.env, SHOPIFY_BULK_THRESHOLD: '30' }, {
-      log: (l) => lines.push(l),
-      progress: () => undefined,
-      isTty: false,
-    });
+    const code = await runSyncCli(
+      ['--all', '--platform', 'shopify'],
+      { ...stack.env, SHOPIFY_BULK_THRESHOLD: '30' },
+      {
+        log: (l) => lines.push(l),
+        progress: () => undefined,
+        isTty: false,
+      },
+    );
 
     // Assess
     const out = lines.join('\n');
@@ -89,7 +101,11 @@ describe('npm run sync (manual sync CLI)', () => {
 
   it('explains its usage on bad arguments', async () => {
     const lines: string[] = [];
-    const code = await runSyncCli(['--shop'], {}, { log: (l) => lines.push(l), progress: () => undefined, isTty: false });
+    const code = await runSyncCli(
+      ['--shop'],
+      {},
+      { log: (l) => lines.push(l), progress: () => undefined, isTty: false },
+    );
     expect(code).toBe(2);
     expect(lines.join('\n')).toMatch(/give exactly one of --shop, --page or --all[\s\S]*Usage: npm run sync/);
     expect(summaryTable([])).toMatch(/^kind\s+id\s+status/);

@@ -13,11 +13,15 @@ describe('Shopify connection through the local DO host', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ shopify: { clockScale: 50 } });
-    stack.shopify!.seedShop('acme-7cu19ngr.myshopify.com', { products: 1000, variantsPerProduct: 3, bigVariantProduct: 130 });
+    stack.shopify!.seedShop('acme-7cu19ngr.myshopify.com', {
+      products: 1000,
+      variantsPerProduct: 3,
+      bigVariantProduct: 130,
+    });
   });
   afterAll(async () => stack?.shutdown());
 
-  it('ends at the seed\'s JSON and writes the whole 1,000-product catalog to Spaces', async () => {
+  it("ends at the seed's JSON and writes the whole 1,000-product catalog to Spaces", async () => {
     // Act
     const { res, body, jar } = await connectShopify(stack, 'acme-7cu19ngr');
 
@@ -40,14 +44,27 @@ describe('Shopify connection through the local DO host', () => {
     expect(validate(snapshot)).toEqual({ valid: true, errors: 'No errors' });
     const expected = stack.shopify!.getProducts('acme-7cu19ngr.myshopify.com');
     expect(snapshot.meta.productCount).toBe(expected.length);
-    expect(new Set(snapshot.data.products.edges.map((e: any) => e.node.id))).toEqual(new Set(expected.map((p) => p.id)));
+    expect(new Set(snapshot.data.products.edges.map((e: any) => e.node.id))).toEqual(
+      new Set(expected.map((p) => p.id)),
+    );
     const big = snapshot.data.products.edges.find((e: any) => e.node.variants.edges.length === 130);
     expect(big).toBeDefined();
     expect(snapshot.data.products.edges[0].node.title).toBe('The Complete Snowboard');
 
-    const topics = stack.shopify!.webhooks('acme-7cu19ngr.myshopify.com').map((w) => w.topic).sort();
-    expect(topics).toEqual(['APP_UNINSTALLED', 'INVENTORY_LEVELS_UPDATE', 'PRODUCTS_CREATE', 'PRODUCTS_DELETE', 'PRODUCTS_UPDATE']);
-    expect(stack.logs.some((l) => l.includes('Webhook registered for acme-7cu19ngr.myshopify.com: products/update'))).toBe(true);
+    const topics = stack
+      .shopify!.webhooks('acme-7cu19ngr.myshopify.com')
+      .map((w) => w.topic)
+      .sort();
+    expect(topics).toEqual([
+      'APP_UNINSTALLED',
+      'INVENTORY_LEVELS_UPDATE',
+      'PRODUCTS_CREATE',
+      'PRODUCTS_DELETE',
+      'PRODUCTS_UPDATE',
+    ]);
+    expect(
+      stack.logs.some((l) => l.includes('Webhook registered for acme-7cu19ngr.myshopify.com: products/update')),
+    ).toBe(true);
     expect(stack.logs.some((l) => l.includes('Uploaded data to Spaces for acme-7cu19ngr.myshopify.com'))).toBe(true);
   });
 
@@ -58,7 +75,7 @@ describe('Shopify connection through the local DO host', () => {
     expect(stack.shopify!.webhooks('second-shop.myshopify.com')).toHaveLength(5);
   });
 
-  it('gives a different shop its own UUID even with another shop\'s session cookie', async () => {
+  it("gives a different shop its own UUID even with another shop's session cookie", async () => {
     const a = await connectShopify(stack, 'shop-a');
     const b = await connectShopify(stack, 'shop-b', a.jar);
     expect(b.res.status).toBe(200);
@@ -70,10 +87,18 @@ describe('Shopify connection through the local DO host', () => {
     const vault = createTokenVault(stack.store, createTokenBox(stack.env.TOKEN_ENCRYPTION_KEY!));
     const token = (await vault.get<ShopifyToken>(keys.shopifyToken('secret-scan.myshopify.com')))!.value;
     expect(token.accessToken).toMatch(/^shpat_/);
-    const secrets = [token.accessToken, token.refreshToken!, stack.env.SHOPIFY_API_SECRET!, stack.env.SESSION_SECRET!, stack.env.TOKEN_ENCRYPTION_KEY!];
+    const secrets = [
+      token.accessToken,
+      token.refreshToken!,
+      stack.env.SHOPIFY_API_SECRET!,
+      stack.env.SESSION_SECRET!,
+      stack.env.TOKEN_ENCRYPTION_KEY!,
+    ];
     const haystacks = [JSON.stringify(body), ...stack.logs];
-    for (const key of await stack.store.list('users/')) haystacks.push(JSON.stringify((await stack.store.getJson(key))?.value));
-    for (const key of await stack.store.list('private/tokens/')) haystacks.push(JSON.stringify((await stack.store.getJson(key))?.value));
+    for (const key of await stack.store.list('users/'))
+      haystacks.push(JSON.stringify((await stack.store.getJson(key))?.value));
+    for (const key of await stack.store.list('private/tokens/'))
+      haystacks.push(JSON.stringify((await stack.store.getJson(key))?.value));
     for (const secret of secrets) for (const text of haystacks) expect(text.includes(secret)).toBe(false);
   });
 });
@@ -99,15 +124,21 @@ describe('Shopify callback failure paths', () => {
     expect(body.message).toMatch(pattern);
   }
 
-  it.each(['evil.com', 'acme.myshopify.com.evil.com', 'a%2F..%2Fb', 'acme_shop'])('login rejects the shop %s without redirecting', async (shop) => {
-    const res = await get(`${stack.appUrl}/shopify/login?shop=${shop}`);
-    await expectJsonError(res, 400, /myshopify/);
-    expect(res.headers.get('location')).toBeNull();
-  });
+  it.each(['evil.com', 'acme.myshopify.com.evil.com', 'a%2F..%2Fb', 'acme_shop'])(
+    'login rejects the shop %s without redirecting',
+    async (shop) => {
+      const res = await get(`${stack.appUrl}/shopify/login?shop=${shop}`);
+      await expectJsonError(res, 400, /myshopify/);
+      expect(res.headers.get('location')).toBeNull();
+    },
+  );
 
   it('rejects a tampered HMAC with 401', async () => {
     const { jar, callbackUrl } = await startLogin('tamper');
-    const res = await get(callbackUrl.replace(/code=([0-9a-f])/, (_m, c) => `code=${c === 'a' ? 'b' : 'a'}`), jar);
+    const res = await get(
+      callbackUrl.replace(/code=([0-9a-f])/, (_m, c) => `code=${c === 'a' ? 'b' : 'a'}`),
+      jar,
+    );
     await expectJsonError(res, 401, /HMAC does not match/);
   });
 
@@ -148,7 +179,10 @@ describe('Shopify callback failure paths', () => {
   });
 
   it('survives a THROTTLED storm and 5xx answers', async () => {
-    stack.shopify!.injectFaults({ graphql: [{ throttled: true }, { status: 503 }, { status: 429, retryAfter: '0.2' }], count: 3 });
+    stack.shopify!.injectFaults({
+      graphql: [{ throttled: true }, { status: 503 }, { status: 429, retryAfter: '0.2' }],
+      count: 3,
+    });
     const { res, body } = await connectShopify(stack, 'storm');
     expect(res.status).toBe(200);
     expect(body.upload_status).toEqual({ status: 'success' });
@@ -166,7 +200,9 @@ describe('Shopify callback failure paths', () => {
     const { res, body } = await connectShopify(stack, 'token-down');
     expect(stack.shopify!.pendingFaults()).toBe(0);
     expect(res.status).toBe(502);
-    expect(body.message).toMatch(/token endpoint answered 503: Shopify is failing, not your settings; start again at \/shopify\/token-down\/login/);
+    expect(body.message).toMatch(
+      /token endpoint answered 503: Shopify is failing, not your settings; start again at \/shopify\/token-down\/login/,
+    );
     expect(await stack.store.list('private/tokens/shopify/token-down')).toEqual([]);
     expect(await stack.store.getJson(keys.shopRecord('token-down.myshopify.com'))).toBeNull();
   });
@@ -207,9 +243,12 @@ describe('Shopify callback with a catalog too large for the web time limit', () 
     const activation = stack.host.activations.get(body.upload_status.activation_id);
     expect(activation?.name).toMatch(/shopify\/sync/);
     // The background sync continued from the callback's cursor (issue 16), wrote every product once, and removed the partial object.
-    expect(stack.logs.some((l) => /Resuming the sync of bigshop\.myshopify\.com after [1-9]\d* products/.test(l))).toBe(true);
+    expect(stack.logs.some((l) => /Resuming the sync of bigshop\.myshopify\.com after [1-9]\d* products/.test(l))).toBe(
+      true,
+    );
     expect(new Set(stored!.value.data.products.edges.map((e: any) => e.node.id)).size).toBe(400);
-    for (let i = 0; i < 40 && (await stack.store.exists(keys.shopifySyncPartial(body.user_uuid))); i++) await new Promise((r) => setTimeout(r, 250));
+    for (let i = 0; i < 40 && (await stack.store.exists(keys.shopifySyncPartial(body.user_uuid))); i++)
+      await new Promise((r) => setTimeout(r, 250));
     expect(await stack.store.exists(keys.shopifySyncPartial(body.user_uuid))).toBe(false);
   });
 });

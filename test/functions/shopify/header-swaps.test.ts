@@ -15,7 +15,10 @@ describe('signed deliveries with swapped headers end repaired by the next full s
 
   beforeAll(async () => {
     stack = await startTestStack({ shopify: { clockScale: 50 } });
-    for (const [shop, products] of [[SHOP, 8], [OTHER, 4]] as const) {
+    for (const [shop, products] of [
+      [SHOP, 8],
+      [OTHER, 4],
+    ] as const) {
       stack.shopify!.seedShop(shop, { products, variantsPerProduct: 2 });
       const { body } = await connectShopify(stack, shop.replace('.myshopify.com', ''));
       uuids[shop] = body.user_uuid;
@@ -92,7 +95,11 @@ describe('signed deliveries with swapped headers end repaired by the next full s
     // Prepare
     const gid = gidAt(4);
     const future = new Date(Date.now() + 30 * 86_400_000).toISOString();
-    const body = { ...(stack.shopify!.productPayload(SHOP, gid) as object), title: 'Claims to be from the future', updated_at: future };
+    const body = {
+      ...(stack.shopify!.productPayload(SHOP, gid) as object),
+      title: 'Claims to be from the future',
+      updated_at: future,
+    };
 
     // Act
     const res = await send(SHOP, 'products/update', body);
@@ -111,7 +118,11 @@ describe('signed deliveries with swapped headers end repaired by the next full s
     const answers = await Promise.all([
       send(SHOP, 'products/delete', body, { webhookId: `swap-all-${Date.now()}` }),
       send(SHOP, 'products/create', { ...(stack.shopify!.productPayload(OTHER, gidAt(2, OTHER)) as object) }),
-      send(SHOP, 'products/update', { ...(body as object), title: 'Future again', updated_at: new Date(Date.now() + 86_400_000).toISOString() }),
+      send(SHOP, 'products/update', {
+        ...(body as object),
+        title: 'Future again',
+        updated_at: new Date(Date.now() + 86_400_000).toISOString(),
+      }),
     ]);
     answers.forEach(expectDoorAnswer);
     await fullSync();

@@ -72,7 +72,8 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
         await new Promise((r) => setTimeout(r, 1000));
         continue;
       }
-      if (![202, 502, 503].includes(res.status) || ++failures >= 8) throw new Error(`delivery answered ${res.status}: ${text}`);
+      if (![202, 502, 503].includes(res.status) || ++failures >= 8)
+        throw new Error(`delivery answered ${res.status}: ${text}`);
       retried++;
       await new Promise((r) => setTimeout(r, 500 * failures));
     }
@@ -82,11 +83,18 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
     const snap = (await stack.store.getJson<any>(keys.shopifySnapshot(uuid)))!.value;
     return { snap, byId: new Map<string, any>(snap.data.products.edges.map((e: any) => [e.node.id, e.node])) };
   };
-  const version = (gid: string, at: number, title: string) => ({ ...stack.shopify!.productPayload(SHOP, gid), updated_at: new Date(at).toISOString(), title });
+  const version = (gid: string, at: number, title: string) => ({
+    ...stack.shopify!.productPayload(SHOP, gid),
+    updated_at: new Date(at).toISOString(),
+    title,
+  });
 
   it('reflects all of 200 concurrent deliveries for 200 different products', async () => {
     // Prepare
-    const gids = stack.shopify!.getProducts(SHOP).slice(0, 200).map((p) => p.id);
+    const gids = stack
+      .shopify!.getProducts(SHOP)
+      .slice(0, 200)
+      .map((p) => p.id);
     const at = Date.now() - 20 * HOUR;
 
     const started = () => stack.logs.filter((l) => l.includes(`Queued products/update for ${SHOP}: flush job `)).length;
@@ -111,12 +119,16 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
     // The flush flag stays up while a job works, so the burst starts a few jobs, not one per delivery.
     // (Without conditional writes a flag cannot be raised exclusively, so more jobs start there; that costs, not loses.)
     if (stack.spaces!.conditionalWrites === 'honour') expect(started() - startedBefore).toBeLessThan(20);
-    if (stack.spaces!.conditionalWrites === 'honour') expect(await stack.store.list(keys.pendingShopifyPrefix(SHOP))).toEqual([]);
+    if (stack.spaces!.conditionalWrites === 'honour')
+      expect(await stack.store.list(keys.pendingShopifyPrefix(SHOP))).toEqual([]);
   }, 400_000);
 
   it('ends with the newest version when versions of the same products arrive concurrently in shuffled order', async () => {
     // Prepare: 6 versions of each of 5 products, shuffled.
-    const gids = stack.shopify!.getProducts(SHOP).slice(200, 205).map((p) => p.id);
+    const gids = stack
+      .shopify!.getProducts(SHOP)
+      .slice(200, 205)
+      .map((p) => p.id);
     const at = Date.now() - 18 * HOUR;
     const sends = gids.flatMap((gid) => [1, 2, 3, 4, 5, 6].map((v) => ({ gid, v })));
     const seed = Number(process.env.TEST_SEED ?? Date.now() % 2 ** 31);
@@ -138,7 +150,7 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
     }
   }, 240_000);
 
-  it('keeps a delivery that lands while a full sync runs, instead of the sync\'s older copy', async () => {
+  it("keeps a delivery that lands while a full sync runs, instead of the sync's older copy", async () => {
     // Prepare: an empty GraphQL bucket makes the sync wait on THROTTLED long enough to deliver during it.
     const gid = stack.shopify!.getProducts(SHOP)[210]!.id;
     stack.shopify!.setBucketLevel(SHOP, 0);
@@ -168,10 +180,16 @@ describe('concurrent Shopify deliveries through the local DO host', () => {
   }, 240_000);
 
   it('applies a delete and an update of different products arriving together', async () => {
-    const [a, b] = stack.shopify!.getProducts(SHOP).slice(215, 217).map((p) => p.id);
+    const [a, b] = stack
+      .shopify!.getProducts(SHOP)
+      .slice(215, 217)
+      .map((p) => p.id);
     // The flush checks a deletion with the Admin API: the product must be gone from the shop, as with a real delete.
     stack.shopify!.deleteProduct(SHOP, a!);
-    await Promise.all([deliver({ id: BigInt(a!.split('/').pop()!) }, 'products/delete'), deliver(version(b!, Date.now() - 14 * HOUR, 'Survivor'))]);
+    await Promise.all([
+      deliver({ id: BigInt(a!.split('/').pop()!) }, 'products/delete'),
+      deliver(version(b!, Date.now() - 14 * HOUR, 'Survivor')),
+    ]);
     const { byId } = await stored();
     expect(byId.has(a!)).toBe(false);
     expect(byId.get(b!).title).toBe('Survivor');

@@ -21,9 +21,16 @@ describe('shopify/webhook through the local DO host', () => {
   const uuids: Record<string, string> = {};
 
   beforeAll(async () => {
-    stack = await startTestStack({ shopify: { clockScale: 50 }, env: { SHOPIFY_API_SECRET_PREVIOUS: PREVIOUS_SECRET } });
+    stack = await startTestStack({
+      shopify: { clockScale: 50 },
+      env: { SHOPIFY_API_SECRET_PREVIOUS: PREVIOUS_SECRET },
+    });
     for (const shop of [SHOP, OTHER, 'leaving-shop.myshopify.com', 'redact-shop.myshopify.com']) {
-      stack.shopify!.seedShop(shop, { products: 12, variantsPerProduct: 2, ...(shop === SHOP ? { bigVariantProduct: 130 } : {}) });
+      stack.shopify!.seedShop(shop, {
+        products: 12,
+        variantsPerProduct: 2,
+        ...(shop === SHOP ? { bigVariantProduct: 130 } : {}),
+      });
       const { body } = await connectShopify(stack, shop.replace('.myshopify.com', ''));
       uuids[shop] = body.user_uuid;
     }
@@ -40,7 +47,8 @@ describe('shopify/webhook through the local DO host', () => {
   const nodeOf = (snap: any, gid: string) => snap.data.products.edges.find((e: any) => e.node.id === gid)?.node;
   const gidAt = (i: number, shop = SHOP) => stack.shopify!.getProducts(shop)[i]!.id;
   const logged = async (text: string, times = 1) => {
-    for (let i = 0; i < 200 && stack.logs.filter((l) => l.includes(text)).length < times; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && stack.logs.filter((l) => l.includes(text)).length < times; i++)
+      await new Promise((r) => setTimeout(r, 50));
     const count = stack.logs.filter((l) => l.includes(text)).length;
     // A store that ignores conditional writes keeps records for 40 s, and a later job may report them again.
     if (stack.spaces!.conditionalWrites === 'ignore') expect(count).toBeGreaterThanOrEqual(times);
@@ -51,7 +59,10 @@ describe('shopify/webhook through the local DO host', () => {
   it('applies products/update with escaped slashes and non-ASCII text, and the snapshot stays schema-valid', async () => {
     // Prepare
     const gid = gidAt(1);
-    stack.shopify!.updateProduct(SHOP, gid, { title: 'Ski / Board & Co <b> — Ünïcødé 雪板', descriptionHtml: '<p>a/b</p>' });
+    stack.shopify!.updateProduct(SHOP, gid, {
+      title: 'Ski / Board & Co <b> — Ünïcødé 雪板',
+      descriptionHtml: '<p>a/b</p>',
+    });
     const payload = stack.shopify!.productPayload(SHOP, gid);
 
     // Act
@@ -66,16 +77,25 @@ describe('shopify/webhook through the local DO host', () => {
     await logged(`shopify/flush Updated data in Spaces for ${SHOP} via products/update`);
     expect(validate(snap)).toEqual({ valid: true, errors: 'No errors' });
     // Applied records are gone (a store ignoring conditional writes keeps them until they are safe to delete, 40 s).
-    if (stack.spaces!.conditionalWrites === 'honour') expect(await stack.store.list(keys.pendingShopifyPrefix(SHOP))).toEqual([]);
+    if (stack.spaces!.conditionalWrites === 'honour')
+      expect(await stack.store.list(keys.pendingShopifyPrefix(SHOP))).toEqual([]);
   });
 
   it('creates a product whose ids exceed 2^53 without rounding them, and deletes it by its big id', async () => {
     const gid = `gid://shopify/Product/${BIG_ID}`;
-    const payload = { ...stack.shopify!.productPayload(SHOP, gidAt(2)), id: BigInt(BIG_ID), admin_graphql_api_id: gid, title: 'Brand new' };
+    const payload = {
+      ...stack.shopify!.productPayload(SHOP, gidAt(2)),
+      id: BigInt(BIG_ID),
+      admin_graphql_api_id: gid,
+      title: 'Brand new',
+    };
     expect(outcome(await send('products/create', payload))).toMatchObject({ http: 200, outcome: 'queued' });
     expect(nodeOf(await snapshot(), gid)?.title).toBe('Brand new');
 
-    expect(outcome(await send('products/delete', { id: BigInt(BIG_ID) }))).toMatchObject({ http: 200, outcome: 'queued' });
+    expect(outcome(await send('products/delete', { id: BigInt(BIG_ID) }))).toMatchObject({
+      http: 200,
+      outcome: 'queued',
+    });
     const snap = await snapshot();
     expect(nodeOf(snap, gid)).toBeUndefined();
     expect(snap.meta.tombstones[gid]).toBeDefined();
@@ -117,16 +137,22 @@ describe('shopify/webhook through the local DO host', () => {
     const gid = gidAt(4);
     const variant = stack.shopify!.getVariants(SHOP, gid)[0]!;
     stack.shopify!.setInventory(SHOP, variant.inventoryItemId, 7);
-    const res = await send('inventory_levels/update', stack.shopify!.inventoryLevelPayload(SHOP, variant.inventoryItemId));
+    const res = await send(
+      'inventory_levels/update',
+      stack.shopify!.inventoryLevelPayload(SHOP, variant.inventoryItemId),
+    );
     expect(outcome(res)).toMatchObject({ http: 200, outcome: 'queued' });
     const stored = nodeOf(await snapshot(), gid).variants.edges.find((v: any) => v.node.id === variant.id).node;
     expect(stored.inventoryQuantity).toBe(7);
   });
 
-  it.each(['customers/data_request', 'customers/redact'] as const)('acknowledges %s (no customer data is stored)', async (topic) => {
-    const res = await send(topic, stack.shopify!.compliancePayload(SHOP, topic));
-    expect(outcome(res)).toMatchObject({ http: 200, outcome: 'no customer data stored' });
-  });
+  it.each(['customers/data_request', 'customers/redact'] as const)(
+    'acknowledges %s (no customer data is stored)',
+    async (topic) => {
+      const res = await send(topic, stack.shopify!.compliancePayload(SHOP, topic));
+      expect(outcome(res)).toMatchObject({ http: 200, outcome: 'no customer data stored' });
+    },
+  );
 
   it('acknowledges an unknown topic and logs it', async () => {
     const res = await send('orders/create', { id: 1 });
@@ -148,7 +174,11 @@ describe('shopify/webhook through the local DO host', () => {
     expect(nodeOf(await snapshot(), gid).title).toBe('Once');
     await logged(`Skipped products/update for ${SHOP}`, skipped + 1);
 
-    const both = await Promise.all([1, 2].map(() => send('products/update', { ...payload, updated_at: '2026-09-03T00:00:00Z' }, { webhookId: 'dup-concurrent' })));
+    const both = await Promise.all(
+      [1, 2].map(() =>
+        send('products/update', { ...payload, updated_at: '2026-09-03T00:00:00Z' }, { webhookId: 'dup-concurrent' }),
+      ),
+    );
     expect(both.map((r) => r.status)).toEqual([200, 200]);
     // One writes the record; the other finds it (or, if a flush was that quick, records it again and it is stale).
     expect(both.map((r) => JSON.parse(r.body).status)).toContain('ok');
@@ -159,8 +189,18 @@ describe('shopify/webhook through the local DO host', () => {
     // Prepare: the state a killed first attempt leaves: its claim (the pending record) is written, no flag, no job.
     // (OTHER, whose last flush job is long over, so nothing else applies the record before the retry.)
     const gid = gidAt(8, OTHER);
-    const payload = { ...stack.shopify!.productPayload(OTHER, gid), updated_at: '2026-09-04T00:00:00Z', title: 'After the crash' };
-    const op = { kind: 'payload' as const, id: gid, updatedAt: payload.updated_at, payload: trimProductPayload(parseJsonLossless(toShopifyJson(payload)) as any), topic: 'products/update' };
+    const payload = {
+      ...stack.shopify!.productPayload(OTHER, gid),
+      updated_at: '2026-09-04T00:00:00Z',
+      title: 'After the crash',
+    };
+    const op = {
+      kind: 'payload' as const,
+      id: gid,
+      updatedAt: payload.updated_at,
+      payload: trimProductPayload(parseJsonLossless(toShopifyJson(payload)) as any),
+      topic: 'products/update',
+    };
     await flushed(stack.store, uuids[OTHER]!);
     await recordDelivery(stack.store, OTHER, 'crashed-attempt', op);
 
@@ -169,13 +209,20 @@ describe('shopify/webhook through the local DO host', () => {
 
     // Assess: the retry is a duplicate of a recorded delivery, and it still makes sure a flush applies it.
     // (A store that ignores If-None-Match cannot tell: the retry rewrites the same record, which is as good.)
-    expect(outcome(retry)).toMatchObject({ http: 200, status: stack.spaces!.conditionalWrites === 'ignore' ? 'ok' : 'duplicate' });
+    expect(outcome(retry)).toMatchObject({
+      http: 200,
+      status: stack.spaces!.conditionalWrites === 'ignore' ? 'ok' : 'duplicate',
+    });
     expect(nodeOf(await snapshot(OTHER), gid).title).toBe('After the crash');
   });
 
   it('accepts any Webhook-Id a validly signed delivery carries (hashed into the key)', async () => {
     const gid = gidAt(9);
-    const payload = { ...stack.shopify!.productPayload(SHOP, gid), updated_at: '2026-09-05T00:00:00Z', title: 'Odd id' };
+    const payload = {
+      ...stack.shopify!.productPayload(SHOP, gid),
+      updated_at: '2026-09-05T00:00:00Z',
+      title: 'Odd id',
+    };
     const res = await send('products/update', payload, { webhookId: 'id/with spaces+and.dots:é' });
     expect(outcome(res)).toMatchObject({ http: 200, status: 'ok', outcome: 'queued' });
     expect(nodeOf(await snapshot(), gid).title).toBe('Odd id');
@@ -197,10 +244,16 @@ describe('shopify/webhook through the local DO host', () => {
     expect(raw.toString('utf8')).toContain('\\/');
     const reserialised = Buffer.from(JSON.stringify(JSON.parse(raw.toString('utf8'))), 'utf8');
     const signature = signWebhookBody(raw, stack.env.SHOPIFY_API_SECRET!);
-    const res = await send('products/update', undefined, { rawBody: reserialised, headers: { 'X-Shopify-Hmac-Sha256': signature } });
+    const res = await send('products/update', undefined, {
+      rawBody: reserialised,
+      headers: { 'X-Shopify-Hmac-Sha256': signature },
+    });
     expect(res.status).toBe(401);
     // The original bytes with the same signature pass.
-    expect((await send('products/update', undefined, { rawBody: raw, headers: { 'X-Shopify-Hmac-Sha256': signature } })).status).toBe(200);
+    expect(
+      (await send('products/update', undefined, { rawBody: raw, headers: { 'X-Shopify-Hmac-Sha256': signature } }))
+        .status,
+    ).toBe(200);
   });
 
   it('refuses a captured products/update body resent under a destructive topic, and changes nothing', async () => {
@@ -243,11 +296,17 @@ describe('shopify/webhook through the local DO host', () => {
     const shop = 'redact-shop.myshopify.com';
     const mine = (k: string) => k.includes(uuids[shop]!) || k.includes(shop) || k.includes(shop.replace(/\./g, '_'));
     // The daily poll's status entry for this shop (the status record is per user; a redact removes the shop's entry).
-    await recordSyncOutcome(stack.store, uuids[shop]!, { kind: 'shop', value: { shop, state: 'connected', lastSyncAt: new Date().toISOString(), lastResult: 'success' } });
+    await recordSyncOutcome(stack.store, uuids[shop]!, {
+      kind: 'shop',
+      value: { shop, state: 'connected', lastSyncAt: new Date().toISOString(), lastResult: 'success' },
+    });
     const before = await stack.store.list('');
     // Leases and flush flags of other shops come and go with their flush jobs.
     // So do pending records (kept ≥ 40 s when conditional writes are ignored) and conditional-write probes.
-    const transient = (k: string) => ['private/webhooks/', 'private/leases/', 'private/flush/', 'private/pending/', 'private/probe/'].some((p) => k.startsWith(p));
+    const transient = (k: string) =>
+      ['private/webhooks/', 'private/leases/', 'private/flush/', 'private/pending/', 'private/probe/'].some((p) =>
+        k.startsWith(p),
+      );
     const othersBefore = before.filter((k) => !mine(k) && !transient(k));
     expect(before.filter(mine).length).toBeGreaterThan(2);
 
@@ -256,7 +315,9 @@ describe('shopify/webhook through the local DO host', () => {
     expect(outcome(replayed)).toMatchObject({ http: 400, error: 'topic_mismatch' });
     expect((await stack.store.list('')).filter(mine).length).toBe(before.filter(mine).length);
 
-    expect(outcome(await send('shop/redact', stack.shopify!.compliancePayload(shop, 'shop/redact'), {}, shop))).toMatchObject({ http: 200, outcome: 'redacted' });
+    expect(
+      outcome(await send('shop/redact', stack.shopify!.compliancePayload(shop, 'shop/redact'), {}, shop)),
+    ).toMatchObject({ http: 200, outcome: 'redacted' });
     const after = await stack.store.list('');
     expect(after.filter(mine)).toEqual([]);
     for (const key of othersBefore) expect(after).toContain(key);

@@ -37,11 +37,18 @@ export interface Harness {
 export function webTargets(stack: TestStack): WebTarget[] {
   return stack.host.urls
     .filter((u) => u.web !== false)
-    .map((u) => ({ fn: u.fn, web: u.web === 'raw' ? 'raw' : true, longPath: new URL(u.url).pathname, shortPath: `/${u.fn}` }));
+    .map((u) => ({
+      fn: u.fn,
+      web: u.web === 'raw' ? 'raw' : true,
+      longPath: new URL(u.url).pathname,
+      shortPath: `/${u.fn}`,
+    }));
 }
 
 /** Starts the stack the harness runs against (fast emulator clock) and wires recording and crash watching. */
-export async function startHarness(options: Partial<StackOptions> & { env?: Record<string, string | undefined> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: Partial<StackOptions> & { env?: Record<string, string | undefined> } = {},
+): Promise<Harness> {
   const stack = await startTestStack({ ...options, shopify: { clockScale: 50, ...options.shopify } });
   const s3 = createS3Client(loadConfig(stack.env, ['spaces']));
   const exchanges: Harness['exchanges'] = [];
@@ -54,11 +61,16 @@ export async function startHarness(options: Partial<StackOptions> & { env?: Reco
     exchanges,
     recording: false,
     send(request, sendOptions = {}) {
-      const sink: ExchangeSink | undefined = harness.recording ? (req, observed) => void exchanges.push({ request: req, observed }) : undefined;
+      const sink: ExchangeSink | undefined = harness.recording
+        ? (req, observed) => void exchanges.push({ request: req, observed })
+        : undefined;
       return sendRaw(stack.host.url, request, { ...sendOptions, ...(sink ? { sink } : {}) });
     },
     async sessionCookie(uuid, shop = 'fuzz-session.myshopify.com', now = Date.now()) {
-      const line = await issueSessionCookie({ sub: uuid, shop }, { secret: stack.env.SESSION_SECRET!, appUrl: stack.appUrl, now });
+      const line = await issueSessionCookie(
+        { sub: uuid, shop },
+        { secret: stack.env.SESSION_SECRET!, appUrl: stack.appUrl, now },
+      );
       return line.split(';')[0]!;
     },
     async close() {

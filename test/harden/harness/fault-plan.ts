@@ -16,23 +16,42 @@ const NO_FAULT = { delayMs: 0 } as const;
 /** Shopify GraphQL faults: 429 with Retry-After, THROTTLED, 5xx, resets, truncated and garbage JSON, and (optionally) > 10 s stalls. */
 export function shopifySchedule(length: number, intensity: FaultIntensity): GraphqlFault[] {
   const kinds: GraphqlFault[] = [
-    { status: 429, retryAfter: '1' }, { throttled: true }, { status: 500 }, { status: 502 }, { status: 503 }, { status: 504 },
-    { reset: true }, { malformed: 'truncated' }, { malformed: 'garbage' },
+    { status: 429, retryAfter: '1' },
+    { throttled: true },
+    { status: 500 },
+    { status: 502 },
+    { status: 503 },
+    { status: 504 },
+    { reset: true },
+    { malformed: 'truncated' },
+    { malformed: 'garbage' },
     ...(intensity.timeouts ? [{ delayMs: 10_500 }] : []),
   ];
   const random = seededRandom(intensity.seed);
-  return Array.from({ length }, () => (random() < intensity.rate ? kinds[Math.floor(random() * kinds.length)]! : NO_FAULT));
+  return Array.from({ length }, () =>
+    random() < intensity.rate ? kinds[Math.floor(random() * kinds.length)]! : NO_FAULT,
+  );
 }
 
 /** Graph API faults: throttling codes 4, 17, 32, 613, 80001, 500/503, resets, truncated and garbage JSON. */
 export function facebookSchedule(length: number, intensity: FaultIntensity): FacebookFault[] {
   const kinds: FacebookFault[] = [
-    { code: 4, regainAccessMinutes: 0 }, { code: 17, regainAccessMinutes: 0 }, { code: 32, regainAccessMinutes: 0 }, { code: 613 }, { code: 80001, regainAccessMinutes: 0 },
-    { status: 500 }, { status: 503 }, { reset: true }, { malformed: 'truncated' }, { malformed: 'garbage' },
+    { code: 4, regainAccessMinutes: 0 },
+    { code: 17, regainAccessMinutes: 0 },
+    { code: 32, regainAccessMinutes: 0 },
+    { code: 613 },
+    { code: 80001, regainAccessMinutes: 0 },
+    { status: 500 },
+    { status: 503 },
+    { reset: true },
+    { malformed: 'truncated' },
+    { malformed: 'garbage' },
     ...(intensity.timeouts ? [{ delayMs: 12_000 }] : []),
   ];
   const random = seededRandom(intensity.seed);
-  return Array.from({ length }, () => (random() < intensity.rate ? kinds[Math.floor(random() * kinds.length)]! : NO_FAULT));
+  return Array.from({ length }, () =>
+    random() < intensity.rate ? kinds[Math.floor(random() * kinds.length)]! : NO_FAULT,
+  );
 }
 
 /** Spaces faults at the rate: 500, 503 SlowDown, resets, hangs (cut after 5 s), and failed multipart parts. */
@@ -46,7 +65,11 @@ const isNoFault = (f: object) => 'delayMs' in f && (f as { delayMs: number }).de
  * Arms every fault source for one run and returns a function that disarms them and reports how
  * many faults were actually injected (queued platform faults that were consumed, plus Spaces faults).
  */
-export function armFaults(h: Harness, intensity: FaultIntensity, options: { shopify?: number; facebook?: number; spaces?: boolean }): () => number {
+export function armFaults(
+  h: Harness,
+  intensity: FaultIntensity,
+  options: { shopify?: number; facebook?: number; spaces?: boolean },
+): () => number {
   const shopify = h.stack.shopify!;
   const facebook = h.stack.facebook!;
   const spaces = h.stack.spaces!;
@@ -55,10 +78,20 @@ export function armFaults(h: Harness, intensity: FaultIntensity, options: { shop
   shopify.injectFaults({ graphql: shopifyQueue });
   if (facebookQueue.length > 0) facebook.injectFaults(facebookQueue);
   const spacesBefore = spaces.stats().faultsInjected;
-  if (options.spaces) spaces.setFaults({ rate: intensity.rate, kinds: spacesKinds(intensity), seed: intensity.seed + 2, timeoutMs: 5_000 });
+  if (options.spaces)
+    spaces.setFaults({
+      rate: intensity.rate,
+      kinds: spacesKinds(intensity),
+      seed: intensity.seed + 2,
+      timeoutMs: 5_000,
+    });
   return () => {
-    const shopifyUsed = shopifyQueue.slice(0, shopifyQueue.length - shopify.pendingFaults()).filter((f) => !isNoFault(f)).length;
-    const facebookUsed = facebookQueue.slice(0, facebookQueue.length - facebook.pendingFaults().length).filter((f) => !isNoFault(f)).length;
+    const shopifyUsed = shopifyQueue
+      .slice(0, shopifyQueue.length - shopify.pendingFaults())
+      .filter((f) => !isNoFault(f)).length;
+    const facebookUsed = facebookQueue
+      .slice(0, facebookQueue.length - facebook.pendingFaults().length)
+      .filter((f) => !isNoFault(f)).length;
     shopify.clearFaults();
     facebook.clearFaults();
     spaces.clearFaults();

@@ -33,8 +33,14 @@ export async function multipartUnderFaults(h: Harness, intensity: FaultIntensity
     const open = h.stack.spaces!.stats().openMultipartUploads;
     let verdict: Pick<FaultRun, 'outcome' | 'detail'>;
     if (open > 0) verdict = { outcome: 'violation', detail: `${open} multipart upload(s) left open` };
-    else if (message === undefined) verdict = after?.equals(next) ? { outcome: 'converged' } : { outcome: 'violation', detail: 'upload succeeded but the bytes differ' };
-    else verdict = after?.equals(previous!) ? { outcome: 'failed-cleanly', detail: message } : { outcome: 'violation', detail: `upload failed (${message}) and the previous object changed` };
+    else if (message === undefined)
+      verdict = after?.equals(next)
+        ? { outcome: 'converged' }
+        : { outcome: 'violation', detail: 'upload succeeded but the bytes differ' };
+    else
+      verdict = after?.equals(previous!)
+        ? { outcome: 'failed-cleanly', detail: message }
+        : { outcome: 'violation', detail: `upload failed (${message}) and the previous object changed` };
     out.push({ scenario: 'multipart upload', run, faults, ...verdict });
   }
   await store.delete(key);
@@ -42,7 +48,11 @@ export async function multipartUnderFaults(h: Harness, intensity: FaultIntensity
 }
 
 /** `facebook/sync` runs under Graph throttling codes, 5xx, resets, malformed JSON and Spaces faults, compared with a fault-free sync. */
-export async function facebookSyncUnderFaults(h: Harness, intensity: FaultIntensity, runs: number): Promise<FaultRun[]> {
+export async function facebookSyncUnderFaults(
+  h: Harness,
+  intensity: FaultIntensity,
+  runs: number,
+): Promise<FaultRun[]> {
   const browser = new Browser(h);
   const { body } = await connectShopify(h, `fault-fb-${intensity.seed}`, browser);
   const uuid: string = body.user_uuid;
@@ -50,7 +60,8 @@ export async function facebookSyncUnderFaults(h: Harness, intensity: FaultIntens
   const prefix = `users/${uuid}/facebook_messenger/`;
   const snapshot = async () => {
     const texts: string[] = [];
-    for (const key of [...(await listObjects(h.s3, h.bucket, prefix)).keys()].sort()) texts.push(`${key}\n${normalized(await readObject(h.s3, h.bucket, key))}`);
+    for (const key of [...(await listObjects(h.s3, h.bucket, prefix)).keys()].sort())
+      texts.push(`${key}\n${normalized(await readObject(h.s3, h.bucket, key))}`);
     return texts.join('\n');
   };
   await h.stack.host.invoke('facebook/sync', { uuid });
@@ -60,14 +71,23 @@ export async function facebookSyncUnderFaults(h: Harness, intensity: FaultIntens
     const disarm = armFaults(h, { ...intensity, seed: intensity.seed * 100 + run }, { facebook: 30, spaces: true });
     const record = await h.stack.host.invoke('facebook/sync', { uuid });
     const faults = disarm();
-    const result = record.response?.result as { status?: string; pages?: Array<{ status: string; message?: string; result?: { message?: string } }>; error?: { message?: string } } | undefined;
+    const result = record.response?.result as
+      | {
+          status?: string;
+          pages?: Array<{ status: string; message?: string; result?: { message?: string } }>;
+          error?: { message?: string };
+        }
+      | undefined;
     const after = await snapshot();
     let verdict: Pick<FaultRun, 'outcome' | 'detail'>;
     const failedPages = (result?.pages ?? []).filter((p) => p.status !== 'success');
-    if (record.response?.status === 'action developer error') verdict = { outcome: 'violation', detail: `activation crashed: ${String((result as any)?.error)}` };
-    else if (after !== reference) verdict = { outcome: 'violation', detail: 'a page object differs from the fault-free one' };
+    if (record.response?.status === 'action developer error')
+      verdict = { outcome: 'violation', detail: `activation crashed: ${String((result as any)?.error)}` };
+    else if (after !== reference)
+      verdict = { outcome: 'violation', detail: 'a page object differs from the fault-free one' };
     else if (result?.status === 'success') verdict = { outcome: 'converged' };
-    else if (failedPages.every((p) => p.message || p.result?.message) || result?.error?.message) verdict = { outcome: 'failed-cleanly', detail: failedPages[0]?.message ?? result?.error?.message };
+    else if (failedPages.every((p) => p.message || p.result?.message) || result?.error?.message)
+      verdict = { outcome: 'failed-cleanly', detail: failedPages[0]?.message ?? result?.error?.message };
     else verdict = { outcome: 'violation', detail: 'failed without a message' };
     out.push({ scenario: 'facebook/sync', run, faults, ...verdict });
   }

@@ -22,16 +22,31 @@ export interface FaultRun {
 type Verdict = Pick<FaultRun, 'outcome' | 'detail'>;
 
 /** Judges a run: converged to the reference, or failed with a message while the stored object is the previous one. */
-function judge(ok: boolean, message: string | undefined, after: string | null, reference: string | null, previous: string | null): Verdict {
-  if (ok) return after === reference ? { outcome: 'converged' } : { outcome: 'violation', detail: 'succeeded, but the stored object differs from the fault-free one' };
+function judge(
+  ok: boolean,
+  message: string | undefined,
+  after: string | null,
+  reference: string | null,
+  previous: string | null,
+): Verdict {
+  if (ok)
+    return after === reference
+      ? { outcome: 'converged' }
+      : { outcome: 'violation', detail: 'succeeded, but the stored object differs from the fault-free one' };
   if (!message) return { outcome: 'violation', detail: 'failed without a message' };
-  if (after !== previous && after !== reference) return { outcome: 'violation', detail: `failed (${message}) and the stored object is neither the previous one nor the fault-free one` };
+  if (after !== previous && after !== reference)
+    return {
+      outcome: 'violation',
+      detail: `failed (${message}) and the stored object is neither the previous one nor the fault-free one`,
+    };
   return { outcome: 'failed-cleanly', detail: message };
 }
 
 function multipartCheck(h: Harness, verdict: Verdict): Verdict {
   const open = h.stack.spaces!.stats().openMultipartUploads;
-  return open === 0 ? verdict : { outcome: 'violation', detail: `${open} multipart upload(s) left open; ${verdict.detail ?? verdict.outcome}` };
+  return open === 0
+    ? verdict
+    : { outcome: 'violation', detail: `${open} multipart upload(s) left open; ${verdict.detail ?? verdict.outcome}` };
 }
 
 const activationMessage = (result: any): string | undefined => result?.message ?? result?.error?.message;
@@ -53,9 +68,11 @@ export async function syncUnderFaults(h: Harness, intensity: FaultIntensity, run
     const result = record.response?.result as any;
     const bytes = await readObject(h.s3, h.bucket, key);
     let verdict: Verdict;
-    if (record.response?.status === 'action developer error') verdict = { outcome: 'violation', detail: `activation crashed: ${result?.error}` };
+    if (record.response?.status === 'action developer error')
+      verdict = { outcome: 'violation', detail: `activation crashed: ${result?.error}` };
     else if (!isComplete(bytes)) verdict = { outcome: 'violation', detail: 'partial object' };
-    else verdict = judge(result?.status === 'success', activationMessage(result), normalized(bytes), reference, previous);
+    else
+      verdict = judge(result?.status === 'success', activationMessage(result), normalized(bytes), reference, previous);
     out.push({ scenario: 'shopify/sync', run, faults, ...multipartCheck(h, verdict) });
   }
   return out;
@@ -75,7 +92,11 @@ export async function callbacksUnderFaults(h: Harness, intensity: FaultIntensity
       faults = disarm();
       const uuid = typeof body?.user_uuid === 'string' ? body.user_uuid : undefined;
       const bytes = uuid ? await readObject(h.s3, h.bucket, keys.shopifySnapshot(uuid)) : null;
-      if (res.status === 0 || res.status === 502 || res.status === 202) verdict = { outcome: 'violation', detail: `callback answered ${res.status}: ${res.body.toString().slice(0, 200)}` };
+      if (res.status === 0 || res.status === 502 || res.status === 202)
+        verdict = {
+          outcome: 'violation',
+          detail: `callback answered ${res.status}: ${res.body.toString().slice(0, 200)}`,
+        };
       else if (!isComplete(bytes)) verdict = { outcome: 'violation', detail: 'partial object' };
       else {
         if (uuid) await h.stack.host.invoke('shopify/sync', { shop: `${shop}.myshopify.com`, source: 'oauth' });
@@ -86,7 +107,10 @@ export async function callbacksUnderFaults(h: Harness, intensity: FaultIntensity
       }
     } catch (err) {
       faults ||= disarm();
-      verdict = { outcome: 'violation', detail: `round trip broke before the callback: ${err instanceof Error ? err.message : String(err)}` };
+      verdict = {
+        outcome: 'violation',
+        detail: `round trip broke before the callback: ${err instanceof Error ? err.message : String(err)}`,
+      };
     }
     out.push({ scenario: 'shopify/callback', run, faults, ...multipartCheck(h, verdict) });
   }
@@ -98,7 +122,9 @@ function deliveries(h: Harness, domain: string, count: number, epoch: number): B
   const products = emulator.getProducts(domain).map((p) => p.id);
   return Array.from({ length: count }, (_, i) => {
     const payload = emulator.productPayload(domain, products[i % products.length]!) as Record<string, unknown>;
-    return Buffer.from(toShopifyJson({ ...payload, title: `Fault burst ${i}`, updated_at: new Date(epoch + i * 1000).toISOString() }));
+    return Buffer.from(
+      toShopifyJson({ ...payload, title: `Fault burst ${i}`, updated_at: new Date(epoch + i * 1000).toISOString() }),
+    );
   });
 }
 
@@ -114,14 +140,21 @@ async function deliver(h: Harness, domain: string, bodies: Buffer[], idPrefix: s
     const webhookId = `${idPrefix}-${i}`;
     for (let attempt = 0; attempt < 5; attempt++) {
       const res = await h.send({
-        method: 'POST', path: '/shopify/webhook', body,
+        method: 'POST',
+        path: '/shopify/webhook',
+        body,
         headers: {
-          'content-type': 'application/json', 'x-shopify-topic': 'products/update', 'x-shopify-shop-domain': domain, 'x-shopify-api-version': '2026-07',
-          'x-shopify-webhook-id': webhookId, 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
+          'content-type': 'application/json',
+          'x-shopify-topic': 'products/update',
+          'x-shopify-shop-domain': domain,
+          'x-shopify-api-version': '2026-07',
+          'x-shopify-webhook-id': webhookId,
+          'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
         },
       });
       if (res.status >= 200 && res.status < 300) return;
-      if (typeof (jsonOf(res) as any)?.message !== 'string') bad.push(`${res.status} ${res.body.toString().slice(0, 120)}`);
+      if (typeof (jsonOf(res) as any)?.message !== 'string')
+        bad.push(`${res.status} ${res.body.toString().slice(0, 120)}`);
     }
     bad.push(`delivery ${i} never accepted`);
   });
@@ -129,7 +162,12 @@ async function deliver(h: Harness, domain: string, bodies: Buffer[], idPrefix: s
 }
 
 /** A webhook burst under faults, compared with the same burst replayed fault-free from the same starting object. */
-export async function burstUnderFaults(h: Harness, intensity: FaultIntensity, runs: number, size: number): Promise<FaultRun[]> {
+export async function burstUnderFaults(
+  h: Harness,
+  intensity: FaultIntensity,
+  runs: number,
+  size: number,
+): Promise<FaultRun[]> {
   const out: FaultRun[] = [];
   const shop = `fault-burst-${intensity.seed}`;
   const domain = `${shop}.myshopify.com`;
@@ -144,11 +182,16 @@ export async function burstUnderFaults(h: Harness, intensity: FaultIntensity, ru
     const tag = randomUUID().slice(0, 8);
     const bad = await deliver(h, domain, bodies, `fault-${tag}`);
     // Accepted deliveries are merged by flush jobs, which run under the same faults until nothing is pending.
-    const drained = await flushed(h.stack.store, body.user_uuid).then(() => true, () => false);
+    const drained = await flushed(h.stack.store, body.user_uuid).then(
+      () => true,
+      () => false,
+    );
     const faults = disarm();
     if (!drained) bad.push('pending updates were not merged within 60 s');
     const faulty = await readObject(h.s3, h.bucket, key);
-    await h.s3.send(new PutObjectCommand({ Bucket: h.bucket, Key: key, Body: start!, ContentType: 'application/json' }));
+    await h.s3.send(
+      new PutObjectCommand({ Bucket: h.bucket, Key: key, Body: start!, ContentType: 'application/json' }),
+    );
     await deliver(h, domain, bodies, `replay-${tag}`);
     await flushed(h.stack.store, body.user_uuid);
     const reference = normalized(await readObject(h.s3, h.bucket, key));
@@ -168,12 +211,21 @@ export async function burstUnderFaults(h: Harness, intensity: FaultIntensity, ru
 // Which products differ between the faulty object and the fault-free replay (title and updatedAt), for the report.
 function burstDiff(faulty: Buffer | null, reference: string | null): string {
   const products = (text: string | null) => {
-    const value = text ? (JSON.parse(text) as { data?: { products?: { edges?: Array<{ node: { id: string; title: string; updatedAt: string } }> } } }) : {};
-    return new Map((value.data?.products?.edges ?? []).map((e) => [e.node.id, `${e.node.title} @ ${e.node.updatedAt}`]));
+    const value = text
+      ? (JSON.parse(text) as {
+          data?: { products?: { edges?: Array<{ node: { id: string; title: string; updatedAt: string } }> } };
+        })
+      : {};
+    return new Map(
+      (value.data?.products?.edges ?? []).map((e) => [e.node.id, `${e.node.title} @ ${e.node.updatedAt}`]),
+    );
   };
   const a = products(normalized(faulty));
   const b = products(reference);
   const ids = [...new Set([...a.keys(), ...b.keys()])].filter((id) => a.get(id) !== b.get(id));
   if (ids.length === 0) return 'products equal; the difference is elsewhere (meta)';
-  return ids.slice(0, 3).map((id) => `${id}: ${a.get(id) ?? 'missing'} instead of ${b.get(id) ?? 'missing'}`).join('; ');
+  return ids
+    .slice(0, 3)
+    .map((id) => `${id}: ${a.get(id) ?? 'missing'} instead of ${b.get(id) ?? 'missing'}`)
+    .join('; ');
 }

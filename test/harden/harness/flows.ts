@@ -14,7 +14,10 @@ export class Browser {
 
   /** GET a path on the host (no redirects followed), storing cookies it sets. */
   async get(path: string, extra: Record<string, string> = {}): Promise<Observed> {
-    const res = await this.h.send({ method: 'GET', path, headers: { ...(this.cookies.size ? { cookie: this.header() } : {}), ...extra } }, { timeoutMs: 60_000 });
+    const res = await this.h.send(
+      { method: 'GET', path, headers: { ...(this.cookies.size ? { cookie: this.header() } : {}), ...extra } },
+      { timeoutMs: 60_000 },
+    );
     for (const [name, value] of setCookies(res)) {
       if (value === '') this.cookies.delete(name);
       else this.cookies.set(name, value);
@@ -34,7 +37,11 @@ export async function platformHop(location: string): Promise<string> {
 }
 
 /** Runs login → authorize → callback through the host. */
-export async function connectShopify(h: Harness, shop: string, browser = new Browser(h)): Promise<{ res: Observed; body: any; browser: Browser; callbackPath: string }> {
+export async function connectShopify(
+  h: Harness,
+  shop: string,
+  browser = new Browser(h),
+): Promise<{ res: Observed; body: any; browser: Browser; callbackPath: string }> {
   const login = await browser.get(`/shopify/${shop}/login`);
   if (login.status !== 302) throw new Error(`shopify login answered ${login.status}: ${login.body.toString('utf8')}`);
   const callbackPath = await platformHop(String(login.headers.location));
@@ -43,7 +50,11 @@ export async function connectShopify(h: Harness, shop: string, browser = new Bro
 }
 
 /** Runs Facebook login → dialog → callback through the host with a browser that already has a session. */
-export async function connectFacebook(h: Harness, browser: Browser, userId?: string): Promise<{ res: Observed; body: any; callbackPath: string }> {
+export async function connectFacebook(
+  h: Harness,
+  browser: Browser,
+  userId?: string,
+): Promise<{ res: Observed; body: any; callbackPath: string }> {
   if (userId) h.stack.facebook!.setNextLogin(userId);
   const login = await browser.get('/facebook/login');
   if (login.status !== 302) throw new Error(`facebook login answered ${login.status}: ${login.body.toString('utf8')}`);

@@ -114,17 +114,34 @@ export function signedRequestSource(target: WebTarget, secret: string, seed: num
  * the bucket with ETags: a batch in which nothing was accepted must not change any object, and
  * accepted cases may only make the writes the source allows.
  */
-export async function runFuzz(h: Harness, source: CaseSource, total: number, options: { concurrency?: number; timeoutMs?: number } = {}): Promise<FuzzResult> {
+export async function runFuzz(
+  h: Harness,
+  source: CaseSource,
+  total: number,
+  options: { concurrency?: number; timeoutMs?: number } = {},
+): Promise<FuzzResult> {
   const concurrency = options.concurrency ?? 1;
   const result: FuzzResult = {
-    fn: source.fn, label: source.label, cases: 0, unsent: 0, statuses: {}, http5xx: 0, forgedTried: 0, forgedAccepted: 0, controlsTried: 0, controlsAccepted: 0, violations: [],
+    fn: source.fn,
+    label: source.label,
+    cases: 0,
+    unsent: 0,
+    statuses: {},
+    http5xx: 0,
+    forgedTried: 0,
+    forgedAccepted: 0,
+    controlsTried: 0,
+    controlsAccepted: 0,
+    violations: [],
   };
   const add = (v: Violation) => void (result.violations.length < 50 && result.violations.push(v));
   while (result.cases < total) {
     const cases = await source.batch(Math.min(concurrency, total - result.cases));
     if (cases.length === 0) break;
     const before = await listObjects(h.s3, h.bucket);
-    const observed = await Promise.all(cases.map((c) => h.send(c.request, { timeoutMs: options.timeoutMs ?? 35_000, maxSockets: concurrency })));
+    const observed = await Promise.all(
+      cases.map((c) => h.send(c.request, { timeoutMs: options.timeoutMs ?? 35_000, maxSockets: concurrency })),
+    );
     const after = await listObjects(h.s3, h.bucket);
     let anyAccepted = false;
     cases.forEach((c, i) => {
@@ -140,7 +157,12 @@ export async function runFuzz(h: Harness, source: CaseSource, total: number, opt
         result.forgedTried++;
         if (accepted) {
           result.forgedAccepted++;
-          add({ fn: source.fn, property: 'forged-accepted', detail: `answered ${o.status} to changed signed content`, request: describeRequest(c.request) });
+          add({
+            fn: source.fn,
+            property: 'forged-accepted',
+            detail: `answered ${o.status} to changed signed content`,
+            request: describeRequest(c.request),
+          });
         }
       } else if (c.control) {
         result.controlsTried++;
@@ -148,7 +170,13 @@ export async function runFuzz(h: Harness, source: CaseSource, total: number, opt
       }
       for (const v of checkAnswer(source.fn, c.request, o)) add(v);
     });
-    for (const crash of h.crashes.poll()) add({ fn: crash.name, property: 'no-crash', detail: `activation ${crash.id}: ${crash.error}`, request: describeRequest(cases[0]!.request) });
+    for (const crash of h.crashes.poll())
+      add({
+        fn: crash.name,
+        property: 'no-crash',
+        detail: `activation ${crash.id}: ${crash.error}`,
+        request: describeRequest(cases[0]!.request),
+      });
     const { created, changed, deleted } = diffListings(before, after);
     // Flush jobs started by an earlier batch's accepted deliveries delete their bookkeeping while later batches run.
     const asyncCleanup = deleted.filter((key) => isDeliveryBookkeeping(key));
@@ -157,7 +185,12 @@ export async function runFuzz(h: Harness, source: CaseSource, total: number, opt
     );
     if (writes.length > 0) {
       const culprit = cases.find((_, i) => outcomeOf(observed[i]!) === 'rejected') ?? cases[0]!;
-      add({ fn: source.fn, property: 'no-write-on-reject', detail: `objects changed: ${writes.slice(0, 5).join(', ')}`, request: describeRequest(culprit.request) });
+      add({
+        fn: source.fn,
+        property: 'no-write-on-reject',
+        detail: `objects changed: ${writes.slice(0, 5).join(', ')}`,
+        request: describeRequest(culprit.request),
+      });
     }
   }
   return result;

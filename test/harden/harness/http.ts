@@ -42,7 +42,11 @@ export function closeAgents(): void {
  * Sends one raw request to `origin` and resolves with whatever happened; never rejects. Node refuses
  * some header bytes client-side (status -1): those requests cannot reach a server either.
  */
-export async function sendRaw(origin: string, request: RawRequest, options: { timeoutMs?: number; maxSockets?: number; sink?: ExchangeSink } = {}): Promise<Observed> {
+export async function sendRaw(
+  origin: string,
+  request: RawRequest,
+  options: { timeoutMs?: number; maxSockets?: number; sink?: ExchangeSink } = {},
+): Promise<Observed> {
   const first = await attempt(origin, request, options);
   // A kept-alive socket the server closed while idle fails before any byte of the answer; Node's
   // documented remedy is to send again on a fresh socket. Anything else is reported as it happened.
@@ -56,7 +60,11 @@ function report(request: RawRequest, attempted: Observed & { staleSocket?: boole
   return observed;
 }
 
-function attempt(origin: string, request: RawRequest, options: { timeoutMs?: number; maxSockets?: number }): Promise<Observed & { staleSocket?: boolean }> {
+function attempt(
+  origin: string,
+  request: RawRequest,
+  options: { timeoutMs?: number; maxSockets?: number },
+): Promise<Observed & { staleSocket?: boolean }> {
   const url = new URL(origin);
   const started = performance.now();
   return new Promise((resolve) => {
@@ -77,7 +85,12 @@ function attempt(origin: string, request: RawRequest, options: { timeoutMs?: num
         agent: agentFor(options.maxSockets ?? 16),
       });
     } catch (err) {
-      return finish({ status: -1, headers: {}, body: Buffer.alloc(0), error: err instanceof Error ? err.message : String(err) });
+      return finish({
+        status: -1,
+        headers: {},
+        body: Buffer.alloc(0),
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
     req.setTimeout(options.timeoutMs ?? 30_000, () => {
       req.destroy(new Error('client timeout: no answer in time'));
@@ -86,11 +99,19 @@ function attempt(origin: string, request: RawRequest, options: { timeoutMs?: num
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', (err) => finish({ status: 0, headers: res.headers, body: Buffer.concat(chunks), error: err.message }));
+      res.on('error', (err) =>
+        finish({ status: 0, headers: res.headers, body: Buffer.concat(chunks), error: err.message }),
+      );
     });
     req.on('error', (err: NodeJS.ErrnoException) => {
       const staleSocket = req.reusedSocket && err.code === 'ECONNRESET';
-      finish({ status: 0, headers: {}, body: Buffer.alloc(0), error: err.message, ...(staleSocket ? { staleSocket } : {}) });
+      finish({
+        status: 0,
+        headers: {},
+        body: Buffer.alloc(0),
+        error: err.message,
+        ...(staleSocket ? { staleSocket } : {}),
+      });
     });
     req.end(request.body);
   });

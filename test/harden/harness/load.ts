@@ -38,7 +38,12 @@ export function quantile(values: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
 }
 
-function figures(samples: Array<{ ms: number; status: number }>, concurrency: number, seconds: number, ok: (s: number) => boolean): LoadFigures {
+function figures(
+  samples: Array<{ ms: number; status: number }>,
+  concurrency: number,
+  seconds: number,
+  ok: (s: number) => boolean,
+): LoadFigures {
   const ms = samples.map((s) => s.ms);
   return {
     requests: samples.length,
@@ -58,7 +63,10 @@ function figures(samples: Array<{ ms: number; status: number }>, concurrency: nu
  * (as Shopify would) up to 3 times. A lost update is a product whose stored title is not the title
  * of its latest delivery.
  */
-export async function webhookBurst(h: Harness, options: { shop: string; products: number; deliveries: number; concurrency: number }): Promise<LoadFigures & { lostUpdates: number; retried: number; failedAfterRetries: number }> {
+export async function webhookBurst(
+  h: Harness,
+  options: { shop: string; products: number; deliveries: number; concurrency: number },
+): Promise<LoadFigures & { lostUpdates: number; retried: number; failedAfterRetries: number }> {
   const emulator = h.stack.shopify!;
   const domain = `${options.shop}.myshopify.com`;
   emulator.seedShop(domain, { products: options.products, variantsPerProduct: 2 });
@@ -84,8 +92,12 @@ export async function webhookBurst(h: Harness, options: { shop: string; products
         path: '/shopify/webhook',
         body: bodies[i]!,
         headers: {
-          'content-type': 'application/json', 'x-shopify-topic': 'products/update', 'x-shopify-shop-domain': domain, 'x-shopify-api-version': '2026-07',
-          'x-shopify-webhook-id': ids[i]!, 'x-shopify-hmac-sha256': createHmac('sha256', secret).update(bodies[i]!).digest('base64'),
+          'content-type': 'application/json',
+          'x-shopify-topic': 'products/update',
+          'x-shopify-shop-domain': domain,
+          'x-shopify-api-version': '2026-07',
+          'x-shopify-webhook-id': ids[i]!,
+          'x-shopify-hmac-sha256': createHmac('sha256', secret).update(bodies[i]!).digest('base64'),
         },
       },
       { maxSockets: options.concurrency, timeoutMs: 30_000 },
@@ -107,15 +119,26 @@ export async function webhookBurst(h: Harness, options: { shop: string; products
   // Deliveries are answered once recorded; the flush jobs write them. Whatever is still pending after a minute counts as lost.
   await flushed(h.stack.store, connected.body.user_uuid).catch(() => undefined);
   const stored = (await h.stack.store.getJson<any>(keys.shopifySnapshot(connected.body.user_uuid)))?.value;
-  const titles = new Map<string, string>((stored?.data.products.edges ?? []).map((e: any) => [e.node.id, e.node.title]));
+  const titles = new Map<string, string>(
+    (stored?.data.products.edges ?? []).map((e: any) => [e.node.id, e.node.title]),
+  );
   const lostUpdates = [...latest].filter(([gid, title]) => titles.get(gid) !== title).length;
-  return { ...figures(samples, options.concurrency, seconds, (s) => s >= 200 && s < 300), lostUpdates, retried, failedAfterRetries };
+  return {
+    ...figures(samples, options.concurrency, seconds, (s) => s >= 200 && s < 300),
+    lostUpdates,
+    retried,
+    failedAfterRetries,
+  };
 }
 
 /** `n` complete Shopify OAuth round trips (login → authorize → callback) at once, each for its own small shop. */
-export async function loginStorm(h: Harness, options: { n: number; concurrency: number; prefix?: string }): Promise<LoadFigures & { distinctUsers: number }> {
+export async function loginStorm(
+  h: Harness,
+  options: { n: number; concurrency: number; prefix?: string },
+): Promise<LoadFigures & { distinctUsers: number }> {
   const prefix = options.prefix ?? 'storm';
-  for (let i = 0; i < options.n; i++) h.stack.shopify!.seedShop(`${prefix}-${i}.myshopify.com`, { products: 3, variantsPerProduct: 1 });
+  for (let i = 0; i < options.n; i++)
+    h.stack.shopify!.seedShop(`${prefix}-${i}.myshopify.com`, { products: 3, variantsPerProduct: 1 });
   const started = performance.now();
   const samples = await runPool(options.n, options.concurrency, async (i) => {
     const t = performance.now();

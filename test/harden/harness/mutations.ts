@@ -21,7 +21,10 @@ export const byteMutation: fc.Arbitrary<ByteMutation> = fc.oneof(
   fc.record({ op: fc.constant('insert' as const), at, byte: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ op: fc.constant('delete' as const), at }),
   fc.record({ op: fc.constant('truncate' as const), keep: at }),
-  fc.record({ op: fc.constant('append' as const), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }),
+  fc.record({
+    op: fc.constant('append' as const),
+    bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }),
+  }),
   fc.record({ op: fc.constant('swap' as const), a: at, b: at }),
   fc.constant({ op: 'reencode' as const }),
   fc.constant({ op: 'empty' as const }),
@@ -79,14 +82,30 @@ export type TextMutation =
 
 /** Text mutations; `upper`, `lower` and `pad` may keep the meaning (hex case, surrounding spaces), which the oracles know. */
 export const textMutation: fc.Arbitrary<TextMutation> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('flip' as const), at, char: fc.constantFrom('0', '1', 'a', 'f', 'A', 'Z', '+', '/', '=', '-', '_', '.', '%', ' ') }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      op: fc.constant('flip' as const),
+      at,
+      char: fc.constantFrom('0', '1', 'a', 'f', 'A', 'Z', '+', '/', '=', '-', '_', '.', '%', ' '),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('truncate' as const), keep: at }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('append' as const), text: fc.constantFrom('0', '=', '==', 'a', '%00', ',x', '&x=1') }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('append' as const),
+      text: fc.constantFrom('0', '=', '==', 'a', '%00', ',x', '&x=1'),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ op: 'upper' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'lower' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'pad' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'empty' as const }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('replace' as const), text: fc.stringMatching(/^[A-Za-z0-9+/=_.-]{0,90}$/) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('replace' as const), text: fc.stringMatching(/^[A-Za-z0-9+/=_.-]{0,90}$/) }),
+  },
 );
 
 /** Applies one text mutation. */

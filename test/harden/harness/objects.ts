@@ -9,7 +9,9 @@ export async function listObjects(client: S3Client, bucket: string, prefix = '')
   const out: ObjectListing = new Map();
   let token: string | undefined;
   do {
-    const res = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }));
+    const res = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token, MaxKeys: 1000 }),
+    );
     for (const obj of res.Contents ?? []) if (obj.Key) out.set(obj.Key, obj.ETag ?? '');
     token = res.IsTruncated ? res.NextContinuationToken : undefined;
   } while (token);
@@ -17,7 +19,10 @@ export async function listObjects(client: S3Client, bucket: string, prefix = '')
 }
 
 /** Keys created, changed or deleted between two listings. */
-export function diffListings(before: ObjectListing, after: ObjectListing): { created: string[]; changed: string[]; deleted: string[] } {
+export function diffListings(
+  before: ObjectListing,
+  after: ObjectListing,
+): { created: string[]; changed: string[]; deleted: string[] } {
   const created: string[] = [];
   const changed: string[] = [];
   const deleted: string[] = [];

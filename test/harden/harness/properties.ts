@@ -27,7 +27,9 @@ export function describeRequest(request: RawRequest): Violation['request'] {
     method: request.method,
     path: request.path.length > 300 ? `${request.path.slice(0, 300)}…` : request.path,
     ...(request.headers ? { headers: request.headers } : {}),
-    ...(request.body ? { bodyPreview: request.body.subarray(0, 200).toString('utf8'), bodyBytes: request.body.length } : {}),
+    ...(request.body
+      ? { bodyPreview: request.body.subarray(0, 200).toString('utf8'), bodyBytes: request.body.length }
+      : {}),
   };
 }
 
@@ -45,19 +47,35 @@ export function checkAnswer(fn: string, request: RawRequest, observed: Observed)
   const out: Violation[] = [];
   const req = describeRequest(request);
   if (observed.status === 0) out.push({ fn, property: 'no-hang', detail: observed.error ?? 'no answer', request: req });
-  if (observed.status >= 500) out.push({ fn, property: 'no-5xx', detail: `${observed.status} ${observed.body.subarray(0, 300).toString('utf8')}`, request: req });
+  if (observed.status >= 500)
+    out.push({
+      fn,
+      property: 'no-5xx',
+      detail: `${observed.status} ${observed.body.subarray(0, 300).toString('utf8')}`,
+      request: req,
+    });
   // Node's HTTP parser refuses oversized headers (431) and raw non-ASCII request lines (400) with an empty answer
   // before any route runs; DO's edge refuses them too, with its own page. Nothing of ours ran.
-  const parserRefusal = (observed.status === 431 || observed.status === 400) && observed.body.length === 0 && !observed.headers['content-type'];
+  const parserRefusal =
+    (observed.status === 431 || observed.status === 400) &&
+    observed.body.length === 0 &&
+    !observed.headers['content-type'];
   if (observed.status >= 400 && observed.status < 500 && request.method !== 'HEAD' && !parserRefusal) {
     const type = header(observed, 'content-type') ?? '';
     const body = jsonOf(observed) as Record<string, unknown> | undefined;
     // `.json`/`.html`/`.svg`/`.text` ask DO to project the result; its own 400 for an unprojectable result is DO's body, not ours.
-    const projected = /^\/(?:api\/v1\/web\/[^/]+\/)?[^/]+\/[^/?.]+\.(?:json|html|svg|text)(?:[/?]|$)/.test(request.path);
+    const projected = /^\/(?:api\/v1\/web\/[^/]+\/)?[^/]+\/[^/?.]+\.(?:json|html|svg|text)(?:[/?]|$)/.test(
+      request.path,
+    );
     const fromFunction = header(observed, 'x-openwhisk-activation-id') !== undefined && !projected;
     const field = fromFunction ? 'message' : 'error';
     if (!/json/i.test(type) || !body || typeof body !== 'object' || typeof body[field] !== 'string') {
-      out.push({ fn, property: 'json-4xx', detail: `${observed.status} (${type}) without a JSON "${field}": ${observed.body.subarray(0, 200).toString('utf8')}`, request: req });
+      out.push({
+        fn,
+        property: 'json-4xx',
+        detail: `${observed.status} (${type}) without a JSON "${field}": ${observed.body.subarray(0, 200).toString('utf8')}`,
+        request: req,
+      });
     }
   }
   return out;
@@ -92,9 +110,18 @@ export class CrashWatch {
       if (this.#seen.has(record.activationId)) continue;
       if (!pointerMayMove) this.#seen.add(record.activationId);
       // A crash the crash matrix injected (host fault mode) is the test, not a finding.
-      const injected = record.annotations.some((a) => a.key === 'crashAfterSpacesRequests') && /exited unexpectedly/.test(String(record.response.result.error));
-      if (!injected && (record.response.status === 'action developer error' || record.response.status === 'whisk internal error')) {
-        errors.push({ name: record.name, id: record.activationId, error: String(record.response.result.error ?? record.response.status) });
+      const injected =
+        record.annotations.some((a) => a.key === 'crashAfterSpacesRequests') &&
+        /exited unexpectedly/.test(String(record.response.result.error));
+      if (
+        !injected &&
+        (record.response.status === 'action developer error' || record.response.status === 'whisk internal error')
+      ) {
+        errors.push({
+          name: record.name,
+          id: record.activationId,
+          error: String(record.response.result.error ?? record.response.status),
+        });
       }
     }
     return errors;

@@ -2,7 +2,15 @@ import type { Harness } from './context';
 import { crashMatrix, headerSwaps, type CrashPoint, type HeaderSwap } from './crash';
 import { burstUnderFaults, callbacksUnderFaults, syncUnderFaults, type FaultRun } from './faults';
 import { facebookSyncUnderFaults, multipartUnderFaults } from './faults-more';
-import { callbackSource, genericSource, runFuzz, signedRequestSource, webhookSource, type CaseSource, type FuzzResult } from './fuzz';
+import {
+  callbackSource,
+  genericSource,
+  runFuzz,
+  signedRequestSource,
+  webhookSource,
+  type CaseSource,
+  type FuzzResult,
+} from './fuzz';
 import { loginStorm, webhookBurst, type LoadFigures } from './load';
 import type { Violation } from './properties';
 import { scanForSecrets, type SecretFinding } from './secrets';
@@ -43,7 +51,13 @@ export interface HardenReport {
 }
 
 /** Fuzzes every web function with `runs` malformed cases, plus `runs` signed mutations for each signed entry point. */
-export async function fuzzPhase(h: Harness, runs: number, concurrency: number, seed: number, progress: (line: string) => void): Promise<FuzzResult[]> {
+export async function fuzzPhase(
+  h: Harness,
+  runs: number,
+  concurrency: number,
+  seed: number,
+  progress: (line: string) => void,
+): Promise<FuzzResult[]> {
   const session = await h.sessionCookie('0b9f6c1e-2d3a-4b5c-8d7e-9f0a1b2c3d4e');
   const shopifySecret = h.stack.env.SHOPIFY_API_SECRET!;
   const facebookSecret = h.stack.env.FACEBOOK_APP_SECRET!;
@@ -52,19 +66,27 @@ export async function fuzzPhase(h: Harness, runs: number, concurrency: number, s
   sources.push(webhookSource(shopifyWebhookKind(shopifySecret), shopifySecret, seed, runs));
   sources.push(webhookSource(facebookWebhookKind(facebookSecret), facebookSecret, seed, runs));
   sources.push(callbackSource(h, 'fuzz-callback', seed, runs));
-  for (const t of h.targets.filter((x) => /data-deletion|deauthorize/.test(x.fn))) sources.push(signedRequestSource(t, facebookSecret, seed, runs));
+  for (const t of h.targets.filter((x) => /data-deletion|deauthorize/.test(x.fn)))
+    sources.push(signedRequestSource(t, facebookSecret, seed, runs));
   const results: FuzzResult[] = [];
   for (const source of sources) {
     const started = Date.now();
     const result = await runFuzz(h, source, runs, { concurrency });
     results.push(result);
-    progress(`fuzz ${source.fn} (${source.label}): ${result.cases} cases, ${result.violations.length} failures, ${result.http5xx} 5xx, forged accepted ${result.forgedAccepted}/${result.forgedTried} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    progress(
+      `fuzz ${source.fn} (${source.label}): ${result.cases} cases, ${result.violations.length} failures, ${result.http5xx} 5xx, forged accepted ${result.forgedAccepted}/${result.forgedTried} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
   }
   return results;
 }
 
 /** The fault matrix at `rate`, with slow timeouts included. */
-export async function faultPhase(h: Harness, runs: number, seed: number, progress: (line: string) => void): Promise<FaultRun[]> {
+export async function faultPhase(
+  h: Harness,
+  runs: number,
+  seed: number,
+  progress: (line: string) => void,
+): Promise<FaultRun[]> {
   const intensity = { rate: 0.2, seed, timeouts: true };
   const all: FaultRun[] = [];
   const phases: Array<[string, () => Promise<FaultRun[]>]> = [
@@ -78,18 +100,31 @@ export async function faultPhase(h: Harness, runs: number, seed: number, progres
     const runsOf = await phase();
     all.push(...runsOf);
     const bad = runsOf.filter((r) => r.outcome === 'violation');
-    progress(`faults ${name}: ${runsOf.length} runs, ${runsOf.reduce((n, r) => n + r.faults, 0)} faults, ${bad.length} violations${bad[0] ? ` (${bad[0].detail})` : ''}`);
+    progress(
+      `faults ${name}: ${runsOf.length} runs, ${runsOf.reduce((n, r) => n + r.faults, 0)} faults, ${bad.length} violations${bad[0] ? ` (${bad[0].detail})` : ''}`,
+    );
   }
   return all;
 }
 
 /** Assembles the report from the phases' results and a final secret scan of everything the run produced. */
-export async function assemble(h: Harness, fuzz: FuzzResult[], faults: FaultRun[], load: Pick<HardenReport, 'webhook_burst' | 'login_storm'>): Promise<HardenReport> {
+export async function assemble(
+  h: Harness,
+  fuzz: FuzzResult[],
+  faults: FaultRun[],
+  load: Pick<HardenReport, 'webhook_burst' | 'login_storm'>,
+): Promise<HardenReport> {
   const scan = await scanForSecrets(h);
   const byFunction: Record<string, number> = {};
   for (const r of fuzz) byFunction[r.fn] = (byFunction[r.fn] ?? 0) + r.cases;
   const violations = fuzz.flatMap((r) => r.violations);
-  for (const crash of h.crashes.poll()) violations.push({ fn: crash.name, property: 'no-crash', detail: crash.error, request: { method: '-', path: crash.id } });
+  for (const crash of h.crashes.poll())
+    violations.push({
+      fn: crash.name,
+      property: 'no-crash',
+      detail: crash.error,
+      request: { method: '-', path: crash.id },
+    });
   const faultViolations = faults.filter((r) => r.outcome === 'violation');
   return {
     measured_at: new Date().toISOString(),
@@ -120,7 +155,8 @@ export async function assemble(h: Harness, fuzz: FuzzResult[], faults: FaultRun[
  */
 export function failedChecks(report: HardenReport): string[] {
   const out: string[] = [];
-  if (report.violations.length > 0) out.push(`${report.violations.length} property violation(s) found by fuzzing or crash watch`);
+  if (report.violations.length > 0)
+    out.push(`${report.violations.length} property violation(s) found by fuzzing or crash watch`);
   if (report.http_5xx > 0) out.push(`${report.http_5xx} HTTP 5xx answer(s) to fuzz cases`);
   if (report.forged_accepted > 0) out.push(`${report.forged_accepted} forged request(s) accepted`);
   if (report.fault_violations.length > 0) {
@@ -130,7 +166,8 @@ export function failedChecks(report: HardenReport): string[] {
   if (report.secrets_found > 0) out.push(`${report.secrets_found} secret(s) found in responses, logs or objects`);
   const burst = report.webhook_burst;
   if (burst && burst.lostUpdates > 0) out.push(`webhook burst lost ${burst.lostUpdates} acknowledged update(s)`);
-  if (burst && burst.failedAfterRetries > 0) out.push(`webhook burst: ${burst.failedAfterRetries} delivery(ies) failed after retries`);
+  if (burst && burst.failedAfterRetries > 0)
+    out.push(`webhook burst: ${burst.failedAfterRetries} delivery(ies) failed after retries`);
   if ((report.crash_lost ?? 0) > 0) out.push(`crash matrix lost ${report.crash_lost} acknowledged update(s)`);
   const unrepaired = (report.header_swaps ?? 0) - (report.header_swaps_repaired ?? 0);
   if (unrepaired > 0) out.push(`${unrepaired} forged-header delivery(ies) left data the Admin API does not return`);
@@ -143,7 +180,9 @@ export async function crashPhase(h: Harness, progress: (line: string) => void): 
   const matrix = await crashMatrix(h);
   const swaps = await headerSwaps(h);
   const repaired = swaps.filter((s) => s.repaired).length;
-  progress(`crash matrix: ${matrix.crash_points} crash points, ${matrix.crash_lost} lost; header swaps: ${repaired} of ${swaps.length} repaired`);
+  progress(
+    `crash matrix: ${matrix.crash_points} crash points, ${matrix.crash_lost} lost; header swaps: ${repaired} of ${swaps.length} repaired`,
+  );
   return {
     crash_points: matrix.crash_points,
     crash_lost: matrix.crash_lost,
@@ -155,8 +194,16 @@ export async function crashPhase(h: Harness, progress: (line: string) => void): 
 }
 
 /** Runs the webhook burst and the login storm at the given sizes. */
-export async function loadPhase(h: Harness, sizes: { deliveries: number; concurrency: number; logins: number }): Promise<Pick<HardenReport, 'webhook_burst' | 'login_storm'>> {
-  const webhook_burst = await webhookBurst(h, { shop: 'harden-burst', products: 50, deliveries: sizes.deliveries, concurrency: sizes.concurrency });
+export async function loadPhase(
+  h: Harness,
+  sizes: { deliveries: number; concurrency: number; logins: number },
+): Promise<Pick<HardenReport, 'webhook_burst' | 'login_storm'>> {
+  const webhook_burst = await webhookBurst(h, {
+    shop: 'harden-burst',
+    products: 50,
+    deliveries: sizes.deliveries,
+    concurrency: sizes.concurrency,
+  });
   const login_storm = await loginStorm(h, { n: sizes.logins, concurrency: sizes.logins, prefix: 'harden-storm' });
   return { webhook_burst, login_storm };
 }

@@ -16,7 +16,14 @@ export interface SecretFinding {
   where: string;
 }
 
-const CONFIG_SECRETS = ['SHOPIFY_API_SECRET', 'SHOPIFY_API_SECRET_PREVIOUS', 'FACEBOOK_APP_SECRET', 'FACEBOOK_VERIFY_TOKEN', 'SESSION_SECRET', 'TOKEN_ENCRYPTION_KEY'] as const;
+const CONFIG_SECRETS = [
+  'SHOPIFY_API_SECRET',
+  'SHOPIFY_API_SECRET_PREVIOUS',
+  'FACEBOOK_APP_SECRET',
+  'FACEBOOK_VERIFY_TOKEN',
+  'SESSION_SECRET',
+  'TOKEN_ENCRYPTION_KEY',
+] as const;
 
 function tokenStrings(value: unknown, path: string, out: Secret[]): void {
   if (!value || typeof value !== 'object') return;
@@ -58,7 +65,9 @@ export function encodings(value: string): Array<[string, string]> {
 
 /** Searches named texts for every secret in every spelling. */
 export function scanTexts(secrets: readonly Secret[], texts: Iterable<[where: string, text: string]>): SecretFinding[] {
-  const needles = secrets.flatMap((s) => encodings(s.value).map(([encoding, value]) => ({ secret: s.name, encoding, value })));
+  const needles = secrets.flatMap((s) =>
+    encodings(s.value).map(([encoding, value]) => ({ secret: s.name, encoding, value })),
+  );
   const found: SecretFinding[] = [];
   for (const [where, text] of texts) {
     for (const n of needles) if (text.includes(n.value)) found.push({ secret: n.secret, encoding: n.encoding, where });
@@ -73,11 +82,17 @@ export function scanTexts(secrets: readonly Secret[], texts: Iterable<[where: st
  */
 export async function* observableTexts(h: Harness): AsyncGenerator<[string, string]> {
   for (const [i, { request, observed }] of h.exchanges.entries()) {
-    yield [`response #${i} to ${request.method} ${request.path.split('?')[0]}`, `${JSON.stringify(observed.headers)}\n${observed.body.toString('utf8')}`];
+    yield [
+      `response #${i} to ${request.method} ${request.path.split('?')[0]}`,
+      `${JSON.stringify(observed.headers)}\n${observed.body.toString('utf8')}`,
+    ];
   }
   for (const [i, line] of h.stack.logs.entries()) yield [`log line ${i}`, line];
   for (const record of h.stack.host.activations.list()) {
-    yield [`activation ${record.name} ${record.activationId}`, JSON.stringify({ result: record.response?.result, logs: record.logs })];
+    yield [
+      `activation ${record.name} ${record.activationId}`,
+      JSON.stringify({ result: record.response?.result, logs: record.logs }),
+    ];
   }
   for (const key of (await listObjects(h.s3, h.bucket, 'users/')).keys()) {
     yield [`object ${key}`, (await readObject(h.s3, h.bucket, key))?.toString('utf8') ?? ''];
@@ -85,7 +100,9 @@ export async function* observableTexts(h: Harness): AsyncGenerator<[string, stri
 }
 
 /** Collects the run's secrets and scans everything observable for them. */
-export async function scanForSecrets(h: Harness): Promise<{ secrets: number; texts: number; findings: SecretFinding[] }> {
+export async function scanForSecrets(
+  h: Harness,
+): Promise<{ secrets: number; texts: number; findings: SecretFinding[] }> {
   const secrets = await collectSecrets(h);
   const texts: Array<[string, string]> = [];
   for await (const t of observableTexts(h)) texts.push(t);

@@ -19,11 +19,20 @@ export const callbackPlan: fc.Arbitrary<CallbackPlan> = fc.record({
   params: fc.array(
     fc.record({
       name: fc.constantFrom(...PARAMS),
-      change: fc.oneof({ weight: 6, arbitrary: textMutation }, { weight: 2, arbitrary: fc.constantFrom('remove' as const, 'duplicate' as const, 'percent-encode' as const) }),
+      change: fc.oneof(
+        { weight: 6, arbitrary: textMutation },
+        { weight: 2, arbitrary: fc.constantFrom('remove' as const, 'duplicate' as const, 'percent-encode' as const) },
+      ),
     }),
     { maxLength: 2 },
   ),
-  add: fc.array(fc.tuple(fc.constantFrom('extra', 'shop', 'code', 'signature', 'redirect_uri', 'hmac'), fc.constantFrom('1', 'evil.com', 'x')), { maxLength: 1 }),
+  add: fc.array(
+    fc.tuple(
+      fc.constantFrom('extra', 'shop', 'code', 'signature', 'redirect_uri', 'hmac'),
+      fc.constantFrom('1', 'evil.com', 'x'),
+    ),
+    { maxLength: 1 },
+  ),
   reorder: fc.boolean(),
   hmacUpper: fc.boolean(),
   cookie: fc.option(fc.oneof(textMutation, fc.constant('drop' as const)), { nil: null, freq: 6 }),
@@ -36,18 +45,30 @@ export async function freshCallback(h: Harness, shop: string): Promise<RawReques
   const login = await h.send({ method: 'GET', path: `/shopify/login?shop=${shop}` });
   const state = setCookies(login).get(STATE_COOKIE);
   const location = login.headers.location;
-  if (login.status !== 302 || !state || !location) throw new Error(`login answered ${login.status}: ${login.body.toString('utf8')}`);
+  if (login.status !== 302 || !state || !location)
+    throw new Error(`login answered ${login.status}: ${login.body.toString('utf8')}`);
   const authorize = await fetch(location, { redirect: 'manual' });
   await authorize.body?.cancel();
   const callback = new URL(authorize.headers.get('location') ?? '');
-  return { method: 'GET', path: `${callback.pathname}${callback.search}`, headers: { cookie: `${STATE_COOKIE}=${state}` } };
+  return {
+    method: 'GET',
+    path: `${callback.pathname}${callback.search}`,
+    headers: { cookie: `${STATE_COOKIE}=${state}` },
+  };
 }
 
-const splitQuery = (path: string) => (path.split('?')[1] ?? '').split('&').filter(Boolean).map((p) => {
-  const eq = p.indexOf('=');
-  return eq < 0 ? [p, ''] as [string, string] : [p.slice(0, eq), p.slice(eq + 1)] as [string, string];
-});
-const percentEncodeAll = (value: string) => [...Buffer.from(decodeURIComponent(value), 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join('');
+const splitQuery = (path: string) =>
+  (path.split('?')[1] ?? '')
+    .split('&')
+    .filter(Boolean)
+    .map((p) => {
+      const eq = p.indexOf('=');
+      return eq < 0 ? ([p, ''] as [string, string]) : ([p.slice(0, eq), p.slice(eq + 1)] as [string, string]);
+    });
+const percentEncodeAll = (value: string) =>
+  [...Buffer.from(decodeURIComponent(value), 'utf8')]
+    .map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`)
+    .join('');
 
 /** Applies a plan to a fresh callback request. */
 export function applyCallbackPlan(base: RawRequest, plan: CallbackPlan): RawRequest {
@@ -67,7 +88,8 @@ export function applyCallbackPlan(base: RawRequest, plan: CallbackPlan): RawRequ
   const headers = { ...base.headers };
   const cookie = headers.cookie ?? '';
   if (plan.cookie === 'drop') delete headers.cookie;
-  else if (plan.cookie) headers.cookie = `${STATE_COOKIE}=${mutateText(cookie.slice(STATE_COOKIE.length + 1), plan.cookie).replace(/[;\s]/g, '')}`;
+  else if (plan.cookie)
+    headers.cookie = `${STATE_COOKIE}=${mutateText(cookie.slice(STATE_COOKIE.length + 1), plan.cookie).replace(/[;\s]/g, '')}`;
   return { ...base, path: `${base.path.split('?')[0]}?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}`, headers };
 }
 
@@ -87,8 +109,15 @@ export function callbackSignedContent(request: RawRequest): string {
   const params = new URLSearchParams(request.path.split('?')[1] ?? '');
   const grouped = new Map<string, string[]>();
   for (const [k, v] of params) if (k !== 'hmac' && k !== 'signature') grouped.set(k, [...(grouped.get(k) ?? []), v]);
-  const message = [...grouped].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v.join(',')}`).join('&');
-  return JSON.stringify([message, params.getAll('hmac').map((v) => v.toLowerCase()), canonicalCookie(request.headers?.cookie)]);
+  const message = [...grouped]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v.join(',')}`)
+    .join('&');
+  return JSON.stringify([
+    message,
+    params.getAll('hmac').map((v) => v.toLowerCase()),
+    canonicalCookie(request.headers?.cookie),
+  ]);
 }
 
 // A JWS signature spelled with `=` padding or different unused trailing bits is the same signature: not a forgery.

@@ -19,7 +19,10 @@ export interface WebhookPlan {
   headers: Array<{ name: string; value: string | null }>;
 }
 
-const digest = (b: Buffer | undefined) => createHash('sha256').update(b ?? Buffer.alloc(0)).digest('hex');
+const digest = (b: Buffer | undefined) =>
+  createHash('sha256')
+    .update(b ?? Buffer.alloc(0))
+    .digest('hex');
 
 /** A Shopify product delivery for a shop that is not connected (accepted deliveries only write their dedupe marker). */
 export function shopifyWebhookKind(secret: string, shop = 'fuzz-unconnected.myshopify.com'): SignedKind {
@@ -43,13 +46,16 @@ export function shopifyWebhookKind(secret: string, shop = 'fuzz-unconnected.mysh
       },
     }),
     sameSignedContent: (a, b) =>
-      digest(a.body) === digest(b.body) && (a.headers?.['x-shopify-hmac-sha256'] ?? '').trim() === (b.headers?.['x-shopify-hmac-sha256'] ?? '').trim(),
+      digest(a.body) === digest(b.body) &&
+      (a.headers?.['x-shopify-hmac-sha256'] ?? '').trim() === (b.headers?.['x-shopify-hmac-sha256'] ?? '').trim(),
   };
 }
 
 /** A Meta Page notification for a Page that is not connected (nothing to write when accepted). */
 export function facebookWebhookKind(secret: string): SignedKind {
-  const body = Buffer.from('{"object":"page","entry":[{"id":"999000111222","time":1782000000,"changes":[{"field":"name","value":"Caf\\u00e9 \\/ Fuzz"}]}]}');
+  const body = Buffer.from(
+    '{"object":"page","entry":[{"id":"999000111222","time":1782000000,"changes":[{"field":"name","value":"Caf\\u00e9 \\/ Fuzz"}]}]}',
+  );
   const sign = (b: Buffer) => `sha256=${createHmac('sha256', secret).update(b).digest('hex')}`;
   // Meta's hex digest and the `sha256=` prefix are case-insensitive; surrounding spaces are not part of a header value.
   const norm = (r: RawRequest) => (r.headers?.['x-hub-signature-256'] ?? '').trim().toLowerCase();
@@ -70,12 +76,33 @@ export function facebookWebhookKind(secret: string): SignedKind {
 }
 
 /** Which header carries the signature for a kind. */
-export const SIGNATURE_HEADER: Record<string, string> = { 'shopify/webhook': 'x-shopify-hmac-sha256', 'facebook/webhook': 'x-hub-signature-256' };
+export const SIGNATURE_HEADER: Record<string, string> = {
+  'shopify/webhook': 'x-shopify-hmac-sha256',
+  'facebook/webhook': 'x-hub-signature-256',
+};
 
 const otherHeaders: Record<string, fc.Arbitrary<{ name: string; value: string | null }>> = {
   'shopify/webhook': fc.record({
-    name: fc.constantFrom('x-shopify-topic', 'x-shopify-shop-domain', 'x-shopify-webhook-id', 'x-shopify-api-version', 'content-type'),
-    value: fc.constantFrom(null, '', 'shop/redact', 'app/uninstalled', 'products/delete', 'evil.com', 'other-shop.myshopify.com', '../../x', 'a'.repeat(200), 'text/plain', 'application/octet-stream'),
+    name: fc.constantFrom(
+      'x-shopify-topic',
+      'x-shopify-shop-domain',
+      'x-shopify-webhook-id',
+      'x-shopify-api-version',
+      'content-type',
+    ),
+    value: fc.constantFrom(
+      null,
+      '',
+      'shop/redact',
+      'app/uninstalled',
+      'products/delete',
+      'evil.com',
+      'other-shop.myshopify.com',
+      '../../x',
+      'a'.repeat(200),
+      'text/plain',
+      'application/octet-stream',
+    ),
   }),
   'facebook/webhook': fc.record({
     name: fc.constantFrom('content-type', 'x-hub-signature', 'content-encoding'),
@@ -87,14 +114,37 @@ const otherHeaders: Record<string, fc.Arbitrary<{ name: string; value: string | 
 export function webhookPlan(fn: string): fc.Arbitrary<WebhookPlan> {
   const signature = fc.oneof(
     { weight: 6, arbitrary: textMutation },
-    { weight: 1, arbitrary: fc.constantFrom('wrong-secret' as const, 'hex-instead' as const, 'sha1' as const, 'remove' as const, 'resign-original' as const) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'wrong-secret' as const,
+        'hex-instead' as const,
+        'sha1' as const,
+        'remove' as const,
+        'resign-original' as const,
+      ),
+    },
   );
   const none = fc.constant<WebhookPlan['headers']>([]);
   const noBody = fc.constant<ByteMutation[]>([]);
   return fc.oneof(
-    { weight: 5, arbitrary: fc.record<WebhookPlan>({ body: fc.array(byteMutation, { minLength: 1, maxLength: 3 }), signature: fc.constant(null), headers: none }) },
+    {
+      weight: 5,
+      arbitrary: fc.record<WebhookPlan>({
+        body: fc.array(byteMutation, { minLength: 1, maxLength: 3 }),
+        signature: fc.constant(null),
+        headers: none,
+      }),
+    },
     { weight: 5, arbitrary: fc.record<WebhookPlan>({ body: noBody, signature, headers: none }) },
-    { weight: 2, arbitrary: fc.record<WebhookPlan>({ body: fc.array(byteMutation, { maxLength: 2 }), signature: fc.option(signature, { nil: null }), headers: fc.array(otherHeaders[fn]!, { maxLength: 2 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record<WebhookPlan>({
+        body: fc.array(byteMutation, { maxLength: 2 }),
+        signature: fc.option(signature, { nil: null }),
+        headers: fc.array(otherHeaders[fn]!, { maxLength: 2 }),
+      }),
+    },
     { weight: 1, arbitrary: fc.record<WebhookPlan>({ body: noBody, signature: fc.constant(null), headers: none }) },
   );
 }
@@ -109,9 +159,12 @@ export function applyWebhookPlan(fn: string, base: RawRequest, plan: WebhookPlan
   const facebook = fn === 'facebook/webhook';
   const mac = (key: string, b: Buffer, enc: 'base64' | 'hex') => createHmac('sha256', key).update(b).digest(enc);
   if (plan.signature === 'remove') delete headers[sigHeader];
-  else if (plan.signature === 'wrong-secret') headers[sigHeader] = facebook ? `sha256=${mac(`${secret}x`, body, 'hex')}` : mac(`${secret}x`, body, 'base64');
-  else if (plan.signature === 'hex-instead') headers[sigHeader] = facebook ? `sha256=${mac(secret, body, 'base64')}` : mac(secret, body, 'hex');
-  else if (plan.signature === 'sha1') headers[sigHeader] = `sha1=${createHmac('sha1', secret).update(body).digest('hex')}`;
+  else if (plan.signature === 'wrong-secret')
+    headers[sigHeader] = facebook ? `sha256=${mac(`${secret}x`, body, 'hex')}` : mac(`${secret}x`, body, 'base64');
+  else if (plan.signature === 'hex-instead')
+    headers[sigHeader] = facebook ? `sha256=${mac(secret, body, 'base64')}` : mac(secret, body, 'hex');
+  else if (plan.signature === 'sha1')
+    headers[sigHeader] = `sha1=${createHmac('sha1', secret).update(body).digest('hex')}`;
   else if (plan.signature === 'resign-original') headers[sigHeader] = original;
   else if (plan.signature) headers[sigHeader] = mutateText(original, plan.signature);
   for (const h of plan.headers) {

@@ -36,13 +36,20 @@ describe('session cookie', () => {
     expect((await reject('other=1')).code).toBe('session_missing');
     expect((await reject(`session_id=${token}`, now + 8 * 24 * 3600 * 1000)).code).toBe('session_expired');
     const [h, p, s] = token.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' })).toString('base64url');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' }),
+    ).toString('base64url');
     expect((await reject(`session_id=${h}.${forgedPayload}.${s}`)).code).toBe('session_invalid');
     expect((await reject('session_id=not-a-jwt')).message).toMatch(/run Shopify login again/);
   });
 
   it('rejects alg:none and tokens signed with another key', async () => {
-    const none = new UnsecuredJWT({ ...claims }).setIssuer('gpt-sales-bot').setAudience('session').setIssuedAt().setExpirationTime('1h').encode();
+    const none = new UnsecuredJWT({ ...claims })
+      .setIssuer('gpt-sales-bot')
+      .setAudience('session')
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .encode();
     expect((await reject(`session_id=${none}`)).code).toBe('session_invalid');
     const wrongKey = await new SignJWT({ ...claims })
       .setProtectedHeader({ alg: 'HS256' })

@@ -9,7 +9,9 @@ describe('token box', () => {
   it('round-trips and never contains the plaintext', async () => {
     const sealed = await box.seal({ accessToken: 'shpat_secret_value' }, 'private/tokens/shopify/a.myshopify.com.jwe');
     expect(sealed).not.toContain('shpat_secret_value');
-    expect(await box.open(sealed, 'private/tokens/shopify/a.myshopify.com.jwe')).toEqual({ accessToken: 'shpat_secret_value' });
+    expect(await box.open(sealed, 'private/tokens/shopify/a.myshopify.com.jwe')).toEqual({
+      accessToken: 'shpat_secret_value',
+    });
   });
 
   it('detects tampering, a moved blob and another key', async () => {
@@ -20,6 +22,8 @@ describe('token box', () => {
     parts[3] = ct.toString('base64url');
     await expect(box.open(parts.join('.'), 'ctx-a')).rejects.toBeInstanceOf(TokenBoxError);
     await expect(box.open(sealed, 'ctx-b')).rejects.toBeInstanceOf(TokenBoxError);
-    await expect(createTokenBox(randomBytes(32).toString('base64')).open(sealed, 'ctx-a')).rejects.toBeInstanceOf(TokenBoxError);
+    await expect(createTokenBox(randomBytes(32).toString('base64')).open(sealed, 'ctx-a')).rejects.toBeInstanceOf(
+      TokenBoxError,
+    );
   });
 });

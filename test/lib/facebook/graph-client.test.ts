@@ -19,7 +19,11 @@ async function graphServer(replies: Reply[]) {
   server = createServer((req: IncomingMessage, res: ServerResponse) => {
     seen.push(req);
     const reply = replies.shift() ?? { status: 500, body: { error: { message: 'no reply queued', code: 1 } } };
-    res.writeHead(reply.status, { 'content-type': 'application/json', 'x-fb-trace-id': 'TraceAbc123', ...reply.headers });
+    res.writeHead(reply.status, {
+      'content-type': 'application/json',
+      'x-fb-trace-id': 'TraceAbc123',
+      ...reply.headers,
+    });
     res.end(JSON.stringify(reply.body));
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -27,12 +31,21 @@ async function graphServer(replies: Reply[]) {
   let t = 1_000_000;
   const waits: number[] = [];
   const clock = { now: () => t, sleep: async (ms: number) => void (waits.push(ms), (t += ms)) };
-  const client = createGraphClient({ graphOrigin: origin, version: 'v25.0', appSecret: SECRET, clock, random: () => 0.5 });
+  const client = createGraphClient({
+    graphOrigin: origin,
+    version: 'v25.0',
+    appSecret: SECRET,
+    clock,
+    random: () => 0.5,
+  });
   return { client, seen, waits, origin, left: () => replies.length };
 }
 
 const Ok = z.object({ id: z.string() });
-const graphError = (code: number, extra: Record<string, unknown> = {}) => ({ status: 400, body: { error: { message: `(#${code}) failure`, type: 'OAuthException', code, ...extra } } });
+const graphError = (code: number, extra: Record<string, unknown> = {}) => ({
+  status: 400,
+  body: { error: { message: `(#${code}) failure`, type: 'OAuthException', code, ...extra } },
+});
 
 async function failure(promise: Promise<unknown>): Promise<FacebookApiError> {
   try {
@@ -64,7 +77,9 @@ describe('createGraphClient', () => {
   });
 
   it('keeps code, subcode and trace id of a 190 and never retries it, even when marked transient', async () => {
-    const { client, seen } = await graphServer([graphError(190, { error_subcode: 460, is_transient: true, message: `Error validating access token ${TOKEN}` })]);
+    const { client, seen } = await graphServer([
+      graphError(190, { error_subcode: 460, is_transient: true, message: `Error validating access token ${TOKEN}` }),
+    ]);
 
     const err = await failure(client.get('/me', TOKEN, {}, Ok));
 
@@ -82,7 +97,10 @@ describe('createGraphClient', () => {
   });
 
   it('retries a code 2 service error with backoff, then succeeds', async () => {
-    const { client, seen, waits } = await graphServer([{ status: 503, body: { error: { message: 'retry later', code: 2, is_transient: true } } }, { status: 200, body: { id: '1' } }]);
+    const { client, seen, waits } = await graphServer([
+      { status: 503, body: { error: { message: 'retry later', code: 2, is_transient: true } } },
+      { status: 200, body: { id: '1' } },
+    ]);
 
     await expect(client.get('/1', TOKEN, {}, Ok)).resolves.toEqual({ id: '1' });
     expect(seen).toHaveLength(2);
@@ -97,19 +115,26 @@ describe('createGraphClient', () => {
 
   it('gives up at once when estimated_time_to_regain_access exceeds the budget, saying when access returns', async () => {
     const buc = JSON.stringify({ '101': [{ type: 'pages', call_count: 100, estimated_time_to_regain_access: 5 }] });
-    const { client, seen, waits } = await graphServer([{ ...graphError(80001), headers: { 'x-business-use-case-usage': buc } }]);
+    const { client, seen, waits } = await graphServer([
+      { ...graphError(80001), headers: { 'x-business-use-case-usage': buc } },
+    ]);
 
     const err = await failure(client.get('/101', TOKEN, {}, Ok, { budgetMs: 15_000, label: 'GET /101' }));
 
     expect(seen).toHaveLength(1);
     expect(waits).toEqual([]);
     expect(err).toMatchObject({ fbCode: 80001, code: 'facebook_throttled', status: 503 });
-    expect(err.message).toMatch(/^GET \/101: Meta is rate-limiting these calls \(#80001\) \(access returns in about 5 minutes\); .*time budget/);
+    expect(err.message).toMatch(
+      /^GET \/101: Meta is rate-limiting these calls \(#80001\) \(access returns in about 5 minutes\); .*time budget/,
+    );
   });
 
   it('waits out a short regain estimate inside the budget', async () => {
     const buc = JSON.stringify({ '101': [{ type: 'pages', estimated_time_to_regain_access: 1 }] });
-    const { client, waits } = await graphServer([{ ...graphError(32), headers: { 'x-business-use-case-usage': buc } }, { status: 200, body: { id: '1' } }]);
+    const { client, waits } = await graphServer([
+      { ...graphError(32), headers: { 'x-business-use-case-usage': buc } },
+      { status: 200, body: { id: '1' } },
+    ]);
     await client.get('/101', TOKEN, {}, Ok, { budgetMs: 120_000 });
     expect(waits).toEqual([60_000]);
   });
@@ -128,7 +153,9 @@ describe('createGraphClient', () => {
     expect(url.searchParams.has('access_token')).toBe(false);
     expect(url.searchParams.get('appsecret_proof')).toBe(appsecretProof(SECRET, TOKEN));
 
-    await expect(client.getNext('https://evil.example/v25.0/9/accounts?after=QQ', TOKEN, Ok)).rejects.toThrow(/outside the Graph API origin/);
+    await expect(client.getNext('https://evil.example/v25.0/9/accounts?after=QQ', TOKEN, Ok)).rejects.toThrow(
+      /outside the Graph API origin/,
+    );
   });
 });
 

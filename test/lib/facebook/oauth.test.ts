@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../lib/errors';
-import { STATE_COOKIE, beginFacebookOAuth, checkFacebookState, clearFacebookStateCookie, type FacebookOAuthConfig } from '../../../lib/facebook/oauth';
+import {
+  STATE_COOKIE,
+  beginFacebookOAuth,
+  checkFacebookState,
+  clearFacebookStateCookie,
+  type FacebookOAuthConfig,
+} from '../../../lib/facebook/oauth';
 
 const config: FacebookOAuthConfig = {
   APP_URL: 'https://faas.example/api/v1/web/fn-1',
@@ -14,7 +20,8 @@ const config: FacebookOAuthConfig = {
 const uuid = '550e8400-e29b-41d4-a716-446655440000';
 const now = Date.UTC(2026, 10, 26);
 const cookieValue = (setCookie: string) => decodeURIComponent(setCookie.split(';')[0]!.slice(STATE_COOKIE.length + 1));
-const callback = (jwt?: string) => new Request('https://function.invalid/', { headers: jwt ? { cookie: `session_id=x; ${STATE_COOKIE}=${jwt}` } : {} });
+const callback = (jwt?: string) =>
+  new Request('https://function.invalid/', { headers: jwt ? { cookie: `session_id=x; ${STATE_COOKIE}=${jwt}` } : {} });
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
   try {
@@ -27,7 +34,7 @@ async function rejection(promise: Promise<unknown>): Promise<AppError> {
 }
 
 describe('beginFacebookOAuth', () => {
-  it("redirects to the versioned dialog with the app id, exact callback URL, nonce state, code response and scopes", async () => {
+  it('redirects to the versioned dialog with the app id, exact callback URL, nonce state, code response and scopes', async () => {
     const { location } = await beginFacebookOAuth(uuid, config, now);
 
     const url = new URL(location);
@@ -57,7 +64,9 @@ describe('checkFacebookState', () => {
   it('accepts the nonce and UUID it was issued for', async () => {
     const { location, cookie } = await beginFacebookOAuth(uuid, config, now);
     const state = new URL(location).searchParams.get('state');
-    await expect(checkFacebookState(callback(cookieValue(cookie)), state, uuid, config, now + 60_000)).resolves.toBeUndefined();
+    await expect(
+      checkFacebookState(callback(cookieValue(cookie)), state, uuid, config, now + 60_000),
+    ).resolves.toBeUndefined();
   });
 
   it('refuses a state parameter that does not match the cookie (CSRF)', async () => {
@@ -69,7 +78,9 @@ describe('checkFacebookState', () => {
   it("refuses a login started from another session's UUID", async () => {
     const { location, cookie } = await beginFacebookOAuth(uuid, config, now);
     const state = new URL(location).searchParams.get('state');
-    const err = await rejection(checkFacebookState(callback(cookieValue(cookie)), state, '00000000-0000-4000-8000-000000000000', config, now));
+    const err = await rejection(
+      checkFacebookState(callback(cookieValue(cookie)), state, '00000000-0000-4000-8000-000000000000', config, now),
+    );
     expect(err).toMatchObject({ status: 401, code: 'session_mismatch' });
   });
 

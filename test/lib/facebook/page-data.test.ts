@@ -16,7 +16,19 @@ async function graphRefusing(field: string, page: Record<string, unknown>) {
     asked.push(fields);
     const refused = fields.includes(field);
     res.writeHead(refused ? 400 : 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(refused ? { error: { message: `(#100) Tried accessing nonexisting field (${field}) on node type (Page)`, type: 'OAuthException', code: 100 } } : page));
+    res.end(
+      JSON.stringify(
+        refused
+          ? {
+              error: {
+                message: `(#100) Tried accessing nonexisting field (${field}) on node type (Page)`,
+                type: 'OAuthException',
+                code: 100,
+              },
+            }
+          : page,
+      ),
+    );
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -26,7 +38,13 @@ async function graphRefusing(field: string, page: Record<string, unknown>) {
 describe('fetchPage', () => {
   it('drops a field Graph says does not exist, retries, and reports it as missing rather than failing', async () => {
     // Prepare
-    const { graph, asked } = await graphRefusing('followers_count', { id: '42', name: 'Shop', category: 'Retail', fan_count: 7, access_token: 'EAAshouldnotbekept' });
+    const { graph, asked } = await graphRefusing('followers_count', {
+      id: '42',
+      name: 'Shop',
+      category: 'Retail',
+      fan_count: 7,
+      access_token: 'EAAshouldnotbekept',
+    });
 
     // Act
     const fetched = await fetchPage(graph, '42', 'EAAtoken', Date.now() + 5000);
@@ -39,7 +57,12 @@ describe('fetchPage', () => {
   });
 
   it('drops a value of an unexpected shape and records it as missing', async () => {
-    const { graph } = await graphRefusing('none', { id: '42', name: 'Shop', fan_count: 'lots', hours: { mon_1_open: '09:00' } });
+    const { graph } = await graphRefusing('none', {
+      id: '42',
+      name: 'Shop',
+      fan_count: 'lots',
+      hours: { mon_1_open: '09:00' },
+    });
     const fetched = await fetchPage(graph, '42', 'EAAtoken', Date.now() + 5000);
     expect(fetched.page).toEqual({ id: '42', name: 'Shop', hours: { mon_1_open: '09:00' } });
     expect(fetched.missingFields).toContain('fan_count');
@@ -48,10 +71,19 @@ describe('fetchPage', () => {
 
 describe('buildPageData', () => {
   it("produces the seed's {data:[page]} shape with metadata that PageDataSchema accepts", () => {
-    const doc = buildPageData({ page: { id: '42', name: 'Shop' }, missingFields: ['about'] }, { graphVersion: 'v25.0', now: Date.UTC(2026, 10, 26), source: 'webhook' });
+    const doc = buildPageData(
+      { page: { id: '42', name: 'Shop' }, missingFields: ['about'] },
+      { graphVersion: 'v25.0', now: Date.UTC(2026, 10, 26), source: 'webhook' },
+    );
     expect(doc).toEqual({
       data: [{ id: '42', name: 'Shop' }],
-      meta: { pageId: '42', syncedAt: '2026-11-26T00:00:00.000Z', graphVersion: 'v25.0', missingFields: ['about'], source: 'webhook' },
+      meta: {
+        pageId: '42',
+        syncedAt: '2026-11-26T00:00:00.000Z',
+        graphVersion: 'v25.0',
+        missingFields: ['about'],
+        source: 'webhook',
+      },
     });
     expect(PageDataSchema.safeParse({ ...doc, data: [] }).success).toBe(false);
   });

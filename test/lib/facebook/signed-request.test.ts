@@ -6,7 +6,12 @@ import { readSignedRequest, verifySignedRequest } from '../../../lib/facebook/si
 const SECRET = 'test-facebook-secret-0123456789';
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
 const nowSec = NOW / 1000;
-const payload = (overrides: Record<string, unknown> = {}) => ({ algorithm: 'HMAC-SHA256', issued_at: nowSec, user_id: '122104587654321098', ...overrides });
+const payload = (overrides: Record<string, unknown> = {}) => ({
+  algorithm: 'HMAC-SHA256',
+  issued_at: nowSec,
+  user_id: '122104587654321098',
+  ...overrides,
+});
 const verify = (signedRequest: string) => verifySignedRequest(signedRequest, { appSecret: SECRET, now: NOW });
 const reason = (signedRequest: string) => {
   const check = verify(signedRequest);
@@ -16,7 +21,11 @@ const reason = (signedRequest: string) => {
 // Standard base64 with `=` padding, as some encoders send it; the HMAC covers the padded text.
 function paddedSignedRequest(data: Record<string, unknown>): string {
   const encoded = Buffer.from(JSON.stringify(data)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
-  const signature = createHmac('sha256', SECRET).update(encoded).digest('base64').replace(/\+/g, '-').replace(/\//g, '_');
+  const signature = createHmac('sha256', SECRET)
+    .update(encoded)
+    .digest('base64')
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
   return `${signature}.${encoded}`;
 }
 
@@ -70,8 +79,16 @@ describe('verifySignedRequest', () => {
     ['an empty signature', `.${Buffer.from('{}').toString('base64url')}`, 'malformed'],
     ['a third segment', `${makeSignedRequest(SECRET, payload())}.extra`, 'malformed'],
     ['characters outside base64', `abc$.def`, 'malformed'],
-    ['a short signature', `${Buffer.from('short').toString('base64url')}.${Buffer.from(JSON.stringify(payload())).toString('base64url')}`, 'malformed'],
-    ['a payload that is not JSON', makeSignedRequest(SECRET, payload()).split('.')[0] + '.' + Buffer.from('{nope').toString('base64url'), 'malformed'],
+    [
+      'a short signature',
+      `${Buffer.from('short').toString('base64url')}.${Buffer.from(JSON.stringify(payload())).toString('base64url')}`,
+      'malformed',
+    ],
+    [
+      'a payload that is not JSON',
+      makeSignedRequest(SECRET, payload()).split('.')[0] + '.' + Buffer.from('{nope').toString('base64url'),
+      'malformed',
+    ],
     ['a numeric user_id', makeSignedRequest(SECRET, payload({ user_id: 218471 })), 'malformed'],
     ['no issued_at', makeSignedRequest(SECRET, payload({ issued_at: undefined })), 'malformed'],
   ])('answers %s as %s', (_name, signedRequest, expected) => {
@@ -91,7 +108,14 @@ describe('verifySignedRequest', () => {
 
 describe('readSignedRequest', () => {
   const post = (body: string, type = 'application/x-www-form-urlencoded') =>
-    readSignedRequest(new Request('https://app.example/facebook/data-deletion', { method: 'POST', body, headers: { 'content-type': type } }), { appSecret: SECRET, now: NOW });
+    readSignedRequest(
+      new Request('https://app.example/facebook/data-deletion', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': type },
+      }),
+      { appSecret: SECRET, now: NOW },
+    );
 
   it('reads signed_request from a form body', async () => {
     const signedRequest = makeSignedRequest(SECRET, payload());
@@ -101,8 +125,20 @@ describe('readSignedRequest', () => {
   it.each([
     ['a form without signed_request', 'other=1', undefined, 400, 'signed_request_missing'],
     ['a JSON body', JSON.stringify({ signed_request: 'x.y' }), 'application/json', 400, 'unsupported_content_type'],
-    ['a wrong signature', `signed_request=${makeSignedRequest('wrong-secret-value', payload())}`, undefined, 401, 'invalid_signature'],
-    ['a wrong algorithm', `signed_request=${makeSignedRequest(SECRET, payload({ algorithm: 'RS256' }))}`, undefined, 400, 'signed_request_algorithm'],
+    [
+      'a wrong signature',
+      `signed_request=${makeSignedRequest('wrong-secret-value', payload())}`,
+      undefined,
+      401,
+      'invalid_signature',
+    ],
+    [
+      'a wrong algorithm',
+      `signed_request=${makeSignedRequest(SECRET, payload({ algorithm: 'RS256' }))}`,
+      undefined,
+      400,
+      'signed_request_algorithm',
+    ],
   ])('throws for %s', async (_name, body, type, status, code) => {
     await expect(post(body, type)).rejects.toMatchObject({ status, code });
   });

@@ -7,7 +7,8 @@ const metaBody = Buffer.from(
   '{"object":"page","entry":[{"id":"101368371725791","time":1735689600,"changes":[{"field":"name","value":"K\\u00e4se \\u00f6 Caf\\u00e9 https:\\/\\/shop.example\\/x @ 50%"}]}]}',
   'utf8',
 );
-const headersWith = (signature?: string) => new Headers(signature === undefined ? {} : { 'x-hub-signature-256': signature });
+const headersWith = (signature?: string) =>
+  new Headers(signature === undefined ? {} : { 'x-hub-signature-256': signature });
 
 describe('verifyFacebookSignature', () => {
   it('accepts the exact bytes Meta signed, with \\u00e4 escapes and \\/ slashes', () => {
@@ -23,7 +24,9 @@ describe('verifyFacebookSignature', () => {
   });
 
   it('matches an HMAC computed independently (openssl dgst -sha256 -hmac secret)', () => {
-    expect(signFacebookBody('{}', 'secret')).toBe('sha256=77325902caca812dc259733aacd046b73817372c777b8d95b402647474516e13');
+    expect(signFacebookBody('{}', 'secret')).toBe(
+      'sha256=77325902caca812dc259733aacd046b73817372c777b8d95b402647474516e13',
+    );
   });
 
   it('rejects a body that was parsed and re-serialised (the signature covers the escaped text)', () => {
@@ -31,12 +34,17 @@ describe('verifyFacebookSignature', () => {
     const reserialised = Buffer.from(JSON.stringify(JSON.parse(metaBody.toString('utf8'))), 'utf8');
 
     expect(reserialised.equals(metaBody)).toBe(false);
-    expect(verifyFacebookSignature(headersWith(signature), reserialised, secret)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifyFacebookSignature(headersWith(signature), reserialised, secret)).toEqual({
+      ok: false,
+      reason: 'mismatch',
+    });
   });
 
   it('accepts upper-case hex digits', () => {
     const signature = signFacebookBody(metaBody, secret);
-    expect(verifyFacebookSignature(headersWith(`sha256=${signature.slice(7).toUpperCase()}`), metaBody, secret).ok).toBe(true);
+    expect(
+      verifyFacebookSignature(headersWith(`sha256=${signature.slice(7).toUpperCase()}`), metaBody, secret).ok,
+    ).toBe(true);
   });
 
   it.each([

@@ -6,7 +6,16 @@ describe('DO adapter', () => {
   it('builds a Request from raw args, decoding base64 bodies byte for byte', async () => {
     const bytes = Buffer.from([0, 255, 10, 13, 128]);
     const req = toRequest(
-      { http: { method: 'post', headers: { 'content-type': 'application/octet-stream', cookie: 'a=1' }, path: '/x', queryString: 'a=1&a=2&b=%2F', body: bytes.toString('base64'), isBase64Encoded: true } },
+      {
+        http: {
+          method: 'post',
+          headers: { 'content-type': 'application/octet-stream', cookie: 'a=1' },
+          path: '/x',
+          queryString: 'a=1&a=2&b=%2F',
+          body: bytes.toString('base64'),
+          isBase64Encoded: true,
+        },
+      },
       'raw',
     );
     expect(req.method).toBe('POST');
@@ -23,7 +32,10 @@ describe('DO adapter', () => {
   });
 
   it('puts parsed args into the query string and ignores __ow_ keys', () => {
-    const req = toRequest({ shop: 'acme', n: 2, __ow_method: 'get', http: { method: 'GET', headers: {}, path: '' } }, 'parsed');
+    const req = toRequest(
+      { shop: 'acme', n: 2, __ow_method: 'get', http: { method: 'GET', headers: {}, path: '' } },
+      'parsed',
+    );
     expect(new URL(req.url).searchParams.get('shop')).toBe('acme');
     expect(new URL(req.url).searchParams.get('n')).toBe('2');
     expect(new URL(req.url).searchParams.has('__ow_method')).toBe(false);

@@ -10,14 +10,37 @@ import { keys } from '../../../lib/storage/keys';
 import type { ObjectStore } from '../../../lib/storage/store';
 
 const UUID = '0b6f1c3e-2a4d-4e8f-9a1b-3c5d7e9f1a2b';
-const SHOP_INFO: ShopInfo = { name: 'Acme', primaryDomain: { url: 'https://acme.example' }, myshopifyDomain: 'acme.myshopify.com', currencyCode: 'USD', email: null, description: null };
+const SHOP_INFO: ShopInfo = {
+  name: 'Acme',
+  primaryDomain: { url: 'https://acme.example' },
+  myshopifyDomain: 'acme.myshopify.com',
+  currencyCode: 'USD',
+  email: null,
+  description: null,
+};
 const STARTED = Date.parse('2026-11-20T10:00:00Z');
 
 function product(n: number, updatedAt: string, title = `Product ${n}`): ProductNode {
   return {
-    id: `gid://shopify/Product/${n}`, title, description: '', descriptionHtml: 'a "quoted" \\ [bracket] {brace}', handle: `p-${n}`, status: 'ACTIVE', vendor: '',
-    productType: '', tags: [], createdAt: null, updatedAt, publishedAt: null, onlineStoreUrl: null, totalInventory: null, priceRange: null,
-    featuredImage: null, images: [], options: [], variants: { edges: [] },
+    id: `gid://shopify/Product/${n}`,
+    title,
+    description: '',
+    descriptionHtml: 'a "quoted" \\ [bracket] {brace}',
+    handle: `p-${n}`,
+    status: 'ACTIVE',
+    vendor: '',
+    productType: '',
+    tags: [],
+    createdAt: null,
+    updatedAt,
+    publishedAt: null,
+    onlineStoreUrl: null,
+    totalInventory: null,
+    priceRange: null,
+    featuredImage: null,
+    images: [],
+    options: [],
+    variants: { edges: [] },
   };
 }
 
@@ -36,7 +59,15 @@ function memoryStore(): ObjectStore & { objects: Map<string, string> } {
       objects.set(key, Buffer.concat(parts).toString('utf8'));
     },
     // Small chunks, so elements and strings straddle chunk boundaries.
-    getStream: async (key) => (objects.has(key) ? Readable.from(objects.get(key)!.match(/[\s\S]{1,7}/g)!.map((s) => Buffer.from(s))) : null),
+    getStream: async (key) =>
+      objects.has(key)
+        ? Readable.from(
+            objects
+              .get(key)!
+              .match(/[\s\S]{1,7}/g)!
+              .map((s) => Buffer.from(s)),
+          )
+        : null,
     exists: async (key) => objects.has(key),
     delete: fail,
     deleteMany: fail,
@@ -55,22 +86,49 @@ describe('streamed full-sync merge', () => {
   it('writes what mergeFullSync would, in bounded passes', async () => {
     // Prepare: a webhook updated 2 during the sync, created 9, deleted 3 (tombstone); 5 was deleted in Shopify long ago.
     const store = memoryStore();
-    const stored = buildSnapshot('acme.myshopify.com', SHOP_INFO, [
-      product(1, '2026-01-01T00:00:00Z'),
-      product(2, '2026-11-20T10:05:00Z', 'Webhook title'),
-      product(5, '2026-01-01T00:00:00Z'),
-      product(9, '2026-11-20T10:06:00Z', 'Created during sync'),
-    ], { apiVersion: '2026-07', now: STARTED, source: 'webhook' });
-    stored.meta.tombstones = { 'gid://shopify/Product/3': '2026-11-20T10:07:00Z', 'gid://shopify/Product/77': '2026-01-01T00:00:00Z' };
-    stored.meta.webhookWrites = { 'gid://shopify/Product/2': '2026-11-20T10:05:00Z', 'gid://shopify/Product/9': '2026-11-20T10:06:00Z' };
+    const stored = buildSnapshot(
+      'acme.myshopify.com',
+      SHOP_INFO,
+      [
+        product(1, '2026-01-01T00:00:00Z'),
+        product(2, '2026-11-20T10:05:00Z', 'Webhook title'),
+        product(5, '2026-01-01T00:00:00Z'),
+        product(9, '2026-11-20T10:06:00Z', 'Created during sync'),
+      ],
+      { apiVersion: '2026-07', now: STARTED, source: 'webhook' },
+    );
+    stored.meta.tombstones = {
+      'gid://shopify/Product/3': '2026-11-20T10:07:00Z',
+      'gid://shopify/Product/77': '2026-01-01T00:00:00Z',
+    };
+    stored.meta.webhookWrites = {
+      'gid://shopify/Product/2': '2026-11-20T10:05:00Z',
+      'gid://shopify/Product/9': '2026-11-20T10:06:00Z',
+    };
     await store.putJson(keys.shopifySnapshot(UUID), stored);
-    const synced = [product(1, '2026-01-01T00:00:00Z'), product(2, '2026-11-20T09:00:00Z'), product(3, '2026-11-20T09:00:00Z'), product(4, '2026-02-01T00:00:00Z')];
-    const expected = mergeFullSync(buildSnapshot('acme.myshopify.com', SHOP_INFO, synced, { apiVersion: '2026-07', now: STARTED, source: 'poll' }), stored, STARTED);
+    const synced = [
+      product(1, '2026-01-01T00:00:00Z'),
+      product(2, '2026-11-20T09:00:00Z'),
+      product(3, '2026-11-20T09:00:00Z'),
+      product(4, '2026-02-01T00:00:00Z'),
+    ];
+    const expected = mergeFullSync(
+      buildSnapshot('acme.myshopify.com', SHOP_INFO, synced, { apiVersion: '2026-07', now: STARTED, source: 'poll' }),
+      stored,
+      STARTED,
+    );
 
     // Act
     const written = await writeMergedSnapshotStream({
-      store, uuid: UUID, shop: 'acme.myshopify.com', shopInfo: SHOP_INFO, products: iterate(synced), syncStartedAt: STARTED,
-      apiVersion: '2026-07', now: () => STARTED, source: 'poll',
+      store,
+      uuid: UUID,
+      shop: 'acme.myshopify.com',
+      shopInfo: SHOP_INFO,
+      products: iterate(synced),
+      syncStartedAt: STARTED,
+      apiVersion: '2026-07',
+      now: () => STARTED,
+      source: 'poll',
     });
 
     // Assess
@@ -89,9 +147,26 @@ describe('streamed full-sync merge', () => {
 
 describe('bulk line assembly', () => {
   const line = (o: object) => JSON.stringify(o).replace(/\//g, '\\/');
-  const root = (n: number) => line({ id: `gid://shopify/Product/${n}`, title: `P${n}`, handle: 'h', status: 'ACTIVE', tags: [], updatedAt: '2026-01-01T00:00:00Z', options: [] });
+  const root = (n: number) =>
+    line({
+      id: `gid://shopify/Product/${n}`,
+      title: `P${n}`,
+      handle: 'h',
+      status: 'ACTIVE',
+      tags: [],
+      updatedAt: '2026-01-01T00:00:00Z',
+      options: [],
+    });
   const variant = (n: number, parent: number, position: number) =>
-    line({ id: `gid://shopify/ProductVariant/${n}`, title: 'V', price: '1.00', position, selectedOptions: [], inventoryItem: null, __parentId: `gid://shopify/Product/${parent}` });
+    line({
+      id: `gid://shopify/ProductVariant/${n}`,
+      title: 'V',
+      price: '1.00',
+      position,
+      selectedOptions: [],
+      inventoryItem: null,
+      __parentId: `gid://shopify/Product/${parent}`,
+    });
 
   it('re-assembles children that arrive after other products, in position order', () => {
     const assembler = new CatalogAssembler(10);

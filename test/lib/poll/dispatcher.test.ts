@@ -13,7 +13,12 @@ function virtualClock() {
   return { now: () => t, sleep: async (ms: number) => void (t += Math.max(1, ms)) };
 }
 
-function harness(options: { workerMs: number; throttleFirst: number; deferFirst?: boolean; env?: Record<string, string> }) {
+function harness(options: {
+  workerMs: number;
+  throttleFirst: number;
+  deferFirst?: boolean;
+  env?: Record<string, string>;
+}) {
   const clock = virtualClock();
   const starts: number[] = [];
   const running = new Map<string, { batch: MerchantBatch; endsAt: number }>();
@@ -36,18 +41,30 @@ function harness(options: { workerMs: number; throttleFirst: number; deferFirst?
     async get(id) {
       const run = running.get(id)!;
       if (clock.now() < run.endsAt) return { done: false };
-      const ids = [...run.batch.shops.map((s) => ['shop', s] as const), ...run.batch.pages.map((p) => ['page', p] as const)];
+      const ids = [
+        ...run.batch.shops.map((s) => ['shop', s] as const),
+        ...run.batch.pages.map((p) => ['page', p] as const),
+      ];
       const deferred: MerchantBatch = { shops: [], pages: [] };
       if (deferOnce && ids.length > 1) {
         deferOnce = false;
         const [kind, last] = ids.pop()!;
         (kind === 'shop' ? deferred.shops : deferred.pages).push(last);
       }
-      return { done: true, success: true, result: { results: ids.map(([kind, id]) => ({ kind, id, status: 'success' })), deferred } };
+      return {
+        done: true,
+        success: true,
+        result: { results: ids.map(([kind, id]) => ({ kind, id, status: 'success' })), deferred },
+      };
     },
   };
   const deps = {
-    settings: loadPollSettings({ POLL_BATCH_SIZE: '10', POLL_MAX_PER_MINUTE: '50', POLL_MAX_CONCURRENCY: '8', ...options.env }),
+    settings: loadPollSettings({
+      POLL_BATCH_SIZE: '10',
+      POLL_MAX_PER_MINUTE: '50',
+      POLL_MAX_CONCURRENCY: '8',
+      ...options.env,
+    }),
     clock,
     log: createLogger({ sink: () => undefined }),
   } as unknown as PollDeps;
@@ -65,7 +82,12 @@ describe('dispatchPoll fan-out', () => {
     const h = harness({ workerMs: 20_000, throttleFirst: 0 });
 
     // Act
-    const summary = await dispatchPoll(h.deps, { deadline: h.clock.now() + 3_600_000, invoker: h.invoker, reader: h.reader, merchants: merchants(900, 100) });
+    const summary = await dispatchPoll(h.deps, {
+      deadline: h.clock.now() + 3_600_000,
+      invoker: h.invoker,
+      reader: h.reader,
+      merchants: merchants(900, 100),
+    });
 
     // Assess
     expect(summary.invocations).toBe(100);
@@ -79,7 +101,12 @@ describe('dispatchPoll fan-out', () => {
 
   it('backs off on 429 and re-queues what a worker deferred', async () => {
     const h = harness({ workerMs: 1000, throttleFirst: 3, deferFirst: true });
-    const summary = await dispatchPoll(h.deps, { deadline: h.clock.now() + 3_600_000, invoker: h.invoker, reader: h.reader, merchants: merchants(25, 0) });
+    const summary = await dispatchPoll(h.deps, {
+      deadline: h.clock.now() + 3_600_000,
+      invoker: h.invoker,
+      reader: h.reader,
+      merchants: merchants(25, 0),
+    });
     expect(summary.throttled429).toBe(3);
     expect(summary.invocations).toBe(4); // 3 batches + the deferred merchant
     expect(summary.results.success).toBe(25);
@@ -87,7 +114,12 @@ describe('dispatchPoll fan-out', () => {
 
   it('reports what it could not start before its own deadline', async () => {
     const h = harness({ workerMs: 600_000, throttleFirst: 0, env: { POLL_MAX_CONCURRENCY: '1' } });
-    const summary = await dispatchPoll(h.deps, { deadline: h.clock.now() + 120_000, invoker: h.invoker, reader: h.reader, merchants: merchants(30, 0) });
+    const summary = await dispatchPoll(h.deps, {
+      deadline: h.clock.now() + 120_000,
+      invoker: h.invoker,
+      reader: h.reader,
+      merchants: merchants(30, 0),
+    });
     expect(summary.invocations).toBe(1);
     expect(summary.undispatched).toBe(30);
   });

@@ -120,12 +120,15 @@ describe('no window during a bulk write', () => {
     );
 
     // Act: the flush during the write applies the record but keeps it, since the bulk write is announced.
-    await withBulkWriteWindow({ store, clock: systemClock, log }, uuid, () =>
-      bulkWrite(uuid, async () => {
-        expect(await bulkWriteActive(store, uuid, Date.now())).toBe(true);
-        await deliverAndFlush(uuid, 'acknowledged');
-        expect(await listPending(store, SHOP)).toHaveLength(1);
-      }),
+    await withBulkWriteWindow(
+      { store, clock: systemClock, log },
+      uuid,
+      () =>
+        bulkWrite(uuid, async () => {
+          expect(await bulkWriteActive(store, uuid, Date.now())).toBe(true);
+          await deliverAndFlush(uuid, 'acknowledged');
+          expect(await listPending(store, SHOP)).toHaveLength(1);
+        }),
       SHOP, // as the bulk syncs call it: the re-apply runs because the shop has a pending record
     );
 

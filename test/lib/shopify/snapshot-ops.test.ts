@@ -8,20 +8,68 @@ const UUID = '550e8400-e29b-41d4-a716-446655440000';
 
 function product(id: number, updatedAt: string, title = `P${id}`): ProductNode {
   return {
-    id: `gid://shopify/Product/${id}`, title, description: '', descriptionHtml: '', handle: `p${id}`, status: 'ACTIVE', vendor: '', productType: '',
-    tags: [], createdAt: null, updatedAt, publishedAt: null, onlineStoreUrl: null, totalInventory: 5, priceRange: null, featuredImage: null, images: [],
+    id: `gid://shopify/Product/${id}`,
+    title,
+    description: '',
+    descriptionHtml: '',
+    handle: `p${id}`,
+    status: 'ACTIVE',
+    vendor: '',
+    productType: '',
+    tags: [],
+    createdAt: null,
+    updatedAt,
+    publishedAt: null,
+    onlineStoreUrl: null,
+    totalInventory: 5,
+    priceRange: null,
+    featuredImage: null,
+    images: [],
     options: [],
-    variants: { edges: [{ node: {
-      id: `gid://shopify/ProductVariant/${id}`, title: 'Default', sku: null, barcode: null, price: '1.00', compareAtPrice: null, inventoryQuantity: 5,
-      availableForSale: true, inventoryPolicy: 'DENY', position: 1, selectedOptions: [], inventoryItemId: `gid://shopify/InventoryItem/${id}`,
-    } }] },
+    variants: {
+      edges: [
+        {
+          node: {
+            id: `gid://shopify/ProductVariant/${id}`,
+            title: 'Default',
+            sku: null,
+            barcode: null,
+            price: '1.00',
+            compareAtPrice: null,
+            inventoryQuantity: 5,
+            availableForSale: true,
+            inventoryPolicy: 'DENY',
+            position: 1,
+            selectedOptions: [],
+            inventoryItemId: `gid://shopify/InventoryItem/${id}`,
+          },
+        },
+      ],
+    },
   };
 }
 
 function snapshot(products: ProductNode[]): ShopifySnapshot {
   return {
-    data: { shop: { name: 'S', primaryDomain: { url: 'https://s' }, myshopifyDomain: 's.myshopify.com', currencyCode: 'EUR', email: null, description: null }, products: { edges: products.map((node) => ({ node })) } },
-    meta: { shop: 's.myshopify.com', syncedAt: '2031-01-01T00:00:00Z', updatedAt: '2031-01-01T00:00:00Z', apiVersion: '2026-07', productCount: products.length, source: 'poll' },
+    data: {
+      shop: {
+        name: 'S',
+        primaryDomain: { url: 'https://s' },
+        myshopifyDomain: 's.myshopify.com',
+        currencyCode: 'EUR',
+        email: null,
+        description: null,
+      },
+      products: { edges: products.map((node) => ({ node })) },
+    },
+    meta: {
+      shop: 's.myshopify.com',
+      syncedAt: '2031-01-01T00:00:00Z',
+      updatedAt: '2031-01-01T00:00:00Z',
+      apiVersion: '2026-07',
+      productCount: products.length,
+      source: 'poll',
+    },
   };
 }
 const upsert = (node: ProductNode): PendingOp => ({ kind: 'node', id: node.id, updatedAt: node.updatedAt, node });
@@ -56,12 +104,24 @@ describe('applyOps', () => {
     expect(results).toEqual(['applied', 'applied']); // in time order: the update, then the deletion
     expect(next!.meta.tombstones).toEqual({ 'gid://shopify/Product/1': '2031-01-03T00:00:00Z' });
     expect(next!.meta.productCount).toBe(1);
-    expect(applyOps(next!, [upsert(product(1, '2031-01-02T12:00:00Z', 'retry'))], NOW)).toMatchObject({ snapshot: null, results: ['stale'] });
+    expect(applyOps(next!, [upsert(product(1, '2031-01-02T12:00:00Z', 'retry'))], NOW)).toMatchObject({
+      snapshot: null,
+      results: ['stale'],
+    });
   });
 
   it('sets inventory on the variant behind an item and recomputes the total', () => {
-    const op: PendingOp = { kind: 'inventory', item: 'gid://shopify/InventoryItem/2', available: 0, updatedAt: '2031-01-02T00:00:00Z' };
-    const applied = applyOps(snapshot([product(1, '2031-01-01T00:00:00Z'), product(2, '2031-01-01T00:00:00Z')]), [op], NOW);
+    const op: PendingOp = {
+      kind: 'inventory',
+      item: 'gid://shopify/InventoryItem/2',
+      available: 0,
+      updatedAt: '2031-01-02T00:00:00Z',
+    };
+    const applied = applyOps(
+      snapshot([product(1, '2031-01-01T00:00:00Z'), product(2, '2031-01-01T00:00:00Z')]),
+      [op],
+      NOW,
+    );
     const next = applied.snapshot!;
     expect(applied.touched.map((n) => n.id)).toEqual(['gid://shopify/Product/2']);
     const node = next.data.products.edges[1]!.node;
@@ -71,13 +131,21 @@ describe('applyOps', () => {
 
   it('drops an inventory level older than the last one applied to its item, in one batch or across writes', () => {
     const item = 'gid://shopify/InventoryItem/1';
-    const level = (available: number, updatedAt: string): PendingOp => ({ kind: 'inventory', item, available, updatedAt });
+    const level = (available: number, updatedAt: string): PendingOp => ({
+      kind: 'inventory',
+      item,
+      available,
+      updatedAt,
+    });
     const base = snapshot([product(1, '2031-01-01T00:00:00Z')]);
     const quantity = (s: ShopifySnapshot) => s.data.products.edges[0]!.node.variants.edges[0]!.node.inventoryQuantity;
     // Newer first, then a retried older one, in separate writes.
     const first = applyOps(base, [level(7, '2031-01-02T10:00:00Z')], NOW).snapshot!;
     expect([quantity(first), first.meta.inventoryLevels]).toEqual([7, { [item]: '2031-01-02T10:00:00Z' }]);
-    expect(applyOps(first, [level(3, '2031-01-02T09:00:00Z')], NOW)).toMatchObject({ snapshot: null, results: ['stale'] });
+    expect(applyOps(first, [level(3, '2031-01-02T09:00:00Z')], NOW)).toMatchObject({
+      snapshot: null,
+      results: ['stale'],
+    });
     // Offsets are compared as instants: 05:30-05:00 is 10:30Z, newer.
     expect(quantity(applyOps(first, [level(4, '2031-01-02T05:30:00-05:00')], NOW).snapshot!)).toBe(4);
     // In one batch, whatever the order of arrival, the newest level wins.

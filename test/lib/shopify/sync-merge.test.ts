@@ -9,19 +9,50 @@ const gid = (n: number) => `gid://shopify/Product/${n}`;
 
 function product(n: number, updatedAt: string, title = `P${n}`): ProductNode {
   return {
-    id: gid(n), title, description: '', descriptionHtml: '', handle: `p${n}`, status: 'ACTIVE', vendor: '', productType: '', tags: [],
-    createdAt: null, updatedAt, publishedAt: null, onlineStoreUrl: null, totalInventory: null, priceRange: null, featuredImage: null,
-    images: [], options: [], variants: { edges: [] },
+    id: gid(n),
+    title,
+    description: '',
+    descriptionHtml: '',
+    handle: `p${n}`,
+    status: 'ACTIVE',
+    vendor: '',
+    productType: '',
+    tags: [],
+    createdAt: null,
+    updatedAt,
+    publishedAt: null,
+    onlineStoreUrl: null,
+    totalInventory: null,
+    priceRange: null,
+    featuredImage: null,
+    images: [],
+    options: [],
+    variants: { edges: [] },
   };
 }
 
 function snapshot(products: ProductNode[], meta: Partial<ShopifySnapshot['meta']> = {}): ShopifySnapshot {
   return {
     data: {
-      shop: { name: 'S', primaryDomain: { url: 'https://s' }, myshopifyDomain: 's.myshopify.com', currencyCode: 'USD', email: null, description: null },
+      shop: {
+        name: 'S',
+        primaryDomain: { url: 'https://s' },
+        myshopifyDomain: 's.myshopify.com',
+        currencyCode: 'USD',
+        email: null,
+        description: null,
+      },
       products: { edges: products.map((node) => ({ node })) },
     },
-    meta: { shop: 's.myshopify.com', syncedAt: iso(0), updatedAt: iso(0), apiVersion: '2026-07', productCount: products.length, source: 'poll', ...meta },
+    meta: {
+      shop: 's.myshopify.com',
+      syncedAt: iso(0),
+      updatedAt: iso(0),
+      apiVersion: '2026-07',
+      productCount: products.length,
+      source: 'poll',
+      ...meta,
+    },
   };
 }
 const titles = (s: ShopifySnapshot) => Object.fromEntries(s.data.products.edges.map((e) => [e.node.id, e.node.title]));
@@ -47,9 +78,12 @@ describe('the full sync is the authority on what exists', () => {
 
   it('removes an unlisted product whatever updatedAt its payload claimed, unless a webhook wrote it during the listing', () => {
     // Prepare: 7 came from another shop's body with a future updated_at, received before the sync; 8 was created during it.
-    const stored = snapshot([product(7, iso(10 * 86_400_000), 'Foreign'), product(8, iso(120_000), 'Created meanwhile')], {
-      webhookWrites: { [gid(7)]: iso(-60_000), [gid(8)]: iso(120_000) },
-    });
+    const stored = snapshot(
+      [product(7, iso(10 * 86_400_000), 'Foreign'), product(8, iso(120_000), 'Created meanwhile')],
+      {
+        webhookWrites: { [gid(7)]: iso(-60_000), [gid(8)]: iso(120_000) },
+      },
+    );
 
     const merged = mergeFullSync(snapshot([product(1, iso(-86_400_000))]), stored, STARTED);
 
@@ -58,9 +92,12 @@ describe('the full sync is the authority on what exists', () => {
   });
 
   it('lets a stored copy beat the listed one only when a webhook wrote it during the listing', () => {
-    const stored = snapshot([product(1, iso(3_600_000), 'Webhook before'), product(2, iso(180_000), 'Webhook during')], {
-      webhookWrites: { [gid(1)]: iso(-60_000), [gid(2)]: iso(180_000) },
-    });
+    const stored = snapshot(
+      [product(1, iso(3_600_000), 'Webhook before'), product(2, iso(180_000), 'Webhook during')],
+      {
+        webhookWrites: { [gid(1)]: iso(-60_000), [gid(2)]: iso(180_000) },
+      },
+    );
     const listed = snapshot([product(1, iso(-86_400_000), 'Admin 1'), product(2, iso(-86_400_000), 'Admin 2')]);
     expect(titles(mergeFullSync(listed, stored, STARTED))).toEqual({ [gid(1)]: 'Admin 1', [gid(2)]: 'Webhook during' });
   });
@@ -69,7 +106,10 @@ describe('the full sync is the authority on what exists', () => {
 describe('receiveOp', () => {
   const now = STARTED;
   const payloadOp = (updatedAt: string): PendingOp => ({
-    kind: 'payload', id: gid(1), updatedAt, payload: { admin_graphql_api_id: gid(1), title: 'T', updated_at: updatedAt, variants: [] },
+    kind: 'payload',
+    id: gid(1),
+    updatedAt,
+    payload: { admin_graphql_api_id: gid(1), title: 'T', updated_at: updatedAt, variants: [] },
   });
 
   it('clamps an updated_at more than 5 minutes ahead to the receipt time, in the op and its payload', () => {

@@ -52,11 +52,25 @@ for (const mode of [MODE]) {
         },
         invokeBlocking: () => Promise.reject(new Error('not used')),
       };
-      deps = createShopifyDeps(loadConfig(env, ['core', 'spaces', 'shopify', 'functions']), { store, invoker, log: quietLog });
+      deps = createShopifyDeps(loadConfig(env, ['core', 'spaces', 'shopify', 'functions']), {
+        store,
+        invoker,
+        log: quietLog,
+      });
       uuid = (await connectShop(store, SHOP, 'read_products', Date.now())).uuid;
-      const info = { name: 'Burst', primaryDomain: { url: `https://${SHOP}` }, myshopifyDomain: SHOP, currencyCode: 'USD', email: null, description: null };
+      const info = {
+        name: 'Burst',
+        primaryDomain: { url: `https://${SHOP}` },
+        myshopifyDomain: SHOP,
+        currencyCode: 'USD',
+        email: null,
+        description: null,
+      };
       const products = emulator.getProducts(SHOP).map((p) => ({ ...p })) as any[];
-      await store.putJson(keys.shopifySnapshot(uuid), buildSnapshot(SHOP, info, [], { apiVersion: '2026-07', now: Date.now(), source: 'oauth' }));
+      await store.putJson(
+        keys.shopifySnapshot(uuid),
+        buildSnapshot(SHOP, info, [], { apiVersion: '2026-07', now: Date.now(), source: 'oauth' }),
+      );
       expect(products.length).toBe(PRODUCTS);
     });
     afterAll(async () => {
@@ -71,7 +85,11 @@ for (const mode of [MODE]) {
       const gids = emulator.getProducts(SHOP).map((p) => p.id);
       // In the past: future times are clamped to receipt (snapshot-ops receiveOp), which would reorder versions.
       const base = Date.now() - 3600_000;
-      const sends = Array.from({ length: DELIVERIES }, (_, i) => ({ gid: gids[Math.floor(random() * PRODUCTS)]!, at: base + i * 1000, title: `v${i}` }));
+      const sends = Array.from({ length: DELIVERIES }, (_, i) => ({
+        gid: gids[Math.floor(random() * PRODUCTS)]!,
+        at: base + i * 1000,
+        title: `v${i}`,
+      }));
       for (let i = sends.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
         [sends[i], sends[j]] = [sends[j]!, sends[i]!];
@@ -86,11 +104,20 @@ for (const mode of [MODE]) {
         Array.from({ length: CONCURRENCY }, async () => {
           while (next < sends.length) {
             const send = sends[next++]!;
-            const body = toShopifyJson({ ...emulator.productPayload(SHOP, send.gid), updated_at: new Date(send.at).toISOString(), title: send.title });
+            const body = toShopifyJson({
+              ...emulator.productPayload(SHOP, send.gid),
+              updated_at: new Date(send.at).toISOString(),
+              title: send.title,
+            });
             const payload = parseJsonLossless(body) as Record<string, unknown>;
             const webhookId = randomUUID();
             for (let attempt = 0; ; attempt++) {
-              const ok = await applyTopic('products/update', payload, { shop: SHOP, webhookId, deadline: Date.now() + 3500 }, deps).then(
+              const ok = await applyTopic(
+                'products/update',
+                payload,
+                { shop: SHOP, webhookId, deadline: Date.now() + 3500 },
+                deps,
+              ).then(
                 () => true,
                 () => false,
               );
@@ -115,7 +142,10 @@ for (const mode of [MODE]) {
       const stats = t.spaces.stats();
       const context = `seed ${seed} (rerun with TEST_SEED=${seed}), stats ${JSON.stringify({ slowDown: stats.slowDown, max: stats.maxConcurrentPutsPerKey, key: stats.maxConcurrentPutsKey })}`;
       expect(failed, context).toBe(0);
-      expect(lost.map(([gid]) => gid), context).toEqual([]);
+      expect(
+        lost.map(([gid]) => gid),
+        context,
+      ).toEqual([]);
       expect(stats.maxConcurrentPutsPerKey, context).toBeLessThanOrEqual(10);
       expect(await store.list(keys.pendingShopifyPrefix(SHOP)), context).toEqual([]);
     }, 240_000);

@@ -37,10 +37,23 @@ describe('Shopify product deliveries without the functions API (inline flush)', 
     emulator.seedShop(SHOP, { products: 20, variantsPerProduct: 2 });
     const env = testEnv({ SPACES_ENDPOINT: t.spaces.endpoint, SPACES_BUCKET: t.spaces.bucket });
     store = createS3Store(loadConfig(env, ['spaces']));
-    deps = createShopifyDeps(loadConfig(env, ['core', 'spaces', 'shopify', 'functions']), { store, invoker: noInvoker });
+    deps = createShopifyDeps(loadConfig(env, ['core', 'spaces', 'shopify', 'functions']), {
+      store,
+      invoker: noInvoker,
+    });
     uuid = (await connectShop(store, SHOP, 'read_products', Date.now())).uuid;
-    const info = { name: 'Inline', primaryDomain: { url: `https://${SHOP}` }, myshopifyDomain: SHOP, currencyCode: 'USD', email: null, description: null };
-    await store.putJson(keys.shopifySnapshot(uuid), buildSnapshot(SHOP, info, [], { apiVersion: '2026-07', now: Date.now(), source: 'oauth' }));
+    const info = {
+      name: 'Inline',
+      primaryDomain: { url: `https://${SHOP}` },
+      myshopifyDomain: SHOP,
+      currencyCode: 'USD',
+      email: null,
+      description: null,
+    };
+    await store.putJson(
+      keys.shopifySnapshot(uuid),
+      buildSnapshot(SHOP, info, [], { apiVersion: '2026-07', now: Date.now(), source: 'oauth' }),
+    );
   });
   afterAll(async () => {
     await emulator?.close();
@@ -50,13 +63,19 @@ describe('Shopify product deliveries without the functions API (inline flush)', 
   const update = (i: number, title: string, updatedAt: string) => {
     const gid = emulator.getProducts(SHOP)[i]!.id;
     // As the handler parses it: big ids stay exact strings.
-    const body = toShopifyJson({ ...(emulator.productPayload(SHOP, gid) as Record<string, unknown>), title, updated_at: updatedAt });
+    const body = toShopifyJson({
+      ...(emulator.productPayload(SHOP, gid) as Record<string, unknown>),
+      title,
+      updated_at: updatedAt,
+    });
     return { gid, payload: parseJsonLossless(body) as Record<string, unknown> };
   };
   const deliver = (payload: Record<string, unknown>, webhookId: string = randomUUID()) =>
     applyTopic('products/update', payload, { shop: SHOP, webhookId, deadline: Date.now() + 3500 }, deps);
   const titleOf = async (gid: string) =>
-    (await store.getJson<any>(keys.shopifySnapshot(uuid)))!.value.data.products.edges.find((e: any) => e.node.id === gid)?.node.title;
+    (await store.getJson<any>(keys.shopifySnapshot(uuid)))!.value.data.products.edges.find(
+      (e: any) => e.node.id === gid,
+    )?.node.title;
 
   it('answers updated once the product is in the snapshot, and stale for an older copy', async () => {
     const fresh = update(0, 'Inline fresh', '2026-09-01T00:00:00Z');
@@ -70,7 +89,8 @@ describe('Shopify product deliveries without the functions API (inline flush)', 
     // Prepare: every attempt of the SDK (4 per write, and more rounds) fails with 503 SlowDown.
     const next = update(1, 'After the outage', '2026-09-02T00:00:00Z');
     const before = await store.getJson<any>(keys.shopifySnapshot(uuid));
-    for (let i = 0; i < 40; i++) t.spaces.injectFault('503-slowdown', { match: { method: 'PUT', keyPrefix: 'users/' } });
+    for (let i = 0; i < 40; i++)
+      t.spaces.injectFault('503-slowdown', { match: { method: 'PUT', keyPrefix: 'users/' } });
 
     // Act
     const failure = await deliver(next.payload, 'outage-delivery').catch((err: unknown) => err);
@@ -80,7 +100,9 @@ describe('Shopify product deliveries without the functions API (inline flush)', 
     expect(failure).toBeInstanceOf(UpstreamError);
     expect(failure).toMatchObject({ status: 503, code: 'not_yet_applied' });
     expect((await store.getJson<any>(keys.shopifySnapshot(uuid)))!.etag).toBe(before!.etag);
-    expect(await store.list(keys.pendingShopifyPrefix(SHOP))).toEqual([keys.pendingShopifyDelivery(SHOP, 'outage-delivery')]);
+    expect(await store.list(keys.pendingShopifyPrefix(SHOP))).toEqual([
+      keys.pendingShopifyDelivery(SHOP, 'outage-delivery'),
+    ]);
     // Shopify's retry (same Webhook-Id) finds its record still pending, so it is a duplicate that flushes it.
     // (A retry can itself get 503 while the failed attempt's flush still holds the lease; Shopify retries again.)
     let retried: unknown;
@@ -101,7 +123,11 @@ describe('Shopify product deliveries without the functions API (inline flush)', 
     expect(outcomes.filter((o) => typeof o === 'string').length).toBeGreaterThan(outcomes.length / 2);
     for (const [i, outcome] of outcomes.entries()) {
       if (outcome instanceof UpstreamError) expect(outcome.status).toBe(503);
-      else expect([outcome, await titleOf(versions[i]!.gid)]).toEqual([expect.stringMatching(/^(updated|flushed)$/), `Concurrent ${i}`]);
+      else
+        expect([outcome, await titleOf(versions[i]!.gid)]).toEqual([
+          expect.stringMatching(/^(updated|flushed)$/),
+          `Concurrent ${i}`,
+        ]);
     }
   });
 });

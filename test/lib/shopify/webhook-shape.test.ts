@@ -48,8 +48,12 @@ describe('topicShapeMismatch', () => {
   it('refuses compliance bodies under the wrong topic and bodies of another shop', () => {
     expect(topicShapeMismatch('shop/redact', customersRedact, SHOP)).toMatch(/customer, orders_to_redact/);
     expect(topicShapeMismatch('shop/redact', dataRequest, SHOP)).toMatch(/customers\/\* bodies/);
-    expect(topicShapeMismatch('shop/redact', shopRedact, 'other.myshopify.com')).toMatch(/is not X-Shopify-Shop-Domain/);
-    expect(topicShapeMismatch('app/uninstalled', uninstalled, 'other.myshopify.com')).toMatch(/is not X-Shopify-Shop-Domain/);
+    expect(topicShapeMismatch('shop/redact', shopRedact, 'other.myshopify.com')).toMatch(
+      /is not X-Shopify-Shop-Domain/,
+    );
+    expect(topicShapeMismatch('app/uninstalled', uninstalled, 'other.myshopify.com')).toMatch(
+      /is not X-Shopify-Shop-Domain/,
+    );
     expect(topicShapeMismatch('app/uninstalled', shopRedact, SHOP)).toMatch(/no myshopify_domain/);
     expect(topicShapeMismatch('customers/data_request', { shop_domain: SHOP }, SHOP)).toMatch(/no customer/);
   });
@@ -59,9 +63,15 @@ describe('topicShapeMismatch', () => {
     expect(topicShapeMismatch('products/update', level, SHOP)).toMatch(/no product admin_graphql_api_id/);
     expect(topicShapeMismatch('products/delete', { id: 'abc' }, SHOP)).toMatch(/no numeric product id/);
     expect(topicShapeMismatch('products/delete', shopRedact, SHOP)).toMatch(/shop_id, shop_domain/);
-    expect(topicShapeMismatch('inventory_levels/update', { ...level, inventory_item_id: 5 }, SHOP)).toMatch(/does not match/);
-    expect(topicShapeMismatch('inventory_levels/update', { ...level, admin_graphql_api_id: product.admin_graphql_api_id }, SHOP)).toMatch(
-      /not an InventoryLevel GID/,
+    expect(topicShapeMismatch('inventory_levels/update', { ...level, inventory_item_id: 5 }, SHOP)).toMatch(
+      /does not match/,
     );
+    expect(
+      topicShapeMismatch(
+        'inventory_levels/update',
+        { ...level, admin_graphql_api_id: product.admin_graphql_api_id },
+        SHOP,
+      ),
+    ).toMatch(/not an InventoryLevel GID/);
   });
 });

@@ -50,8 +50,12 @@ describe('S3 store against the real local S3 server', () => {
     expect(await store.supportsConditionalWrites()).toBe(true);
     const { etag } = await store.putJson('cas/doc.json', { v: 1 });
     await store.putJson('cas/doc.json', { v: 2 }, { ifMatch: etag });
-    await expect(store.putJson('cas/doc.json', { v: 3 }, { ifMatch: etag })).rejects.toBeInstanceOf(PreconditionFailedError);
-    await expect(store.putJson('cas/doc.json', { v: 4 }, { ifNoneMatch: '*' })).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(store.putJson('cas/doc.json', { v: 3 }, { ifMatch: etag })).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
+    await expect(store.putJson('cas/doc.json', { v: 4 }, { ifNoneMatch: '*' })).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
     expect((await store.getJson('cas/doc.json'))?.value).toEqual({ v: 2 });
   });
 
@@ -70,6 +74,8 @@ describe('S3 store against the real local S3 server', () => {
     await vault.put('private/tokens/shopify/acme.myshopify.com.jwe', { accessToken: 'shpat_abcdef123456' });
     const raw = await store.getJson('private/tokens/shopify/acme.myshopify.com.jwe');
     expect(JSON.stringify(raw?.value)).not.toContain('shpat_abcdef123456');
-    expect((await vault.get('private/tokens/shopify/acme.myshopify.com.jwe'))?.value).toEqual({ accessToken: 'shpat_abcdef123456' });
+    expect((await vault.get('private/tokens/shopify/acme.myshopify.com.jwe'))?.value).toEqual({
+      accessToken: 'shpat_abcdef123456',
+    });
   });
 });

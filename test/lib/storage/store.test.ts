@@ -88,7 +88,7 @@ describe('storage idioms against a local Spaces that honours conditional writes'
     expect(conditions.every((c) => c.ifMatch !== undefined || c.ifNoneMatch === '*')).toBe(true);
   });
 
-  it('throws PreconditionFailedError with the caller\'s message once the attempts are used up', async () => {
+  it("throws PreconditionFailedError with the caller's message once the attempts are used up", async () => {
     // Prepare: every attempt's write loses to a meddler that rewrites the object after the read.
     const key = 'idioms/contended.json';
     await store.putJson(key, { n: 0 });

@@ -31,10 +31,18 @@ function checkProof(state: EmulatorState, request: GraphRequest, token: string, 
   const proof = request.params.get('appsecret_proof');
   if (proof === null || proof === '') {
     if (!required) return;
-    throw new GraphError({ message: 'API calls from the server require an appsecret_proof argument', type: 'GraphMethodException', code: 100 });
+    throw new GraphError({
+      message: 'API calls from the server require an appsecret_proof argument',
+      type: 'GraphMethodException',
+      code: 100,
+    });
   }
   if (!safeEqual(proof.toLowerCase(), appsecretProof(state.options.appSecret, token))) {
-    throw new GraphError({ message: 'Invalid appsecret_proof provided in the API argument', type: 'GraphMethodException', code: 100 });
+    throw new GraphError({
+      message: 'Invalid appsecret_proof provided in the API argument',
+      type: 'GraphMethodException',
+      code: 100,
+    });
   }
 }
 
@@ -43,7 +51,8 @@ export function authenticate(state: EmulatorState, request: GraphRequest): Princ
   const token = accessTokenOf(request);
   if (!token) throw missingToken();
   if (token.includes('|')) {
-    if (!isAppToken(state, token)) throw new GraphError({ message: 'Invalid OAuth access token signature.', code: 190 });
+    if (!isAppToken(state, token))
+      throw new GraphError({ message: 'Invalid OAuth access token signature.', code: 190 });
     // App tokens embed the secret, so the proof is optional for them; a wrong one is still rejected.
     checkProof(state, request, token, false);
     return { kind: 'app', token };
@@ -53,7 +62,12 @@ export function authenticate(state: EmulatorState, request: GraphRequest): Princ
   checkProof(state, request, token, state.options.requireAppsecretProof);
   const tokenState = state.tokenState(record);
   if (tokenState !== 'valid') {
-    throw tokenStateError(tokenState, { appId: state.options.appId, userId: record.userId, nowSeconds: state.nowSeconds(), expiresAt: record.expiresAt });
+    throw tokenStateError(tokenState, {
+      appId: state.options.appId,
+      userId: record.userId,
+      nowSeconds: state.nowSeconds(),
+      expiresAt: record.expiresAt,
+    });
   }
   const user = state.users.get(record.userId);
   if (!user) throw unparsableToken();
@@ -65,12 +79,17 @@ export function authenticate(state: EmulatorState, request: GraphRequest): Princ
 
 /** Requires an app token, as `/{app-id}/subscriptions` does. */
 export function requireApp(principal: Principal): void {
-  if (principal.kind !== 'app') throw new GraphError({ message: '(#15) This method must be called with an app access_token.', code: 15 });
+  if (principal.kind !== 'app')
+    throw new GraphError({ message: '(#15) This method must be called with an app access_token.', code: 15 });
 }
 
 /** Requires the Page token of `pageId`, as `/{page-id}/subscribed_apps` does. */
-export function requirePageToken(principal: Principal, pageId: string): asserts principal is Extract<Principal, { kind: 'page' }> {
-  if (principal.kind !== 'page') throw new GraphError({ message: '(#210) A page access token is required to request this resource.', code: 210 });
+export function requirePageToken(
+  principal: Principal,
+  pageId: string,
+): asserts principal is Extract<Principal, { kind: 'page' }> {
+  if (principal.kind !== 'page')
+    throw new GraphError({ message: '(#210) A page access token is required to request this resource.', code: 210 });
   if (principal.page.id !== pageId) {
     throw new GraphError({ message: '(#200) The Page access token does not belong to this Page.', code: 200 });
   }

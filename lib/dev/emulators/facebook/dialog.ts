@@ -41,7 +41,11 @@ function callbackUrl(redirectUri: string, params: Record<string, string | null>)
 }
 
 function redirect(location: string): WwwReply {
-  return { status: 302, headers: { location, 'cache-control': 'no-store', 'content-type': 'text/html; charset=utf-8' }, body: '' };
+  return {
+    status: 302,
+    headers: { location, 'cache-control': 'no-store', 'content-type': 'text/html; charset=utf-8' },
+    body: '',
+  };
 }
 
 function decide(state: EmulatorState, pending: PendingDialog, approve: boolean): WwwReply {
@@ -86,7 +90,13 @@ function demoPage(state: EmulatorState, id: string, pending: PendingDialog, vers
 }
 
 /** `GET /{GV}/dialog/oauth` (and the demo page's `/decide` step): validates client and redirect, then approves, denies or asks. */
-export function handleDialog(state: EmulatorState, pendings: PendingDialogs, path: string, query: URLSearchParams, version: string): WwwReply {
+export function handleDialog(
+  state: EmulatorState,
+  pendings: PendingDialogs,
+  path: string,
+  query: URLSearchParams,
+  version: string,
+): WwwReply {
   if (path === '/dialog/oauth/decide') {
     const id = query.get('request') ?? '';
     const pending = pendings.get(id);
@@ -95,12 +105,18 @@ export function handleDialog(state: EmulatorState, pendings: PendingDialogs, pat
     return decide(state, pending, query.get('decision') === 'approve');
   }
   const clientId = query.get('client_id');
-  if (clientId !== state.options.appId) return errorPage('Invalid App ID: The provided app ID does not look like a valid app ID.');
+  if (clientId !== state.options.appId)
+    return errorPage('Invalid App ID: The provided app ID does not look like a valid app ID.');
   const redirectUri = query.get('redirect_uri');
   if (!redirectUri) return errorPage('Missing redirect_uri parameter.');
-  if (!redirectAllowed(state, redirectUri)) return errorPage('Invalid redirect_uri: Given URL is not allowed by the Application configuration.');
+  if (!redirectAllowed(state, redirectUri))
+    return errorPage('Invalid redirect_uri: Given URL is not allowed by the Application configuration.');
   const scopeParam = query.get('scope');
-  const scopes = scopeParam ? scopeParam.split(/[\s,]+/).filter(Boolean) : query.get('config_id') ? [...DEFAULT_SCOPES] : ['public_profile'];
+  const scopes = scopeParam
+    ? scopeParam.split(/[\s,]+/).filter(Boolean)
+    : query.get('config_id')
+      ? [...DEFAULT_SCOPES]
+      : ['public_profile'];
   const user = state.takeLoginUser();
   const pending: PendingDialog = { userId: user.id, redirectUri, state: query.get('state'), scopes };
   if (state.options.demo) {

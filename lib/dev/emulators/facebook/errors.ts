@@ -139,6 +139,10 @@ export function tokenStateError(state: Exclude<TokenState, 'valid'>, ctx: DeadTo
         subcode: 458,
       });
     case 'invalid':
-      return new GraphError({ message: `${prefix}The session is invalid because the user logged out.`, code: 190, subcode: 467 });
+      return new GraphError({
+        message: `${prefix}The session is invalid because the user logged out.`,
+        code: 190,
+        subcode: 467,
+      });
   }
 }

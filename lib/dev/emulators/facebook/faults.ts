@@ -33,9 +33,15 @@ export function takeFault(state: EmulatorState, pageId: string | undefined): Fac
 }
 
 /** Builds the throttle error for code 4/17/32/613/80001, with realistic `X-App-Usage` and `X-Business-Use-Case-Usage` headers. */
-export function throttleError(code: 4 | 17 | 32 | 613 | 80001, pageId: string | undefined, regainMinutes = DEFAULT_REGAIN_ACCESS_MINUTES): GraphError {
+export function throttleError(
+  code: 4 | 17 | 32 | 613 | 80001,
+  pageId: string | undefined,
+  regainMinutes = DEFAULT_REGAIN_ACCESS_MINUTES,
+): GraphError {
   const pageLimited = code === 32 || code === 80001;
-  const appUsage = pageLimited ? { call_count: 23, total_cputime: 9, total_time: 17 } : { call_count: 100, total_cputime: 41, total_time: 63 };
+  const appUsage = pageLimited
+    ? { call_count: 23, total_cputime: 9, total_time: 17 }
+    : { call_count: 100, total_cputime: 41, total_time: 63 };
   const bucPage = pageId ?? DEFAULT_PAGE_ID;
   const buc = {
     [bucPage]: [
@@ -53,14 +59,24 @@ export function throttleError(code: 4 | 17 | 32 | 613 | 80001, pageId: string | 
     'x-business-use-case-usage': JSON.stringify(buc),
   };
   if (code === 32) headers['x-page-usage'] = JSON.stringify({ call_count: 100, total_cputime: 27, total_time: 44 });
-  return new GraphError({ message: THROTTLE_MESSAGES[code] ?? `(#${code}) Rate limited`, code, isTransient: true, headers });
+  return new GraphError({
+    message: THROTTLE_MESSAGES[code] ?? `(#${code}) Rate limited`,
+    code,
+    isTransient: true,
+    headers,
+  });
 }
 
 /** Builds the transient server error for an injected 500 (code 1) or 503 (code 2). */
 export function serverError(status: 500 | 503): GraphError {
   return status === 500
     ? new GraphError({ message: 'An unknown error has occurred.', code: 1, status, isTransient: true })
-    : new GraphError({ message: 'An unexpected error has occurred. Please retry your request later.', code: 2, status, isTransient: true });
+    : new GraphError({
+        message: 'An unexpected error has occurred. Please retry your request later.',
+        code: 2,
+        status,
+        isTransient: true,
+      });
 }
 
 /** Waits `ms` unless the emulator closes first. */
@@ -82,7 +98,10 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
 /** Bodies of the `malformed` faults: a Graph answer cut off mid-object, and an HTML error page with binary noise. */
 export const MALFORMED_BODIES: Record<'truncated' | 'garbage', Buffer> = {
   truncated: Buffer.from('{"id":"101368371725791","name":"Tru', 'utf8'),
-  garbage: Buffer.concat([Buffer.from('<html><body>502 Bad Gateway</body></html>', 'utf8'), Buffer.from([0x00, 0xff, 0xfe, 0x7b])]),
+  garbage: Buffer.concat([
+    Buffer.from('<html><body>502 Bad Gateway</body></html>', 'utf8'),
+    Buffer.from([0x00, 0xff, 0xfe, 0x7b]),
+  ]),
 };
 
 /** Faults that change the transport rather than the Graph answer; the server applies them itself. */
@@ -94,7 +113,11 @@ export function isTransportFault(fault: FacebookFault): fault is TransportFault 
 }
 
 /** Applies one consumed fault: waits for a delay fault, throws the error of a throttle or status fault. */
-export async function applyFault(fault: Exclude<FacebookFault, TransportFault>, pageId: string | undefined, signal: AbortSignal): Promise<void> {
+export async function applyFault(
+  fault: Exclude<FacebookFault, TransportFault>,
+  pageId: string | undefined,
+  signal: AbortSignal,
+): Promise<void> {
   if ('delayMs' in fault) return delay(fault.delayMs, signal);
   if ('status' in fault) throw serverError(fault.status);
   throw throttleError(fault.code, fault.pageId ?? pageId, fault.regainAccessMinutes);

@@ -22,9 +22,11 @@ function splitTopLevel(text: string): string[] {
       parts.push(text.slice(start, i));
       start = i + 1;
     }
-    if (depth < 0) throw paramError(`Syntax error "Expected end of string instead of "${ch}"." at character ${i}: ${text}`, 2500);
+    if (depth < 0)
+      throw paramError(`Syntax error "Expected end of string instead of "${ch}"." at character ${i}: ${text}`, 2500);
   }
-  if (depth !== 0) throw paramError(`Syntax error "Expected "}" instead of end of string." at character ${text.length}: ${text}`);
+  if (depth !== 0)
+    throw paramError(`Syntax error "Expected "}" instead of end of string." at character ${text.length}: ${text}`);
   parts.push(text.slice(start));
   return parts.map((p) => p.trim()).filter((p) => p.length > 0);
 }
@@ -35,7 +37,7 @@ export function parseFields(raw: string | null | undefined): FieldSpec[] | undef
   return splitTopLevel(raw).map((item) => {
     const brace = item.indexOf('{');
     const head = brace === -1 ? item : item.slice(0, brace);
-    const sub = brace === -1 ? undefined : parseFields(item.slice(brace + 1, item.lastIndexOf('}'))) ?? [];
+    const sub = brace === -1 ? undefined : (parseFields(item.slice(brace + 1, item.lastIndexOf('}'))) ?? []);
     const [name = '', ...modifiers] = head.split('.');
     return { name: name.trim(), modifiers, sub };
   });

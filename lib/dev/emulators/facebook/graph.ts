@@ -19,7 +19,13 @@ function fieldsOr(request: GraphRequest, fallback: string): FieldSpec[] {
 
 function renderUser(user: FacebookUser, specs: FieldSpec[]): Record<string, unknown> {
   const [first = '', ...rest] = user.name.split(' ');
-  const values: Record<string, unknown> = { id: user.id, name: user.name, email: user.email, first_name: first, last_name: rest.join(' ') };
+  const values: Record<string, unknown> = {
+    id: user.id,
+    name: user.name,
+    email: user.email,
+    first_name: first,
+    last_name: rest.join(' '),
+  };
   const out: Record<string, unknown> = {};
   for (const spec of specs) {
     if (!USER_FIELDS.has(spec.name)) throw nonexistingField(spec.name, 'User');
@@ -30,7 +36,12 @@ function renderUser(user: FacebookUser, specs: FieldSpec[]): Record<string, unkn
 }
 
 /** Renders a Page for a caller, adding the Page token when the caller may hold one. */
-function pageFor(state: EmulatorState, principal: Principal, page: FacebookPage, specs: FieldSpec[]): Record<string, unknown> {
+function pageFor(
+  state: EmulatorState,
+  principal: Principal,
+  page: FacebookPage,
+  specs: FieldSpec[],
+): Record<string, unknown> {
   let accessToken: string | undefined;
   if (principal.kind === 'page') accessToken = principal.token;
   else if (principal.kind === 'user') accessToken = state.pageTokenFor(principal.record, page.id).token;
@@ -42,9 +53,13 @@ function pageFor(state: EmulatorState, principal: Principal, page: FacebookPage,
 export function me(state: EmulatorState, request: GraphRequest, principal: Principal): GraphReply {
   if (request.method !== 'GET') throw unsupportedRequest(request.method, 'me');
   if (principal.kind === 'app') {
-    throw new GraphError({ message: 'An active access token must be used to query information about the current user.', code: 2500 });
+    throw new GraphError({
+      message: 'An active access token must be used to query information about the current user.',
+      code: 2500,
+    });
   }
-  if (principal.kind === 'page') return { body: pageFor(state, principal, principal.page, fieldsOr(request, 'name,id')) };
+  if (principal.kind === 'page')
+    return { body: pageFor(state, principal, principal.page, fieldsOr(request, 'name,id')) };
   return { body: renderUser(principal.user, fieldsOr(request, 'name,id')) };
 }
 
@@ -58,7 +73,12 @@ function decodeCursor(cursor: string, ids: string[]): number {
 }
 
 /** `GET /me/accounts` (or `/{user-id}/accounts`) with cursor paging; `paging.next` appears only while more results exist. */
-export function accounts(state: EmulatorState, request: GraphRequest, principal: Principal, userRef: string): GraphReply {
+export function accounts(
+  state: EmulatorState,
+  request: GraphRequest,
+  principal: Principal,
+  userRef: string,
+): GraphReply {
   if (request.method !== 'GET') throw unsupportedRequest(request.method, `${userRef}/accounts`);
   if (principal.kind === 'page') throw nonexistingField('accounts', 'Page');
   if (principal.kind === 'app') throw unsupportedRequest(request.method, userRef);
@@ -86,7 +106,9 @@ export function accounts(state: EmulatorState, request: GraphRequest, principal:
   const first = slice[0];
   const last = slice[slice.length - 1];
   if (first && last) {
-    const paging: Record<string, unknown> = { cursors: { before: encodeCursor(first.id), after: encodeCursor(last.id) } };
+    const paging: Record<string, unknown> = {
+      cursors: { before: encodeCursor(first.id), after: encodeCursor(last.id) },
+    };
     const link = (key: 'after' | 'before', cursor: string) => {
       const query = new URLSearchParams(request.params);
       query.delete('after');
@@ -103,18 +125,27 @@ export function accounts(state: EmulatorState, request: GraphRequest, principal:
 }
 
 /** `GET /{page-id}?fields=…`: requested fields plus `id`, for the Page's token or a user managing the Page. */
-export function pageNode(state: EmulatorState, request: GraphRequest, principal: Principal, pageId: string): GraphReply {
+export function pageNode(
+  state: EmulatorState,
+  request: GraphRequest,
+  principal: Principal,
+  pageId: string,
+): GraphReply {
   const page = state.pages.get(pageId);
   const visible =
     page !== undefined &&
-    ((principal.kind === 'page' && principal.page.id === pageId) || (principal.kind === 'user' && principal.user.pageIds.includes(pageId)));
+    ((principal.kind === 'page' && principal.page.id === pageId) ||
+      (principal.kind === 'user' && principal.user.pageIds.includes(pageId)));
   if (!page || !visible || request.method !== 'GET') throw unsupportedRequest(request.method, pageId);
   return { body: pageFor(state, principal, page, fieldsOr(request, 'name,id')) };
 }
 
 /** `GET /?ids=a,b&fields=…`: one object per id, keyed by id. */
 export function multiNode(state: EmulatorState, request: GraphRequest, principal: Principal): GraphReply {
-  const ids = (request.params.get('ids') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const ids = (request.params.get('ids') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (ids.length === 0) throw paramError('(#100) Missing ids parameter');
   const body: Record<string, unknown> = {};
   for (const id of ids) body[id] = pageNode(state, request, principal, id).body;
@@ -127,9 +158,13 @@ export function debugToken(state: EmulatorState, request: GraphRequest): GraphRe
   const input = request.params.get('input_token');
   if (!input) throw paramError('(#100) The parameter input_token is required');
   const { appId, appName, appSecret } = state.options;
-  if (input === `${appId}|${appSecret}`) return { body: { data: { app_id: appId, type: 'APP', application: appName, is_valid: true, scopes: [] } } };
+  if (input === `${appId}|${appSecret}`)
+    return { body: { data: { app_id: appId, type: 'APP', application: appName, is_valid: true, scopes: [] } } };
   const record = state.tokens.get(input);
-  if (!record) return { body: { data: { error: { code: 190, message: 'Invalid OAuth access token.' }, is_valid: false, scopes: [] } } };
+  if (!record)
+    return {
+      body: { data: { error: { code: 190, message: 'Invalid OAuth access token.' }, is_valid: false, scopes: [] } },
+    };
   const pageIds = state.users.get(record.userId)?.pageIds ?? [];
   const data: Record<string, unknown> = {
     app_id: appId,
@@ -142,13 +177,22 @@ export function debugToken(state: EmulatorState, request: GraphRequest): GraphRe
     scopes: record.scopes,
     granular_scopes: record.scopes
       .filter((s) => s !== 'public_profile')
-      .map((scope) => (scope.startsWith('pages_') || scope === 'business_management' ? { scope, target_ids: record.pageId ? [record.pageId] : pageIds } : { scope })),
+      .map((scope) =>
+        scope.startsWith('pages_') || scope === 'business_management'
+          ? { scope, target_ids: record.pageId ? [record.pageId] : pageIds }
+          : { scope },
+      ),
     user_id: record.userId,
   };
   if (record.pageId) data.profile_id = record.pageId;
   const tokenState = state.tokenState(record);
   if (tokenState !== 'valid') {
-    const error = tokenStateError(tokenState, { appId, userId: record.userId, nowSeconds: state.nowSeconds(), expiresAt: record.expiresAt });
+    const error = tokenStateError(tokenState, {
+      appId,
+      userId: record.userId,
+      nowSeconds: state.nowSeconds(),
+      expiresAt: record.expiresAt,
+    });
     data.is_valid = false;
     data.error = { code: error.code, message: error.message, subcode: error.subcode };
   }

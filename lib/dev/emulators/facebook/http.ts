@@ -83,14 +83,22 @@ export function sendHttp(options: SendHttpOptions): Promise<DeliveryResult> {
   const headers: Record<string, string> = { 'user-agent': 'facebookexternalua', ...options.headers };
   if (options.body) headers['content-length'] = String(options.body.length);
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: options.method, headers, agent: false, timeout: options.timeoutMs ?? DELIVERY_TIMEOUT_MS, ...(options.signal ? { signal: options.signal } : {}) });
+    const req = send(url, {
+      method: options.method,
+      headers,
+      agent: false,
+      timeout: options.timeoutMs ?? DELIVERY_TIMEOUT_MS,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     req.on('timeout', () => req.destroy(new Error(`delivery to ${url.origin}${url.pathname} timed out`)));
     req.on('error', reject);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     req.end(options.body);
   });

@@ -35,7 +35,13 @@ export type {
   TokenState,
 } from './types';
 export type { SeedUserInput } from './state';
-export type { ChangePageResult, PageWebhookEntry, SendMessagingWebhookOptions, SendPageWebhookOptions, WebhookDeliveryResult } from './webhooks';
+export type {
+  ChangePageResult,
+  PageWebhookEntry,
+  SendMessagingWebhookOptions,
+  SendPageWebhookOptions,
+  WebhookDeliveryResult,
+} from './webhooks';
 export type { SignedRequestOptions } from './signed-request';
 export { appsecretProof } from './auth';
 export { signWebhookBody } from './webhooks';
@@ -143,7 +149,12 @@ export async function startFacebookEmulator(options: FacebookEmulatorOptions): P
     },
     issueUserToken: (userId, opts = {}) => issueUser(userId, opts.scopes, opts.expiresIn).token,
     issuePageToken: (userId, pageId) => state.pageTokenFor(issueUser(userId), requirePage(pageId).id).token,
-    createAuthCode: (opts) => state.createCode(opts.userId ?? state.ensureDefaultUser().id, [...(opts.scopes ?? DEFAULT_SCOPES)], opts.redirectUri).code,
+    createAuthCode: (opts) =>
+      state.createCode(
+        opts.userId ?? state.ensureDefaultUser().id,
+        [...(opts.scopes ?? DEFAULT_SCOPES)],
+        opts.redirectUri,
+      ).code,
     setPageTokenState: (pageId, tokenState) => void state.pageTokenStates.set(requirePage(pageId).id, tokenState),
     setUserTokenState: (userId, tokenState) => void state.userTokenStates.set(requireUser(userId).id, tokenState),
     injectFaults: (...faults) => void state.faults.push(...faults.flat()),

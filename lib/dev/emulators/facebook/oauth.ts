@@ -24,7 +24,9 @@ function checkClient(state: EmulatorState, params: URLSearchParams, needSecret: 
 }
 
 function tokenReply(record: TokenRecord, nowSeconds: number): GraphReply {
-  return { body: { access_token: record.token, token_type: 'bearer', expires_in: Math.max(0, record.expiresAt - nowSeconds) } };
+  return {
+    body: { access_token: record.token, token_type: 'bearer', expires_in: Math.max(0, record.expiresAt - nowSeconds) },
+  };
 }
 
 function exchangeCode(state: EmulatorState, params: URLSearchParams): GraphReply {
@@ -43,7 +45,8 @@ function exchangeCode(state: EmulatorState, params: URLSearchParams): GraphReply
       36008,
     );
   }
-  if (state.options.now() - record.issuedAtMs > CODE_LIFETIME_MS) throw oauthError('This authorization code has expired.', 100, 36007);
+  if (state.options.now() - record.issuedAtMs > CODE_LIFETIME_MS)
+    throw oauthError('This authorization code has expired.', 100, 36007);
   record.used = true;
   const token = state.issueUserToken(record.userId, record.scopes, state.options.userTokenExpiresIn);
   return tokenReply(token, state.nowSeconds());
@@ -57,7 +60,12 @@ function exchangeToken(state: EmulatorState, params: URLSearchParams): GraphRepl
   if (record.kind !== 'user') throw paramError('(#100) fb_exchange_token must be a user access token');
   const tokenState = state.tokenState(record);
   if (tokenState !== 'valid') {
-    throw tokenStateError(tokenState, { appId: state.options.appId, userId: record.userId, nowSeconds: state.nowSeconds(), expiresAt: record.expiresAt });
+    throw tokenStateError(tokenState, {
+      appId: state.options.appId,
+      userId: record.userId,
+      nowSeconds: state.nowSeconds(),
+      expiresAt: record.expiresAt,
+    });
   }
   // A token that is already long-lived may come back unchanged (contract §2.4).
   if (record.longLived) return tokenReply(record, state.nowSeconds());
@@ -74,6 +82,7 @@ export function accessTokenEndpoint(state: EmulatorState, request: GraphRequest)
     return { body: { access_token: `${state.options.appId}|${state.options.appSecret}`, token_type: 'bearer' } };
   }
   if (grantType === 'fb_exchange_token') return exchangeToken(state, params);
-  if (grantType !== null && grantType !== 'authorization_code') throw paramError(`Unsupported grant_type: ${grantType}`);
+  if (grantType !== null && grantType !== 'authorization_code')
+    throw paramError(`Unsupported grant_type: ${grantType}`);
   return exchangeCode(state, params);
 }

@@ -42,7 +42,8 @@ async function dispatch(state: EmulatorState, request: GraphRequest): Promise<Gr
     if (request.params.has('ids')) return multiNode(state, request, principal);
     throw unsupportedRequest(request.method, '');
   }
-  if (rest.length > 0) throw new GraphError({ message: `Unknown path components: /${edge}/${rest.join('/')}`, code: 2500 });
+  if (rest.length > 0)
+    throw new GraphError({ message: `Unknown path components: /${edge}/${rest.join('/')}`, code: 2500 });
   if (edge === undefined) {
     if (id === 'me' || (principal.kind === 'user' && id === principal.user.id)) return me(state, request, principal);
     return pageNode(state, request, principal, id);
@@ -51,7 +52,12 @@ async function dispatch(state: EmulatorState, request: GraphRequest): Promise<Gr
     case 'accounts':
       return accounts(state, request, principal, id);
     case 'subscribed_apps':
-      return subscribedApps(state, request, principal, id === 'me' && principal.kind === 'page' ? principal.page.id : id);
+      return subscribedApps(
+        state,
+        request,
+        principal,
+        id === 'me' && principal.kind === 'page' ? principal.page.id : id,
+      );
     case 'subscriptions':
       return appSubscriptions(state, request, principal, id);
     default:
@@ -73,7 +79,14 @@ function graphHeaders(version: string, traceId: string): Record<string, string> 
   };
 }
 
-async function handleGraph(state: EmulatorState, req: IncomingMessage, res: ServerResponse, url: URL, version: string, path: string): Promise<void> {
+async function handleGraph(
+  state: EmulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  version: string,
+  path: string,
+): Promise<void> {
   const traceId = newTraceId();
   const segments = path.split('/').filter(Boolean);
   const body = await readBody(req);
@@ -101,7 +114,10 @@ async function handleGraph(state: EmulatorState, req: IncomingMessage, res: Serv
     payload = reply.body;
     extra = reply.headers ?? {};
   } catch (err) {
-    const error = err instanceof GraphError ? err : new GraphError({ message: 'An unknown error has occurred.', code: 1, status: 500, isTransient: true });
+    const error =
+      err instanceof GraphError
+        ? err
+        : new GraphError({ message: 'An unknown error has occurred.', code: 1, status: 500, isTransient: true });
     state.countError(error.statsKey);
     status = error.status;
     payload = error.toBody(traceId);
@@ -120,7 +136,7 @@ export async function startServer(state: EmulatorState, port: number): Promise<R
     const url = new URL(req.url ?? '/', origin);
     const match = VERSION_PREFIX.exec(url.pathname);
     const version = match?.[1] ?? state.options.defaultVersion;
-    const path = (match ? match[2] ?? '/' : url.pathname).replace(/\/+$/, '') || '/';
+    const path = (match ? (match[2] ?? '/') : url.pathname).replace(/\/+$/, '') || '/';
     if (path === '/dialog/oauth' || path === '/dialog/oauth/decide') {
       state.countCall(req.method ?? 'GET', path, path);
       const reply = handleDialog(state, pendings, path, url.searchParams, version);

@@ -32,9 +32,19 @@ export function signedRequestFor(state: EmulatorState, options: SignedRequestOpt
 }
 
 /** POSTs `signed_request` form-encoded, as the data-deletion and deauthorize callbacks receive it. */
-export async function postSignedRequest(state: EmulatorState, url: string, signedRequest: string): Promise<{ status: number; body: string }> {
+export async function postSignedRequest(
+  state: EmulatorState,
+  url: string,
+  signedRequest: string,
+): Promise<{ status: number; body: string }> {
   state.stats.deliveries++;
   const body = Buffer.from(new URLSearchParams({ signed_request: signedRequest }).toString(), 'utf8');
-  const res = await sendHttp({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, signal: state.lifetime.signal });
+  const res = await sendHttp({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+    signal: state.lifetime.signal,
+  });
   return { status: res.status, body: res.body };
 }

@@ -20,7 +20,14 @@ export const SHORT_PAGE_TOKEN_SECONDS = 3600;
 /** User tokens living longer than this count as long-lived. */
 const SHORT_LIVED_MAX_SECONDS = 7200;
 /** Scopes granted when a flow names none (Login for Business `config_id`, test shortcuts). */
-export const DEFAULT_SCOPES = ['pages_show_list', 'pages_read_engagement', 'pages_manage_metadata', 'pages_messaging', 'business_management', 'public_profile'];
+export const DEFAULT_SCOPES = [
+  'pages_show_list',
+  'pages_read_engagement',
+  'pages_manage_metadata',
+  'pages_messaging',
+  'business_management',
+  'public_profile',
+];
 
 /** Options with every default filled in. */
 export type ResolvedOptions = Required<Omit<FacebookEmulatorOptions, 'port'>>;
@@ -73,7 +80,8 @@ export class EmulatorState {
   seedUser(input: SeedUserInput): FacebookUser {
     const id = input.userId ?? `1220${String(++this.seq).padStart(13, '0')}`;
     if (this.users.has(id)) throw new Error(`Facebook emulator: user ${id} already exists`);
-    const specs: Array<FacebookPagePatch & { id?: string }> = typeof input.pages === 'number' ? Array.from({ length: input.pages }, () => ({})) : input.pages;
+    const specs: Array<FacebookPagePatch & { id?: string }> =
+      typeof input.pages === 'number' ? Array.from({ length: input.pages }, () => ({})) : input.pages;
     const pageIds = specs.map((spec, i) => {
       const existing = spec.id === undefined ? undefined : this.pages.get(spec.id);
       if (existing) {
@@ -84,7 +92,9 @@ export class EmulatorState {
       // A count gets richly generated Pages; explicit Pages keep only what they set (plus the always-present basics).
       const generated = generatedPage(id, i + 1);
       const page: FacebookPage =
-        typeof input.pages === 'number' ? generated : { id, name: generated.name, category: generated.category, link: generated.link, tasks: generated.tasks };
+        typeof input.pages === 'number'
+          ? generated
+          : { id, name: generated.name, category: generated.category, link: generated.link, tasks: generated.tasks };
       applyPagePatch(page, spec);
       this.pages.set(page.id, page);
       return page.id;
@@ -99,7 +109,12 @@ export class EmulatorState {
   ensureDefaultUser(): FacebookUser {
     const known = this.defaultUserId === undefined ? undefined : this.users.get(this.defaultUserId);
     if (known) return known;
-    const user = this.seedUser({ userId: '122104587654321098', name: 'Maria Santos', email: 'maria@fastonlinestore.ph', pages: defaultPages() });
+    const user = this.seedUser({
+      userId: '122104587654321098',
+      name: 'Maria Santos',
+      email: 'maria@fastonlinestore.ph',
+      pages: defaultPages(),
+    });
     this.defaultUserId = user.id;
     return user;
   }
@@ -112,9 +127,22 @@ export class EmulatorState {
   }
 
   /** Issues a user token; `expiresIn` > 2 h makes it long-lived. */
-  issueUserToken(userId: string, scopes: string[], expiresIn: number, longLived = expiresIn > SHORT_LIVED_MAX_SECONDS): TokenRecord {
+  issueUserToken(
+    userId: string,
+    scopes: string[],
+    expiresIn: number,
+    longLived = expiresIn > SHORT_LIVED_MAX_SECONDS,
+  ): TokenRecord {
     const issuedAt = this.nowSeconds();
-    const record: TokenRecord = { token: `EAA${randomAlnum(180)}`, kind: 'user', userId, scopes, issuedAt, expiresAt: issuedAt + expiresIn, longLived };
+    const record: TokenRecord = {
+      token: `EAA${randomAlnum(180)}`,
+      kind: 'user',
+      userId,
+      scopes,
+      issuedAt,
+      expiresAt: issuedAt + expiresIn,
+      longLived,
+    };
     this.tokens.set(record.token, record);
     return record;
   }
@@ -127,7 +155,16 @@ export class EmulatorState {
     if (existing) return existing;
     const issuedAt = this.nowSeconds();
     const expiresAt = userToken.longLived ? 0 : Math.min(userToken.expiresAt, issuedAt + SHORT_PAGE_TOKEN_SECONDS);
-    const record: TokenRecord = { token: `EAA${randomAlnum(200)}`, kind: 'page', userId: userToken.userId, pageId, scopes: userToken.scopes, issuedAt, expiresAt, longLived: userToken.longLived };
+    const record: TokenRecord = {
+      token: `EAA${randomAlnum(200)}`,
+      kind: 'page',
+      userId: userToken.userId,
+      pageId,
+      scopes: userToken.scopes,
+      issuedAt,
+      expiresAt,
+      longLived: userToken.longLived,
+    };
     this.tokens.set(record.token, record);
     this.pageTokenCache.set(key, record.token);
     return record;
@@ -135,7 +172,14 @@ export class EmulatorState {
 
   /** Stores a fresh single-use authorization code. */
   createCode(userId: string, scopes: string[], redirectUri: string | null): AuthCodeRecord {
-    const record: AuthCodeRecord = { code: `AQ${randomAlnum(254)}`, userId, scopes, redirectUri, issuedAtMs: this.options.now(), used: false };
+    const record: AuthCodeRecord = {
+      code: `AQ${randomAlnum(254)}`,
+      userId,
+      scopes,
+      redirectUri,
+      issuedAtMs: this.options.now(),
+      used: false,
+    };
     this.codes.set(record.code, record);
     return record;
   }
@@ -147,7 +191,12 @@ export class EmulatorState {
     if (record.kind === 'page' && record.pageId !== undefined) {
       const pageState = this.pageTokenStates.get(record.pageId) ?? 'valid';
       // Password resets and app removal kill every token of the user; expiry of a user token does not kill derived page tokens.
-      state = pageState !== 'valid' ? pageState : userState === 'password_changed' || userState === 'app_removed' || userState === 'invalid' ? userState : 'valid';
+      state =
+        pageState !== 'valid'
+          ? pageState
+          : userState === 'password_changed' || userState === 'app_removed' || userState === 'invalid'
+            ? userState
+            : 'valid';
       if (state === 'valid' && !this.users.get(record.userId)?.pageIds.includes(record.pageId)) state = 'role_lost';
     }
     if (state === 'valid' && record.expiresAt !== 0 && record.expiresAt <= this.nowSeconds()) state = 'expired';

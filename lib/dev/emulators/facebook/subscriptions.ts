@@ -7,11 +7,47 @@ import type { AppSubscription } from './types';
 
 /** Page webhook fields the emulator accepts (a subset of Meta's ≈100; note `email`, and no `about`). */
 export const PAGE_WEBHOOK_FIELDS: ReadonlySet<string> = new Set([
-  'name', 'category', 'description', 'email', 'phone', 'website', 'hours', 'location', 'picture', 'price_range', 'parking',
-  'payment_options', 'company_overview', 'founded', 'general_info', 'mission', 'products', 'feed', 'messages', 'messaging_postbacks',
-  'message_deliveries', 'message_reads', 'message_echoes', 'message_reactions', 'messaging_optins', 'messaging_referrals',
-  'messaging_handovers', 'standby', 'leadgen', 'ratings', 'mention', 'videos', 'live_videos', 'attire', 'checkins', 'members',
-  'merchant_review', 'page_about_story', 'page_change_proposal', 'personal_info', 'product_review',
+  'name',
+  'category',
+  'description',
+  'email',
+  'phone',
+  'website',
+  'hours',
+  'location',
+  'picture',
+  'price_range',
+  'parking',
+  'payment_options',
+  'company_overview',
+  'founded',
+  'general_info',
+  'mission',
+  'products',
+  'feed',
+  'messages',
+  'messaging_postbacks',
+  'message_deliveries',
+  'message_reads',
+  'message_echoes',
+  'message_reactions',
+  'messaging_optins',
+  'messaging_referrals',
+  'messaging_handovers',
+  'standby',
+  'leadgen',
+  'ratings',
+  'mention',
+  'videos',
+  'live_videos',
+  'attire',
+  'checkins',
+  'members',
+  'merchant_review',
+  'page_about_story',
+  'page_change_proposal',
+  'personal_info',
+  'product_review',
 ]);
 const APP_OBJECTS = new Set(['page', 'user', 'permissions', 'application', 'instagram', 'whatsapp_business_account']);
 
@@ -26,11 +62,19 @@ function listParam(value: string | null): string[] {
       // fall through to comma splitting
     }
   }
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** `GET/POST/DELETE /{page-id}/subscribed_apps` with the Page's token (contract §6, page level). */
-export function subscribedApps(state: EmulatorState, request: GraphRequest, principal: Principal, pageId: string): GraphReply {
+export function subscribedApps(
+  state: EmulatorState,
+  request: GraphRequest,
+  principal: Principal,
+  pageId: string,
+): GraphReply {
   if (!state.pages.has(pageId)) throw unsupportedRequest(request.method, pageId);
   requirePageToken(principal, pageId);
   if (request.method === 'POST') {
@@ -38,7 +82,9 @@ export function subscribedApps(state: EmulatorState, request: GraphRequest, prin
     if (fields.length === 0) throw paramError('(#100) The parameter subscribed_fields is required');
     fields.forEach((field, i) => {
       if (!PAGE_WEBHOOK_FIELDS.has(field)) {
-        throw paramError(`(#100) Param subscribed_fields[${i}] must be one of {${[...PAGE_WEBHOOK_FIELDS].join(', ')}} - got "${field}".`);
+        throw paramError(
+          `(#100) Param subscribed_fields[${i}] must be one of {${[...PAGE_WEBHOOK_FIELDS].join(', ')}} - got "${field}".`,
+        );
       }
     });
     state.pageSubscriptions.set(pageId, [...new Set(fields)]);
@@ -54,7 +100,15 @@ export function subscribedApps(state: EmulatorState, request: GraphRequest, prin
   const cursor = Buffer.from(`fbemu:${appId}`).toString('base64');
   return {
     body: {
-      data: [{ category: 'Business', link: `https://www.facebook.com/games/?app_id=${appId}`, name: appName, id: appId, subscribed_fields: fields }],
+      data: [
+        {
+          category: 'Business',
+          link: `https://www.facebook.com/games/?app_id=${appId}`,
+          name: appName,
+          id: appId,
+          subscribed_fields: fields,
+        },
+      ],
       paging: { cursors: { before: cursor, after: cursor } },
     },
   };
@@ -76,20 +130,34 @@ async function verifyCallback(state: EmulatorState, callbackUrl: string, verifyT
   } catch (err) {
     problem = `curl_errno = 7; curl_error = ${(err as Error).message}`;
   }
-  throw new GraphError({ message: `(#2200) Callback verification failed with the following errors: ${problem}`, code: 2200 });
+  throw new GraphError({
+    message: `(#2200) Callback verification failed with the following errors: ${problem}`,
+    code: 2200,
+  });
 }
 
 function renderAppSubscription(sub: AppSubscription): Record<string, unknown> {
-  return { object: sub.object, callback_url: sub.callbackUrl, active: sub.active, fields: sub.fields.map((name) => ({ name, version: sub.version })) };
+  return {
+    object: sub.object,
+    callback_url: sub.callbackUrl,
+    active: sub.active,
+    fields: sub.fields.map((name) => ({ name, version: sub.version })),
+  };
 }
 
 /** `GET/POST/DELETE /{app-id}/subscriptions` with an app token (contract §6, app level); POST verifies the callback first. */
-export async function appSubscriptions(state: EmulatorState, request: GraphRequest, principal: Principal, appId: string): Promise<GraphReply> {
+export async function appSubscriptions(
+  state: EmulatorState,
+  request: GraphRequest,
+  principal: Principal,
+  appId: string,
+): Promise<GraphReply> {
   if (appId !== state.options.appId) throw unsupportedRequest(request.method, appId);
   requireApp(principal);
   const params = request.params;
   const object = params.get('object');
-  if (request.method === 'GET') return { body: { data: [...state.appSubscriptions.values()].map(renderAppSubscription) } };
+  if (request.method === 'GET')
+    return { body: { data: [...state.appSubscriptions.values()].map(renderAppSubscription) } };
   if (request.method === 'DELETE') {
     const fields = listParam(params.get('fields'));
     const targets = object ? [object] : [...state.appSubscriptions.keys()];
@@ -102,7 +170,8 @@ export async function appSubscriptions(state: EmulatorState, request: GraphReque
     return { body: { success: true } };
   }
   if (!object) throw paramError('(#100) The parameter object is required');
-  if (!APP_OBJECTS.has(object)) throw paramError(`(#100) Param object must be one of {${[...APP_OBJECTS].join(', ')}} - got "${object}".`);
+  if (!APP_OBJECTS.has(object))
+    throw paramError(`(#100) Param object must be one of {${[...APP_OBJECTS].join(', ')}} - got "${object}".`);
   const existing = state.appSubscriptions.get(object);
   const callbackUrl = params.get('callback_url') ?? existing?.callbackUrl;
   if (!callbackUrl) throw paramError('(#100) The parameter callback_url is required');
@@ -110,7 +179,9 @@ export async function appSubscriptions(state: EmulatorState, request: GraphReque
   if (fields.length === 0 && !existing) throw paramError('(#100) The parameter fields is required');
   const verifyToken = params.get('verify_token') ?? existing?.verifyToken ?? '';
   if (params.has('callback_url')) await verifyCallback(state, callbackUrl, verifyToken);
-  const includeValues = params.has('include_values') ? params.get('include_values') === 'true' : existing?.includeValues ?? false;
+  const includeValues = params.has('include_values')
+    ? params.get('include_values') === 'true'
+    : (existing?.includeValues ?? false);
   state.appSubscriptions.set(object, {
     object,
     callbackUrl,

@@ -56,7 +56,8 @@ export function signWebhookBody(secret: string, body: Buffer): { sha256: string;
 }
 
 function entriesBody(entries: PageWebhookEntry[], time: number): unknown {
-  if (entries.length > MAX_ENTRIES_PER_BATCH) throw new Error(`Facebook emulator: at most ${MAX_ENTRIES_PER_BATCH} entries per batch`);
+  if (entries.length > MAX_ENTRIES_PER_BATCH)
+    throw new Error(`Facebook emulator: at most ${MAX_ENTRIES_PER_BATCH} entries per batch`);
   return {
     object: 'page',
     entry: entries.map((e) => ({
@@ -68,8 +69,13 @@ function entriesBody(entries: PageWebhookEntry[], time: number): unknown {
 }
 
 /** Signs and POSTs a notification as Meta does, retrying with falling frequency when asked. */
-export async function sendPageWebhook(state: EmulatorState, options: SendPageWebhookOptions): Promise<WebhookDeliveryResult> {
-  const bytes = options.rawBody ?? metaJsonBytes(options.body ?? entriesBody(options.entries ?? [], options.time ?? state.nowSeconds()));
+export async function sendPageWebhook(
+  state: EmulatorState,
+  options: SendPageWebhookOptions,
+): Promise<WebhookDeliveryResult> {
+  const bytes =
+    options.rawBody ??
+    metaJsonBytes(options.body ?? entriesBody(options.entries ?? [], options.time ?? state.nowSeconds()));
   const signature = signWebhookBody(options.secret ?? state.options.appSecret, bytes);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (options.signatureHeader === undefined) {
@@ -82,8 +88,15 @@ export async function sendPageWebhook(state: EmulatorState, options: SendPageWeb
   for (let attempt = 1; ; attempt++) {
     state.stats.deliveries++;
     try {
-      const res = await sendHttp({ method: 'POST', url: options.url, headers, body: bytes, signal: state.lifetime.signal });
-      if (res.status === 200 || attempt >= attempts) return { status: res.status, body: res.body, attempts: attempt, rawBody: bytes };
+      const res = await sendHttp({
+        method: 'POST',
+        url: options.url,
+        headers,
+        body: bytes,
+        signal: state.lifetime.signal,
+      });
+      if (res.status === 200 || attempt >= attempts)
+        return { status: res.status, body: res.body, attempts: attempt, rawBody: bytes };
     } catch (err) {
       if (attempt >= attempts) throw err;
     }
@@ -102,7 +115,10 @@ export interface SendMessagingWebhookOptions {
 }
 
 /** Sends a Messenger `messages` event (millisecond `time` and `timestamp`, contract §7.2). */
-export function sendMessagingWebhook(state: EmulatorState, options: SendMessagingWebhookOptions): Promise<WebhookDeliveryResult> {
+export function sendMessagingWebhook(
+  state: EmulatorState,
+  options: SendMessagingWebhookOptions,
+): Promise<WebhookDeliveryResult> {
   const nowMs = state.options.now();
   const appId = state.options.appId;
   const entry: Record<string, unknown> = {
@@ -113,12 +129,19 @@ export function sendMessagingWebhook(state: EmulatorState, options: SendMessagin
         sender: { id: options.senderId ?? '7412589630214785' },
         recipient: { id: options.pageId },
         timestamp: nowMs - 350,
-        message: { mid: `m_${Buffer.from(`${nowMs}:${options.text}`).toString('base64url').slice(0, 40)}`, text: options.text },
+        message: {
+          mid: `m_${Buffer.from(`${nowMs}:${options.text}`).toString('base64url').slice(0, 40)}`,
+          text: options.text,
+        },
       },
     ],
   };
   if (/^\d{1,15}$/.test(appId)) entry.hop_context = { app_id: Number(appId), metadata: '' };
-  return sendPageWebhook(state, { url: options.url, body: { object: 'page', entry: [entry] }, ...(options.secret ? { secret: options.secret } : {}) });
+  return sendPageWebhook(state, {
+    url: options.url,
+    body: { object: 'page', entry: [entry] },
+    ...(options.secret ? { secret: options.secret } : {}),
+  });
 }
 
 /** Page fields → webhook field and whether the notification carries the new `value` (contract §6 "Profile notifications"). */
@@ -148,7 +171,12 @@ export interface ChangePageResult {
 }
 
 /** Updates a Page and notifies the app callback (or `url`) about fields subscribed at both the app and the page level. */
-export async function changePage(state: EmulatorState, pageId: string, patch: FacebookPagePatch, options: { url?: string } = {}): Promise<ChangePageResult> {
+export async function changePage(
+  state: EmulatorState,
+  pageId: string,
+  patch: FacebookPagePatch,
+  options: { url?: string } = {},
+): Promise<ChangePageResult> {
   const page = state.pages.get(pageId);
   if (!page) throw new Error(`Facebook emulator: unknown page ${pageId}`);
   applyPagePatch(page, patch);
@@ -160,7 +188,14 @@ export async function changePage(state: EmulatorState, pageId: string, patch: Fa
   if (!appSub || !url || deliverable.length === 0) return { fields: [] };
   const fields = deliverable.map((c) => c.field);
   const entry: PageWebhookEntry = appSub.includeValues
-    ? { pageId, changes: deliverable.map((c) => (c.withValue ? { field: c.field, value: (page as unknown as Record<string, unknown>)[c.key] } : { field: c.field })) }
+    ? {
+        pageId,
+        changes: deliverable.map((c) =>
+          c.withValue
+            ? { field: c.field, value: (page as unknown as Record<string, unknown>)[c.key] }
+            : { field: c.field },
+        ),
+      }
     : { pageId, changedFields: fields };
   return { fields, delivery: await sendPageWebhook(state, { url, entries: [entry] }) };
 }

@@ -22,7 +22,11 @@ export class LeakyBucket {
   private available: number;
   private updatedMs: number;
 
-  constructor(private readonly plan: Plan, private readonly clockScale: number, private readonly now: () => number) {
+  constructor(
+    private readonly plan: Plan,
+    private readonly clockScale: number,
+    private readonly now: () => number,
+  ) {
     this.available = plan.bucket;
     this.updatedMs = now();
   }
@@ -35,7 +39,11 @@ export class LeakyBucket {
   /** Current throttle status after restoring for the time elapsed. */
   status(): ThrottleStatus {
     this.restore();
-    return { maximumAvailable: this.plan.bucket, currentlyAvailable: Math.floor(this.available), restoreRate: this.effectiveRate };
+    return {
+      maximumAvailable: this.plan.bucket,
+      currentlyAvailable: Math.floor(this.available),
+      restoreRate: this.effectiveRate,
+    };
   }
 
   /** Takes `points` if they are available; returns false (taking nothing) otherwise. */

@@ -5,7 +5,10 @@ type Json = Record<string, unknown>;
 function isConnection(value: unknown): value is { edges?: { node?: unknown }[]; nodes?: unknown[] } {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const v = value as Json;
-  return Array.isArray(v.nodes) || (Array.isArray(v.edges) && v.edges.every((e) => e !== null && typeof e === 'object' && 'node' in e));
+  return (
+    Array.isArray(v.nodes) ||
+    (Array.isArray(v.edges) && v.edges.every((e) => e !== null && typeof e === 'object' && 'node' in e))
+  );
 }
 
 function connectionNodes(value: { edges?: { node?: unknown }[]; nodes?: unknown[] }): Json[] {

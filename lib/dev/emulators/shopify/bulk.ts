@@ -18,8 +18,10 @@ const MAX_DEPTH = 2;
 const IN_PROGRESS = new Set(['CREATED', 'RUNNING', 'CANCELING']);
 
 type UserError = { field: string[] | null; message: string; code: string | null };
-const invalid = (message: string): { bulkOperation: null; userErrors: UserError[] } =>
-  ({ bulkOperation: null, userErrors: [{ field: ['query'], message, code: 'INVALID' }] });
+const invalid = (message: string): { bulkOperation: null; userErrors: UserError[] } => ({
+  bulkOperation: null,
+  userErrors: [{ field: ['query'], message, code: 'INVALID' }],
+});
 
 /** Checks a bulk query: parses, validates against the schema, 1–5 connections, nesting depth ≤ 2. */
 export function bulkQueryProblem(query: string): { problem: string } | { document: DocumentNode } {
@@ -36,25 +38,30 @@ export function bulkQueryProblem(query: string): { problem: string } | { documen
   let connections = 0;
   let depth = 0;
   let maxDepth = 0;
-  visit(document, visitWithTypeInfo(typeInfo, {
-    Field: {
-      enter: () => {
-        const def = typeInfo.getFieldDef();
-        if (def && getNamedType(def.type).name.endsWith('Connection')) {
-          connections++;
-          depth++;
-          maxDepth = Math.max(maxDepth, depth);
-        }
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field: {
+        enter: () => {
+          const def = typeInfo.getFieldDef();
+          if (def && getNamedType(def.type).name.endsWith('Connection')) {
+            connections++;
+            depth++;
+            maxDepth = Math.max(maxDepth, depth);
+          }
+        },
+        leave: () => {
+          const def = typeInfo.getFieldDef();
+          if (def && getNamedType(def.type).name.endsWith('Connection')) depth--;
+        },
       },
-      leave: () => {
-        const def = typeInfo.getFieldDef();
-        if (def && getNamedType(def.type).name.endsWith('Connection')) depth--;
-      },
-    },
-  }));
+    }),
+  );
   if (connections === 0) return { problem: 'Bulk queries must contain at least one connection.' };
-  if (connections > MAX_CONNECTIONS) return { problem: `Bulk queries cannot contain more than ${MAX_CONNECTIONS} connections.` };
-  if (maxDepth > MAX_DEPTH) return { problem: `Bulk queries cannot contain connections with a nesting depth greater than ${MAX_DEPTH}.` };
+  if (connections > MAX_CONNECTIONS)
+    return { problem: `Bulk queries cannot contain more than ${MAX_CONNECTIONS} connections.` };
+  if (maxDepth > MAX_DEPTH)
+    return { problem: `Bulk queries cannot contain connections with a nesting depth greater than ${MAX_DEPTH}.` };
   return { document };
 }
 
@@ -64,16 +71,28 @@ export function createBulkRunner(core: EmulatorCore): BulkRunnerHooks {
     run(ctx: ExecContext, query: string, groupObjects: boolean) {
       const checked = bulkQueryProblem(query);
       if ('problem' in checked) return invalid(checked.problem);
-      const running = [...ctx.store.bulkOperations.values()].filter((op) => op.type === 'QUERY' && IN_PROGRESS.has(op.status));
+      const running = [...ctx.store.bulkOperations.values()].filter(
+        (op) => op.type === 'QUERY' && IN_PROGRESS.has(op.status),
+      );
       if (running.length >= (allowsConcurrentBulk(ctx.version) ? MAX_CONNECTIONS : 1)) {
         const message = `A bulk query operation for this app and shop is already in progress: ${running[0]?.id}.`;
         return { bulkOperation: null, userErrors: [{ field: null, message, code: 'OPERATION_IN_PROGRESS' }] };
       }
       const legacy = ctx.store.ids.next();
       const op: BulkOperationRecord = {
-        __typename: 'BulkOperation', id: gid('BulkOperation', legacy), status: 'CREATED', type: 'QUERY', errorCode: null,
-        createdAt: isoSeconds(core.now()), completedAt: null, objectCount: '0', rootObjectCount: '0', fileSize: null, url: null,
-        partialDataUrl: null, query,
+        __typename: 'BulkOperation',
+        id: gid('BulkOperation', legacy),
+        status: 'CREATED',
+        type: 'QUERY',
+        errorCode: null,
+        createdAt: isoSeconds(core.now()),
+        completedAt: null,
+        objectCount: '0',
+        rootObjectCount: '0',
+        fileSize: null,
+        url: null,
+        partialDataUrl: null,
+        query,
       };
       ctx.store.bulkOperations.set(op.id, op);
       const store = ctx.store;
@@ -87,9 +106,15 @@ export function createBulkRunner(core: EmulatorCore): BulkRunnerHooks {
     },
     cancel(ctx: ExecContext, id: string) {
       const op = ctx.store.bulkOperations.get(id);
-      if (!op) return { bulkOperation: null, userErrors: [{ field: ['id'], message: 'Bulk operation does not exist' }] };
+      if (!op)
+        return { bulkOperation: null, userErrors: [{ field: ['id'], message: 'Bulk operation does not exist' }] };
       if (!IN_PROGRESS.has(op.status)) {
-        return { bulkOperation: op, userErrors: [{ field: null, message: `A bulk operation cannot be canceled when it is ${op.status.toLowerCase()}` }] };
+        return {
+          bulkOperation: op,
+          userErrors: [
+            { field: null, message: `A bulk operation cannot be canceled when it is ${op.status.toLowerCase()}` },
+          ],
+        };
       }
       op.status = 'CANCELING';
       return { bulkOperation: op, userErrors: [] };
@@ -98,7 +123,13 @@ export function createBulkRunner(core: EmulatorCore): BulkRunnerHooks {
 }
 
 async function complete(
-  core: EmulatorCore, version: string, op: BulkOperationRecord, document: DocumentNode, groupObjects: boolean, shop: string, legacy: string,
+  core: EmulatorCore,
+  version: string,
+  op: BulkOperationRecord,
+  document: DocumentNode,
+  groupObjects: boolean,
+  shop: string,
+  legacy: string,
 ): Promise<void> {
   const store = core.shops.get(shop);
   if (op.status === 'CANCELING') {
@@ -113,8 +144,11 @@ async function complete(
       const name = `${legacy}.jsonl`;
       core.files.set(name, bytes);
       Object.assign(op, {
-        status: 'COMPLETED', completedAt: isoSeconds(core.now()), objectCount: String(file.objectCount),
-        rootObjectCount: String(file.rootObjectCount), fileSize: bytes.length ? String(bytes.length) : null,
+        status: 'COMPLETED',
+        completedAt: isoSeconds(core.now()),
+        objectCount: String(file.objectCount),
+        rootObjectCount: String(file.rootObjectCount),
+        fileSize: bytes.length ? String(bytes.length) : null,
         url: bytes.length ? `${core.origin}/__files/${name}` : null,
       });
     }
@@ -129,13 +163,16 @@ const byId = (op: BulkOperationRecord): SortKey => ({ id: op.id.split('/').pop()
 /** Resolvers for bulk query roots and mutations. */
 export const bulkResolvers: ResolverMap = {
   'Mutation.bulkOperationRunQuery': (_s, args, ctx) =>
-    ctx.bulkRunner?.run(ctx, String(args.query), args.groupObjects === true) ?? invalid('Bulk operations are not available'),
+    ctx.bulkRunner?.run(ctx, String(args.query), args.groupObjects === true) ??
+    invalid('Bulk operations are not available'),
   'Mutation.bulkOperationCancel': (_s, args, ctx) => ctx.bulkRunner?.cancel(ctx, String(args.id)) ?? null,
   'QueryRoot.bulkOperation': (_s, args, ctx) => ctx.store.bulkOperations.get(String(args.id)) ?? null,
   'QueryRoot.currentBulkOperation': (_s, args, ctx) =>
     [...ctx.store.bulkOperations.values()].filter((op) => op.type === (args.type ?? 'QUERY')).at(-1) ?? null,
   'QueryRoot.bulkOperations': (_s, args, ctx) => {
     const reverse = args.reverse === true;
-    return paginate(sortByKey([...ctx.store.bulkOperations.values()], byId, reverse), args as ConnectionArgs, byId, { reverse });
+    return paginate(sortByKey([...ctx.store.bulkOperations.values()], byId, reverse), args as ConnectionArgs, byId, {
+      reverse,
+    });
   },
 };

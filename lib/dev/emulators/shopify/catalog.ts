@@ -22,18 +22,79 @@ export interface GeneratedCatalog {
 }
 
 const CATALOG_EPOCH = Date.UTC(2026, 0, 5, 9, 0, 0);
-const ADJECTIVES = ['Alpine', 'Aurora', 'Backcountry', 'Classic', 'Coastal', 'Glacier', 'Midnight', 'Powder', 'Summit', 'Timber'];
+const ADJECTIVES = [
+  'Alpine',
+  'Aurora',
+  'Backcountry',
+  'Classic',
+  'Coastal',
+  'Glacier',
+  'Midnight',
+  'Powder',
+  'Summit',
+  'Timber',
+];
 const MATERIALS = ['Bamboo', 'Carbon', 'Cotton', 'Merino', 'Recycled', 'Wool', 'Maple', 'Canvas'];
-const NOUNS = ['Snowboard', 'Beanie', 'Jacket', 'Ski Wax', 'Gloves', 'Backpack', 'Goggles', 'Hoodie', 'Socks', 'Helmet'];
+const NOUNS = [
+  'Snowboard',
+  'Beanie',
+  'Jacket',
+  'Ski Wax',
+  'Gloves',
+  'Backpack',
+  'Goggles',
+  'Hoodie',
+  'Socks',
+  'Helmet',
+];
 const VENDORS = ['Snowboard Vendor', 'Quiet Mountain Co.', 'Northwind Outfitters', 'Hydrogen Vendor'];
 const TAGS = ['winter', 'sale', 'new', 'bestseller', 'eco', 'gift', 'premium', 'accessory'];
-const SIZES = ['XS', 'S', 'M', 'L', 'XL', '2XL', '3XL', '142cm', '146cm', '150cm', '154cm', '158cm', '162cm', '166cm', '170cm'];
-const COLORS = ['Black', 'White', 'Red', 'Blue', 'Green', 'Sunset', 'Forest', 'Ocean', 'Sand', 'Slate', 'Teal', 'Plum', 'Rust',
-  'Olive', 'Navy', 'Cream', 'Charcoal', 'Coral', 'Mint', 'Lilac'];
+const SIZES = [
+  'XS',
+  'S',
+  'M',
+  'L',
+  'XL',
+  '2XL',
+  '3XL',
+  '142cm',
+  '146cm',
+  '150cm',
+  '154cm',
+  '158cm',
+  '162cm',
+  '166cm',
+  '170cm',
+];
+const COLORS = [
+  'Black',
+  'White',
+  'Red',
+  'Blue',
+  'Green',
+  'Sunset',
+  'Forest',
+  'Ocean',
+  'Sand',
+  'Slate',
+  'Teal',
+  'Plum',
+  'Rust',
+  'Olive',
+  'Navy',
+  'Cream',
+  'Charcoal',
+  'Coral',
+  'Mint',
+  'Lilac',
+];
 
 /** Returns the shop display name used when none is given ("acme-store.myshopify.com" → "Acme Store"). */
 export function defaultShopName(domain: string): string {
-  return (domain.split('.')[0] ?? domain).split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+  return (domain.split('.')[0] ?? domain)
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
 }
 
 /** Builds the shop record for a domain. */
@@ -41,10 +102,20 @@ export function generateShop(domain: string, ids: IdSequence, name?: string): Sh
   const legacyId = ids.next();
   const created = isoSeconds(CATALOG_EPOCH - 86_400_000 * 30);
   return {
-    __typename: 'Shop', id: gid('Shop', legacyId), legacyId, name: name ?? defaultShopName(domain),
-    email: `owner@${domain}`, contactEmail: `support@${domain}`, myshopifyDomain: domain, url: `https://${domain}`,
-    currencyCode: 'USD', ianaTimezone: 'America/New_York', description: 'Gear for people who like snow.',
-    createdAt: created, updatedAt: created, planName: 'basic',
+    __typename: 'Shop',
+    id: gid('Shop', legacyId),
+    legacyId,
+    name: name ?? defaultShopName(domain),
+    email: `owner@${domain}`,
+    contactEmail: `support@${domain}`,
+    myshopifyDomain: domain,
+    url: `https://${domain}`,
+    currencyCode: 'USD',
+    ianaTimezone: 'America/New_York',
+    description: 'Gear for people who like snow.',
+    createdAt: created,
+    updatedAt: created,
+    planName: 'basic',
   };
 }
 
@@ -55,7 +126,8 @@ export function generateCatalog(domain: string, ids: IdSequence, options: Catalo
   const out: GeneratedCatalog = { shop, products: [], variants: [], items: [] };
   const count = options.products ?? 30;
   for (let i = 1; i <= count; i++) {
-    const variantCount = i === 2 && options.bigVariantProduct ? options.bigVariantProduct : (options.variantsPerProduct ?? 3);
+    const variantCount =
+      i === 2 && options.bigVariantProduct ? options.bigVariantProduct : (options.variantsPerProduct ?? 3);
     addProduct(out, ids, rng, i, variantCount);
   }
   return out;
@@ -64,8 +136,13 @@ export function generateCatalog(domain: string, ids: IdSequence, options: Catalo
 function addProduct(out: GeneratedCatalog, ids: IdSequence, rng: Prng, index: number, variantCount: number): void {
   const legacyId = ids.next();
   const first = index === 1;
-  const title = first ? 'The Complete Snowboard' : `${rng.pick(ADJECTIVES)} ${rng.pick(MATERIALS)} ${rng.pick(NOUNS)} ${index}`;
-  const handle = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const title = first
+    ? 'The Complete Snowboard'
+    : `${rng.pick(ADJECTIVES)} ${rng.pick(MATERIALS)} ${rng.pick(NOUNS)} ${index}`;
+  const handle = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   const status: ProductStatus = index % 11 === 0 ? 'ARCHIVED' : index % 7 === 0 ? 'DRAFT' : 'ACTIVE';
   // One minute apart, so even a 50,000-product catalog stays in the past.
   const createdMs = CATALOG_EPOCH + index * 60_000;
@@ -75,17 +152,32 @@ function addProduct(out: GeneratedCatalog, ids: IdSequence, rng: Prng, index: nu
     ? 'This PREMIUM snowboard is so SUPERDUPER awesome!'
     : `<p>A ${title.toLowerCase()} made for long days & cold nights.</p><ul><li>Ships in 2 days</li></ul>`;
   const product: ProductRecord = {
-    __typename: 'Product', id: gid('Product', legacyId), legacyResourceId: legacyId, title, handle, status,
-    vendor: first ? 'Snowboard Vendor' : rng.pick(VENDORS), productType: first ? 'snowboard' : (title.split(' ')[2] ?? 'gear').toLowerCase(),
-    tags: [...new Set([rng.pick(TAGS), rng.pick(TAGS)])].sort(), descriptionHtml: description,
-    createdAt: isoSeconds(createdMs), updatedAt: isoSeconds(updatedMs),
-    publishedAt: status === 'ACTIVE' ? isoSeconds(createdMs + 60_000) : null, templateSuffix: null, isGiftCard: false,
-    options: [], images: [], variantIds: [],
+    __typename: 'Product',
+    id: gid('Product', legacyId),
+    legacyResourceId: legacyId,
+    title,
+    handle,
+    status,
+    vendor: first ? 'Snowboard Vendor' : rng.pick(VENDORS),
+    productType: first ? 'snowboard' : (title.split(' ')[2] ?? 'gear').toLowerCase(),
+    tags: [...new Set([rng.pick(TAGS), rng.pick(TAGS)])].sort(),
+    descriptionHtml: description,
+    createdAt: isoSeconds(createdMs),
+    updatedAt: isoSeconds(updatedMs),
+    publishedAt: status === 'ACTIVE' ? isoSeconds(createdMs + 60_000) : null,
+    templateSuffix: null,
+    isGiftCard: false,
+    options: [],
+    images: [],
+    variantIds: [],
   };
   for (let k = 1; k <= (index % 3) + 1; k++) {
     const imageId = ids.next();
     product.images.push({
-      id: gid('ProductImage', imageId), mediaId: gid('MediaImage', imageId), width: 1200, height: 1200,
+      id: gid('ProductImage', imageId),
+      mediaId: gid('MediaImage', imageId),
+      width: 1200,
+      height: 1200,
       url: `https://cdn.shopify.com/s/files/1/0555/0001/files/${handle}-${k}.jpg?v=1736067600`,
       altText: k === 1 ? title : null,
     });
@@ -100,15 +192,34 @@ function addProduct(out: GeneratedCatalog, ids: IdSequence, rng: Prng, index: nu
     const sku = `${handle.slice(0, 12).toUpperCase()}-${n + 1}`;
     const price = (basePrice + (n % 5) * 10).toFixed(2);
     out.variants.push({
-      __typename: 'ProductVariant', id: variantId, legacyResourceId: variantLegacy, productId: product.id, inventoryItemId: itemId,
-      title: selected.map((o) => o.value).join(' / '), sku, barcode: String(100_000_000_000 + rng.int(0, 899_999_999)),
-      price, compareAtPrice: index % 3 === 0 ? (Number(price) * 1.2).toFixed(2) : null,
-      inventoryQuantity: rng.next() < 0.15 ? 0 : rng.int(1, 50), inventoryPolicy: index % 5 === 0 ? 'CONTINUE' : 'DENY',
-      position: n + 1, selectedOptions: selected, taxable: true, createdAt: product.createdAt, updatedAt: product.updatedAt,
+      __typename: 'ProductVariant',
+      id: variantId,
+      legacyResourceId: variantLegacy,
+      productId: product.id,
+      inventoryItemId: itemId,
+      title: selected.map((o) => o.value).join(' / '),
+      sku,
+      barcode: String(100_000_000_000 + rng.int(0, 899_999_999)),
+      price,
+      compareAtPrice: index % 3 === 0 ? (Number(price) * 1.2).toFixed(2) : null,
+      inventoryQuantity: rng.next() < 0.15 ? 0 : rng.int(1, 50),
+      inventoryPolicy: index % 5 === 0 ? 'CONTINUE' : 'DENY',
+      position: n + 1,
+      selectedOptions: selected,
+      taxable: true,
+      createdAt: product.createdAt,
+      updatedAt: product.updatedAt,
     });
     out.items.push({
-      __typename: 'InventoryItem', id: itemId, legacyResourceId: itemLegacy, variantId, sku, tracked: index % 13 !== 0,
-      requiresShipping: true, createdAt: product.createdAt, updatedAt: product.updatedAt,
+      __typename: 'InventoryItem',
+      id: itemId,
+      legacyResourceId: itemLegacy,
+      variantId,
+      sku,
+      tracked: index % 13 !== 0,
+      requiresShipping: true,
+      createdAt: product.createdAt,
+      updatedAt: product.updatedAt,
     });
     product.variantIds.push(variantId);
   });
@@ -116,8 +227,15 @@ function addProduct(out: GeneratedCatalog, ids: IdSequence, rng: Prng, index: nu
 }
 
 /** Returns option definitions and the selected options of each of `n` variants. */
-export function optionCombos(n: number): { options: ProductRecord['options']; rows: { name: string; value: string }[][] } {
-  if (n <= 1) return { options: [{ name: 'Title', values: ['Default Title'] }], rows: [[{ name: 'Title', value: 'Default Title' }]] };
+export function optionCombos(n: number): {
+  options: ProductRecord['options'];
+  rows: { name: string; value: string }[][];
+} {
+  if (n <= 1)
+    return {
+      options: [{ name: 'Title', values: ['Default Title'] }],
+      rows: [[{ name: 'Title', value: 'Default Title' }]],
+    };
   if (n <= SIZES.length) {
     const values = SIZES.slice(0, n);
     return { options: [{ name: 'Size', values }], rows: values.map((value) => [{ name: 'Size', value }]) };
@@ -125,7 +243,19 @@ export function optionCombos(n: number): { options: ProductRecord['options']; ro
   const colorCount = Math.ceil(n / SIZES.length);
   const colors = Array.from({ length: colorCount }, (_, i) => COLORS[i] ?? `Color ${i + 1}`);
   const rows: { name: string; value: string }[][] = [];
-  for (const size of SIZES) for (const color of colors) if (rows.length < n) rows.push([{ name: 'Size', value: size }, { name: 'Color', value: color }]);
+  for (const size of SIZES)
+    for (const color of colors)
+      if (rows.length < n)
+        rows.push([
+          { name: 'Size', value: size },
+          { name: 'Color', value: color },
+        ]);
   const usedSizes = [...new Set(rows.map((r) => r[0]?.value ?? ''))];
-  return { options: [{ name: 'Size', values: usedSizes }, { name: 'Color', values: colors }], rows };
+  return {
+    options: [
+      { name: 'Size', values: usedSizes },
+      { name: 'Color', values: colors },
+    ],
+    rows,
+  };
 }

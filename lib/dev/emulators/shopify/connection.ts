@@ -62,7 +62,10 @@ export function compareKeys(a: SortKey, b: SortKey): number {
  * `unbounded` (bulk operations) ignores `first`/`last` and returns everything after the cursors.
  */
 export function paginate<T>(
-  sorted: readonly T[], args: ConnectionArgs, keyOf: (item: T) => SortKey, options: { reverse?: boolean; unbounded?: boolean } = {},
+  sorted: readonly T[],
+  args: ConnectionArgs,
+  keyOf: (item: T) => SortKey,
+  options: { reverse?: boolean; unbounded?: boolean } = {},
 ): Connection<T> {
   const sign = options.reverse ? -1 : 1;
   const after = args.after ? decodeCursor(args.after) : null;
@@ -70,7 +73,11 @@ export function paginate<T>(
   let start = 0;
   let end = sorted.length;
   if (after) start = firstIndexWhere(sorted, (item) => sign * compareKeys(keyOf(item), after) > 0);
-  if (before) end = Math.max(start, firstIndexWhere(sorted, (item) => sign * compareKeys(keyOf(item), before) >= 0));
+  if (before)
+    end = Math.max(
+      start,
+      firstIndexWhere(sorted, (item) => sign * compareKeys(keyOf(item), before) >= 0),
+    );
   if (!options.unbounded) {
     if (typeof args.first === 'number') end = Math.min(end, start + Math.max(0, args.first));
     else if (typeof args.last === 'number') start = Math.max(start, end - Math.max(0, args.last));

@@ -31,10 +31,23 @@ export interface EmulatorCore {
 }
 
 /** Creates the shared state. */
-export function createCore(settings: Omit<EmulatorCore, 'shops' | 'tokens' | 'faults' | 'tokenFaults' | 'buckets' | 'stats' | 'timers' | 'origin' | 'files'>): EmulatorCore {
+export function createCore(
+  settings: Omit<
+    EmulatorCore,
+    'shops' | 'tokens' | 'faults' | 'tokenFaults' | 'buckets' | 'stats' | 'timers' | 'origin' | 'files'
+  >,
+): EmulatorCore {
   return {
-    ...settings, origin: '', shops: new ShopRegistry(), tokens: new TokenStore(settings.now), faults: new FaultQueue(), tokenFaults: new FaultQueue(),
-    buckets: new Map(), stats: new Map(), timers: new Set(), files: new Map(),
+    ...settings,
+    origin: '',
+    shops: new ShopRegistry(),
+    tokens: new TokenStore(settings.now),
+    faults: new FaultQueue(),
+    tokenFaults: new FaultQueue(),
+    buckets: new Map(),
+    stats: new Map(),
+    timers: new Set(),
+    files: new Map(),
   };
 }
 
@@ -60,10 +73,13 @@ export function statsOf(core: EmulatorCore, shop: string): ShopStats {
 
 /** Runs `fn` after `ms` (divided by the clock scale), unless the emulator closes first. */
 export function schedule(core: EmulatorCore, ms: number, fn: () => void): void {
-  const timer = setTimeout(() => {
-    core.timers.delete(timer);
-    fn();
-  }, Math.max(0, ms / core.clockScale));
+  const timer = setTimeout(
+    () => {
+      core.timers.delete(timer);
+      fn();
+    },
+    Math.max(0, ms / core.clockScale),
+  );
   timer.unref();
   core.timers.add(timer);
 }

@@ -1,7 +1,21 @@
 import {
-  type DirectiveNode, type FieldNode, type FragmentDefinitionNode, getArgumentValues, getDirectiveValues, getNamedType, GraphQLIncludeDirective,
-  type GraphQLCompositeType, type GraphQLField, type GraphQLObjectType, type GraphQLSchema, GraphQLSkipDirective,
-  isAbstractType, isLeafType, isObjectType, type OperationDefinitionNode, type SelectionSetNode,
+  type DirectiveNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  getArgumentValues,
+  getDirectiveValues,
+  getNamedType,
+  GraphQLIncludeDirective,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  GraphQLSkipDirective,
+  isAbstractType,
+  isLeafType,
+  isObjectType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 import { MAX_PAGE_SIZE } from './connection';
 
@@ -35,12 +49,17 @@ interface Walk {
  * abstract types the dearest branch, each mutation field 10; also reports connections without (or with both) `first`/`last` or over 250.
  */
 export function requestedQueryCost(
-  schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: Record<string, FragmentDefinitionNode>,
-  variables: Record<string, unknown>, options: { bulk?: boolean } = {},
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  fragments: Record<string, FragmentDefinitionNode>,
+  variables: Record<string, unknown>,
+  options: { bulk?: boolean } = {},
 ): CostAnalysis {
   const walk: Walk = { schema, variables, fragments, errors: new Map(), bulk: options.bulk ?? false };
   if (operation.operation === 'mutation') {
-    const fields = operation.selectionSet.selections.filter((s) => s.kind === 'Field' && !s.name.value.startsWith('__'));
+    const fields = operation.selectionSet.selections.filter(
+      (s) => s.kind === 'Field' && !s.name.value.startsWith('__'),
+    );
     return { requested: fields.length * MUTATION_COST, errors: [] };
   }
   const root = schema.getQueryType();
@@ -48,11 +67,17 @@ export function requestedQueryCost(
   return { requested, errors: [...walk.errors.values()] };
 }
 
-function selectionCost(walk: Walk, set: SelectionSetNode | undefined, type: GraphQLCompositeType, path: string[]): number {
+function selectionCost(
+  walk: Walk,
+  set: SelectionSetNode | undefined,
+  type: GraphQLCompositeType,
+  path: string[],
+): number {
   if (!set) return 0;
   if (!isAbstractType(type)) return concreteCost(walk, set, type, path);
   let max = 0;
-  for (const concrete of walk.schema.getPossibleTypes(type)) max = Math.max(max, concreteCost(walk, set, concrete, path));
+  for (const concrete of walk.schema.getPossibleTypes(type))
+    max = Math.max(max, concreteCost(walk, set, concrete, path));
   return max;
 }
 
@@ -65,7 +90,8 @@ function concreteCost(walk: Walk, set: SelectionSetNode, type: GraphQLObjectType
       if (def) total += fieldCost(walk, sel, def, [...path, sel.alias?.value ?? sel.name.value]);
     } else {
       const fragment = sel.kind === 'InlineFragment' ? sel : walk.fragments[sel.name.value];
-      if (fragment && applies(walk, fragment.typeCondition?.name.value, type)) total += concreteCost(walk, fragment.selectionSet, type, path);
+      if (fragment && applies(walk, fragment.typeCondition?.name.value, type))
+        total += concreteCost(walk, fragment.selectionSet, type, path);
     }
   }
   return total;
@@ -86,7 +112,12 @@ function fieldCost(walk: Walk, node: FieldNode, def: GraphQLField<unknown, unkno
 }
 
 /** Cost of one node of a connection: the dearer of its `nodes { … }` and `edges { node { … } }` selections. */
-function connectionNodeCost(walk: Walk, set: SelectionSetNode | undefined, type: GraphQLObjectType, path: string[]): number {
+function connectionNodeCost(
+  walk: Walk,
+  set: SelectionSetNode | undefined,
+  type: GraphQLObjectType,
+  path: string[],
+): number {
   let max = 0;
   for (const sel of set?.selections ?? []) {
     if (sel.kind !== 'Field' || !included(walk, sel)) continue;
@@ -94,9 +125,12 @@ function connectionNodeCost(walk: Walk, set: SelectionSetNode | undefined, type:
     if (!def) continue;
     const child = getNamedType(def.type);
     const childPath = [...path, sel.alias?.value ?? sel.name.value];
-    if (sel.name.value === 'nodes') max = Math.max(max, 1 + selectionCost(walk, sel.selectionSet, child as GraphQLCompositeType, childPath));
-    if (sel.name.value === 'edges' && isObjectType(child)) max = Math.max(max, connectionNodeCost(walk, sel.selectionSet, child, childPath));
-    if (sel.name.value === 'node') max = Math.max(max, 1 + selectionCost(walk, sel.selectionSet, child as GraphQLCompositeType, childPath));
+    if (sel.name.value === 'nodes')
+      max = Math.max(max, 1 + selectionCost(walk, sel.selectionSet, child as GraphQLCompositeType, childPath));
+    if (sel.name.value === 'edges' && isObjectType(child))
+      max = Math.max(max, connectionNodeCost(walk, sel.selectionSet, child, childPath));
+    if (sel.name.value === 'node')
+      max = Math.max(max, 1 + selectionCost(walk, sel.selectionSet, child as GraphQLCompositeType, childPath));
   }
   return max;
 }
@@ -110,7 +144,8 @@ function checkPageArgs(walk: Walk, first: number | null, last: number | null, pa
   let message: string | null = null;
   if (first === null && last === null) message = 'you must provide one of first or last';
   else if (first !== null && last !== null) message = 'providing both first and last is not supported';
-  else if ((first ?? last ?? 0) > MAX_PAGE_SIZE) message = `The ${first !== null ? 'first' : 'last'} argument must be less than or equal to ${MAX_PAGE_SIZE}.`;
+  else if ((first ?? last ?? 0) > MAX_PAGE_SIZE)
+    message = `The ${first !== null ? 'first' : 'last'} argument must be less than or equal to ${MAX_PAGE_SIZE}.`;
   if (message) walk.errors.set(`${path.join('.')}|${message}`, { message, path, extensions: { code: 'BAD_REQUEST' } });
 }
 

@@ -12,14 +12,19 @@ export type GraphqlFault =
 /** Bodies of the `malformed` faults: a GraphQL answer cut off mid-object, and an HTML error page with binary noise. */
 export const MALFORMED_BODIES: Record<'truncated' | 'garbage', Buffer> = {
   truncated: Buffer.from('{"data":{"shop":{"id":"gid://shopify/Shop/1","name":"Tru', 'utf8'),
-  garbage: Buffer.concat([Buffer.from('<html><body>502 Bad Gateway</body></html>', 'utf8'), Buffer.from([0x00, 0xff, 0xfe, 0x7b])]),
+  garbage: Buffer.concat([
+    Buffer.from('<html><body>502 Bad Gateway</body></html>', 'utf8'),
+    Buffer.from([0x00, 0xff, 0xfe, 0x7b]),
+  ]),
 };
 
 /** Bodies Shopify sends with these statuses. */
 export const FAULT_BODIES: Record<number, unknown> = {
   401: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' },
   402: { errors: 'Unavailable Shop' },
-  403: { errors: 'This action requires merchant approval for the requested scope, or the IP address is not allowlisted.' },
+  403: {
+    errors: 'This action requires merchant approval for the requested scope, or the IP address is not allowlisted.',
+  },
   404: { errors: 'Not Found' },
   423: { errors: 'This shop is unavailable' },
   429: { errors: 'Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.' },

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import {
-  type DocumentNode, execute, type FragmentDefinitionNode, getOperationAST, getVariableValues, type GraphQLError, parse,
+  type DocumentNode,
+  execute,
+  type FragmentDefinitionNode,
+  getOperationAST,
+  getVariableValues,
+  type GraphQLError,
+  parse,
   print,
 } from 'graphql';
 import type { LeakyBucket } from './bucket';
@@ -53,7 +59,10 @@ let resolverCache: { extra: ResolverMap | undefined; resolve: ReturnType<typeof 
 
 function fieldResolver(extra: ResolverMap | undefined): ReturnType<typeof createFieldResolver> {
   if (!resolverCache || resolverCache.extra !== extra) {
-    resolverCache = { extra, resolve: createFieldResolver({ ...catalogResolvers, ...webhookSubscriptionResolvers, ...extra }) };
+    resolverCache = {
+      extra,
+      resolve: createFieldResolver({ ...catalogResolvers, ...webhookSubscriptionResolvers, ...extra }),
+    };
   }
   return resolverCache.resolve;
 }
@@ -82,7 +91,8 @@ export async function runGraphql(call: GraphqlCall): Promise<GraphqlAnswer> {
   }
   const rawVariables = (body.variables ?? {}) as Record<string, unknown>;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables);
-  if (coerced.errors) return { status: 200, body: { errors: coerced.errors.map((e) => variableError(e, rawVariables)) } };
+  if (coerced.errors)
+    return { status: 200, body: { errors: coerced.errors.map((e) => variableError(e, rawVariables)) } };
   const fragments = fragmentsOf(document);
   const { requested, errors } = requestedQueryCost(schema, operation, fragments, coerced.coerced);
   call.stats.requestedCost += requested;
@@ -96,16 +106,31 @@ export async function runGraphql(call: GraphqlCall): Promise<GraphqlAnswer> {
     call.stats.throttled++;
     return {
       status: 200,
-      body: { errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: RATE_LIMIT_DOCS } }], extensions: costExtension(null) },
+      body: {
+        errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: RATE_LIMIT_DOCS } }],
+        extensions: costExtension(null),
+      },
     };
   }
   const ctx: ExecContext = {
-    store: call.store, version: call.version, origin: call.origin, now: call.now, bulk: false, scope: call.scope ?? '', cost: { actual: 0 },
+    store: call.store,
+    version: call.version,
+    origin: call.origin,
+    now: call.now,
+    bulk: false,
+    scope: call.scope ?? '',
+    cost: { actual: 0 },
     ...(call.bulkRunner ? { bulkRunner: call.bulkRunner } : {}),
   };
   const result = await execute({
-    schema, document, operationName, variableValues: rawVariables, contextValue: ctx, rootValue: {},
-    fieldResolver: fieldResolver(call.extraResolvers), typeResolver,
+    schema,
+    document,
+    operationName,
+    variableValues: rawVariables,
+    contextValue: ctx,
+    rootValue: {},
+    fieldResolver: fieldResolver(call.extraResolvers),
+    typeResolver,
   });
   const actual = operation.operation === 'mutation' ? requested : Math.min(requested, ctx.cost.actual);
   call.bucket.refund(requested - actual);
@@ -122,10 +147,22 @@ export async function runGraphql(call: GraphqlCall): Promise<GraphqlAnswer> {
 
 /** Executes a query without cost or throttling and with unbounded connections (used by bulk operations). */
 export async function executeUnbounded(
-  store: ShopStore, version: string, origin: string, now: () => number, document: DocumentNode, extraResolvers?: ResolverMap,
+  store: ShopStore,
+  version: string,
+  origin: string,
+  now: () => number,
+  document: DocumentNode,
+  extraResolvers?: ResolverMap,
 ) {
   const ctx: ExecContext = { store, version, origin, now, bulk: true, scope: '', cost: { actual: 0 } };
-  return execute({ schema: loadAdminSchema(), document, contextValue: ctx, rootValue: {}, fieldResolver: fieldResolver(extraResolvers), typeResolver });
+  return execute({
+    schema: loadAdminSchema(),
+    document,
+    contextValue: ctx,
+    rootValue: {},
+    fieldResolver: fieldResolver(extraResolvers),
+    typeResolver,
+  });
 }
 
 function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
@@ -145,20 +182,27 @@ function parseError(error: GraphQLError): object {
 }
 
 function variableError(error: GraphQLError, raw: Record<string, unknown>): object {
-  const def = error.nodes?.[0] as { kind?: string; variable?: { name: { value: string } }; type?: Parameters<typeof print>[0] } | undefined;
+  const def = error.nodes?.[0] as
+    | { kind?: string; variable?: { name: { value: string } }; type?: Parameters<typeof print>[0] }
+    | undefined;
   const name = def?.variable?.name.value ?? '';
   const type = def?.type ? print(def.type) : '';
   return {
     message: `Variable $${name} of type ${type} was provided invalid value`,
     locations: error.locations?.map((l) => ({ line: l.line, column: l.column })) ?? [],
-    extensions: { code: 'INVALID_VARIABLE', value: raw[name] ?? null, problems: [{ path: [], explanation: error.message }] },
+    extensions: {
+      code: 'INVALID_VARIABLE',
+      value: raw[name] ?? null,
+      problems: [{ path: [], explanation: error.message }],
+    },
   };
 }
 
 /** The MAX_COST_EXCEEDED error, worded exactly as Shopify sends it. */
 export function maxCostError(cost: number): object {
   return {
-    message: `Query cost is ${cost}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).\n\n` +
+    message:
+      `Query cost is ${cost}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).\n\n` +
       'See https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\n' +
       'cost of a query is calculated.\n\n' +
       'To query larger amounts of data with fewer limits, bulk operations should be used instead.\n' +
@@ -173,7 +217,9 @@ function executionError(error: GraphQLError): object {
   // Resolver bugs surface as INTERNAL_SERVER_ERROR like on Shopify; log the cause so emulator bugs are visible.
   if (!known) console.error('[shopify-emulator] resolver error', error.originalError ?? error);
   return {
-    message: known ? error.message : `Internal error. Looks like something went wrong on our end.\nRequest ID: ${requestId} (include this in support requests).`,
+    message: known
+      ? error.message
+      : `Internal error. Looks like something went wrong on our end.\nRequest ID: ${requestId} (include this in support requests).`,
     ...(error.locations ? { locations: error.locations.map((l) => ({ line: l.line, column: l.column })) } : {}),
     ...(error.path ? { path: error.path } : {}),
     extensions: known ? error.extensions : { code: 'INTERNAL_SERVER_ERROR', requestId },

@@ -9,7 +9,12 @@ import { createEmulatorServer } from './server';
 import type { ProductPatch } from './store';
 import { type FireOptions, fireWebhooks, type SubscriptionDelivery } from './webhook-dispatch';
 import {
-  compliancePayload, deletePayload, inventoryLevelPayload, type Payload, productPayload, shopPayload,
+  compliancePayload,
+  deletePayload,
+  inventoryLevelPayload,
+  type Payload,
+  productPayload,
+  shopPayload,
 } from './webhook-payloads';
 import { type SendWebhookOptions, sendWebhook, type WebhookDelivery } from './webhook-sender';
 import { toTopicEnum } from './webhook-subscriptions';
@@ -91,7 +96,12 @@ export interface ShopifyEmulator {
   /** Signs (app secret unless overridden) and POSTs one webhook with Shopify's headers and escaping. */
   sendWebhook(options: SendWebhookOptions): Promise<WebhookDelivery>;
   /** Delivers a topic's event for a resource to every API-created subscription; 8 consecutive failures delete one. */
-  fireWebhooks(shop: string, topic: string, resourceGid?: string, options?: FireOptions): Promise<SubscriptionDelivery[]>;
+  fireWebhooks(
+    shop: string,
+    topic: string,
+    resourceGid?: string,
+    options?: FireOptions,
+  ): Promise<SubscriptionDelivery[]>;
   /** Fires `app/uninstalled`, then revokes the shop's tokens and deletes its subscriptions, as an uninstall does. */
   uninstall(shop: string): Promise<SubscriptionDelivery[]>;
   /** REST-style `products/update` body of a stored product (ids as bigint). */
@@ -111,9 +121,15 @@ export interface ShopifyEmulator {
 /** Starts the emulator on 127.0.0.1 and resolves once it listens. */
 export async function startShopifyEmulator(options: ShopifyEmulatorOptions): Promise<ShopifyEmulator> {
   const core = createCore({
-    apiKey: options.apiKey, apiSecret: options.apiSecret, appName: options.appName ?? 'Messenger Sales Bot',
-    allowedRedirectUris: options.allowedRedirectUris ?? [], demo: options.demo ?? false, plan: options.plan ?? STANDARD_PLAN,
-    clockScale: options.clockScale ?? 1, now: options.now ?? Date.now, expiringTokens: options.expiringTokens,
+    apiKey: options.apiKey,
+    apiSecret: options.apiSecret,
+    appName: options.appName ?? 'Messenger Sales Bot',
+    allowedRedirectUris: options.allowedRedirectUris ?? [],
+    demo: options.demo ?? false,
+    plan: options.plan ?? STANDARD_PLAN,
+    clockScale: options.clockScale ?? 1,
+    now: options.now ?? Date.now,
+    expiringTokens: options.expiringTokens,
   });
   const server = createEmulatorServer(core);
   await new Promise<void>((resolve, reject) => {

@@ -13,7 +13,9 @@ interface Term {
  * `updated_at:>='2026-10-01T00:00:00Z'`, `created_at:<…`, `id:123` / `id:>123`, `status:active,draft`, `vendor:`, `product_type:`,
  * `tag:`, `handle:`, `title:snow*`, `sku:`, free text (title contains), `-`/`NOT` negation, `AND` (implicit) and `OR`.
  */
-export function compileProductQuery(query: string | null | undefined): (p: ProductRecord, variants: VariantRecord[]) => boolean {
+export function compileProductQuery(
+  query: string | null | undefined,
+): (p: ProductRecord, variants: VariantRecord[]) => boolean {
   if (!query || !query.trim()) return () => true;
   const groups = splitOr(tokenize(query)).map((tokens) => tokens.map(parseTerm));
   return (product, variants) => groups.some((terms) => terms.every((t) => t.negate !== matches(t, product, variants)));
@@ -43,7 +45,12 @@ function parseTerm(token: string): Term {
   const body = negate ? token.slice(1) : token;
   const match = /^([a-z_]+):(>=|<=|>|<)?(.*)$/.exec(body);
   if (!match) return { field: null, op: ':', value: unquote(body), negate };
-  return { field: match[1] ?? null, op: (match[2] as Term['op'] | undefined) ?? ':', value: unquote(match[3] ?? ''), negate };
+  return {
+    field: match[1] ?? null,
+    op: (match[2] as Term['op'] | undefined) ?? ':',
+    value: unquote(match[3] ?? ''),
+    negate,
+  };
 }
 
 function unquote(value: string): string {
@@ -53,19 +60,32 @@ function unquote(value: string): string {
 function matches(term: Term, p: ProductRecord, variants: VariantRecord[]): boolean {
   const text = term.value.toLowerCase();
   switch (term.field) {
-    case null: return p.title.toLowerCase().includes(text);
-    case 'updated_at': return compare(Date.parse(p.updatedAt) - Date.parse(term.value), term.op);
-    case 'created_at': return compare(Date.parse(p.createdAt) - Date.parse(term.value), term.op);
-    case 'published_at': return p.publishedAt !== null && compare(Date.parse(p.publishedAt) - Date.parse(term.value), term.op);
-    case 'id': return compare(compareIds(p.legacyResourceId, term.value.replace(/^gid:\/\/shopify\/Product\//, '')), term.op);
-    case 'status': return text.split(',').includes(p.status.toLowerCase());
-    case 'vendor': return wildcard(p.vendor, text);
-    case 'product_type': return wildcard(p.productType, text);
-    case 'handle': return wildcard(p.handle, text);
-    case 'title': return wildcard(p.title, text);
-    case 'tag': return p.tags.some((tag) => tag.toLowerCase() === text);
-    case 'sku': return variants.some((v) => v.sku !== null && wildcard(v.sku, text));
-    default: return true; // Shopify ignores filters it does not know.
+    case null:
+      return p.title.toLowerCase().includes(text);
+    case 'updated_at':
+      return compare(Date.parse(p.updatedAt) - Date.parse(term.value), term.op);
+    case 'created_at':
+      return compare(Date.parse(p.createdAt) - Date.parse(term.value), term.op);
+    case 'published_at':
+      return p.publishedAt !== null && compare(Date.parse(p.publishedAt) - Date.parse(term.value), term.op);
+    case 'id':
+      return compare(compareIds(p.legacyResourceId, term.value.replace(/^gid:\/\/shopify\/Product\//, '')), term.op);
+    case 'status':
+      return text.split(',').includes(p.status.toLowerCase());
+    case 'vendor':
+      return wildcard(p.vendor, text);
+    case 'product_type':
+      return wildcard(p.productType, text);
+    case 'handle':
+      return wildcard(p.handle, text);
+    case 'title':
+      return wildcard(p.title, text);
+    case 'tag':
+      return p.tags.some((tag) => tag.toLowerCase() === text);
+    case 'sku':
+      return variants.some((v) => v.sku !== null && wildcard(v.sku, text));
+    default:
+      return true; // Shopify ignores filters it does not know.
   }
 }
 
@@ -77,11 +97,16 @@ function wildcard(actual: string, pattern: string): boolean {
 function compare(diff: number, op: Term['op']): boolean {
   if (Number.isNaN(diff)) return false;
   switch (op) {
-    case '>': return diff > 0;
-    case '>=': return diff >= 0;
-    case '<': return diff < 0;
-    case '<=': return diff <= 0;
-    default: return diff === 0;
+    case '>':
+      return diff > 0;
+    case '>=':
+      return diff >= 0;
+    case '<':
+      return diff < 0;
+    case '<=':
+      return diff <= 0;
+    default:
+      return diff === 0;
   }
 }
 
@@ -98,10 +123,14 @@ export function compileVariantQuery(query: string | null | undefined): (v: Varia
   const groups = splitOr(tokenize(query)).map((tokens) => tokens.map(parseTerm));
   const matchVariant = (t: Term, v: VariantRecord): boolean => {
     switch (t.field) {
-      case 'updated_at': return compare(Date.parse(v.updatedAt) - Date.parse(t.value), t.op);
-      case 'product_id': return compare(compareIds(v.productId.split('/').pop() ?? '', legacy(t.value)), t.op);
-      case 'id': return compare(compareIds(v.legacyResourceId, legacy(t.value)), t.op);
-      default: return true;
+      case 'updated_at':
+        return compare(Date.parse(v.updatedAt) - Date.parse(t.value), t.op);
+      case 'product_id':
+        return compare(compareIds(v.productId.split('/').pop() ?? '', legacy(t.value)), t.op);
+      case 'id':
+        return compare(compareIds(v.legacyResourceId, legacy(t.value)), t.op);
+      default:
+        return true;
     }
   };
   return (v) => groups.some((terms) => terms.every((t) => t.negate !== matchVariant(t, v)));

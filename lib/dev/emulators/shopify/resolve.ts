@@ -1,11 +1,26 @@
 import {
-  getNamedType, type GraphQLFieldResolver, type GraphQLOutputType, type GraphQLTypeResolver, isEnumType, isLeafType, isListType,
-  isNonNullType, isObjectType, isScalarType,
+  getNamedType,
+  type GraphQLFieldResolver,
+  type GraphQLOutputType,
+  type GraphQLTypeResolver,
+  isEnumType,
+  isLeafType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
 } from 'graphql';
 import type { ExecContext, ResolverMap } from './exec-context';
 
 const SCALAR_DEFAULTS: Record<string, unknown> = {
-  Int: 0, Float: 0, Boolean: false, Decimal: '0.0', Money: '0.0', UnsignedInt64: '0', DateTime: '1970-01-01T00:00:00Z', JSON: {},
+  Int: 0,
+  Float: 0,
+  Boolean: false,
+  Decimal: '0.0',
+  Money: '0.0',
+  UnsignedInt64: '0',
+  DateTime: '1970-01-01T00:00:00Z',
+  JSON: {},
 };
 
 /**
@@ -18,7 +33,8 @@ export function createFieldResolver(resolvers: ResolverMap): GraphQLFieldResolve
     let value: unknown;
     if (custom) value = custom(source as never, args, ctx, info);
     else {
-      const own = source !== null && typeof source === 'object' ? (source as Record<string, unknown>)[info.fieldName] : undefined;
+      const own =
+        source !== null && typeof source === 'object' ? (source as Record<string, unknown>)[info.fieldName] : undefined;
       value = typeof own === 'function' ? (own as (a: unknown, c: unknown) => unknown)(args, ctx) : own;
     }
     if (value === undefined) value = fallback(info.returnType);
@@ -29,11 +45,17 @@ export function createFieldResolver(resolvers: ResolverMap): GraphQLFieldResolve
 
 /** Resolves abstract types from the `__typename` every store object carries. */
 export const typeResolver: GraphQLTypeResolver<unknown, ExecContext> = (value) =>
-  value !== null && typeof value === 'object' ? ((value as { __typename?: string }).__typename ?? undefined) : undefined;
+  value !== null && typeof value === 'object'
+    ? ((value as { __typename?: string }).__typename ?? undefined)
+    : undefined;
 
 /** Returns an empty connection page. */
 export function emptyConnection(): object {
-  return { edges: [], nodes: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
+  return {
+    edges: [],
+    nodes: [],
+    pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+  };
 }
 
 function fallback(type: GraphQLOutputType): unknown {

@@ -1,14 +1,25 @@
 import { type CatalogOptions, generateCatalog } from './catalog';
 import { compareIds, IdSequence, isoSeconds, parseGid } from './ids';
 import type {
-  BulkOperationRecord, InventoryItemRecord, ProductRecord, ShopRecord, VariantRecord, WebhookSubscriptionRecord,
+  BulkOperationRecord,
+  InventoryItemRecord,
+  ProductRecord,
+  ShopRecord,
+  VariantRecord,
+  WebhookSubscriptionRecord,
 } from './records';
 
 /** Fields of a product a test may patch (variants are patched through their own records). */
 export type ProductPatch = Partial<Omit<ProductRecord, '__typename' | 'id' | 'legacyResourceId' | 'variantIds'>>;
 
 /** Any record reachable through `node(id:)`. */
-export type NodeRecord = ProductRecord | VariantRecord | InventoryItemRecord | ShopRecord | WebhookSubscriptionRecord | BulkOperationRecord;
+export type NodeRecord =
+  | ProductRecord
+  | VariantRecord
+  | InventoryItemRecord
+  | ShopRecord
+  | WebhookSubscriptionRecord
+  | BulkOperationRecord;
 
 /** In-memory state of one shop: catalog, webhook subscriptions and bulk operations. */
 export class ShopStore {
@@ -20,7 +31,10 @@ export class ShopStore {
   readonly subscriptions = new Map<string, WebhookSubscriptionRecord>();
   readonly bulkOperations = new Map<string, BulkOperationRecord>();
 
-  constructor(readonly domain: string, options: CatalogOptions = {}) {
+  constructor(
+    readonly domain: string,
+    options: CatalogOptions = {},
+  ) {
     this.ids = new IdSequence(domain);
     const catalog = generateCatalog(domain, this.ids, options);
     this.shop = catalog.shop;
@@ -44,13 +58,20 @@ export class ShopStore {
     const parsed = parseGid(id);
     if (!parsed) return null;
     switch (parsed.type) {
-      case 'Product': return this.products.get(id) ?? null;
-      case 'ProductVariant': return this.variants.get(id) ?? null;
-      case 'InventoryItem': return this.items.get(id) ?? null;
-      case 'WebhookSubscription': return this.subscriptions.get(id) ?? null;
-      case 'BulkOperation': return this.bulkOperations.get(id) ?? null;
-      case 'Shop': return this.shop.id === id ? this.shop : null;
-      default: return null;
+      case 'Product':
+        return this.products.get(id) ?? null;
+      case 'ProductVariant':
+        return this.variants.get(id) ?? null;
+      case 'InventoryItem':
+        return this.items.get(id) ?? null;
+      case 'WebhookSubscription':
+        return this.subscriptions.get(id) ?? null;
+      case 'BulkOperation':
+        return this.bulkOperations.get(id) ?? null;
+      case 'Shop':
+        return this.shop.id === id ? this.shop : null;
+      default:
+        return null;
     }
   }
 

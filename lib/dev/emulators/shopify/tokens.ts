@@ -12,10 +12,30 @@ const GRACE_AFTER_FIRST_USE_MS = 30 * 86_400_000;
 /** Body of a successful `/admin/oauth/access_token` answer. */
 export type TokenResponse = Record<string, unknown> & { access_token: string; scope: string };
 
-interface AccessToken { shop: string; scope: string; expiresAtMs: number | null; revoked: boolean; used: boolean }
-interface RefreshToken { token: string; scope: string; expiresAtMs: number; firstUsedMs: number | null }
-interface Pair { access: string; refresh: RefreshToken; previous: RefreshToken | null }
-interface Code { shop: string; scope: string; online: boolean; createdMs: number }
+interface AccessToken {
+  shop: string;
+  scope: string;
+  expiresAtMs: number | null;
+  revoked: boolean;
+  used: boolean;
+}
+interface RefreshToken {
+  token: string;
+  scope: string;
+  expiresAtMs: number;
+  firstUsedMs: number | null;
+}
+interface Pair {
+  access: string;
+  refresh: RefreshToken;
+  previous: RefreshToken | null;
+}
+interface Code {
+  shop: string;
+  scope: string;
+  online: boolean;
+  createdMs: number;
+}
 
 /** Authorization codes, access tokens and refresh-token rotation for every shop of one app. */
 export class TokenStore {
@@ -44,7 +64,13 @@ export class TokenStore {
   issue(shop: string, scope: string, mode: { expiring: boolean; online: boolean }): TokenResponse {
     if (mode.online) {
       const token = this.newAccess(shop, scope, ONLINE_TOKEN_TTL_SEC, 'shpua_');
-      return { access_token: token, scope, expires_in: ONLINE_TOKEN_TTL_SEC, associated_user_scope: scope, associated_user: ASSOCIATED_USER };
+      return {
+        access_token: token,
+        scope,
+        expires_in: ONLINE_TOKEN_TTL_SEC,
+        associated_user_scope: scope,
+        associated_user: ASSOCIATED_USER,
+      };
     }
     if (!mode.expiring) return { access_token: this.newAccess(shop, scope, null, 'shpat_'), scope };
     return this.newPair(shop, scope, null);
@@ -58,8 +84,12 @@ export class TokenStore {
     const isCurrent = pair.refresh.token === refreshToken && pair.refresh.expiresAtMs > now;
     const prev = pair.previous;
     // The previous refresh token survives until the replacement access token is first used (a lost response may be retried).
-    const isGrace = prev !== null && prev.token === refreshToken && prev.expiresAtMs > now &&
-      !this.access.get(pair.access)?.used && (prev.firstUsedMs === null || now - prev.firstUsedMs < GRACE_AFTER_FIRST_USE_MS);
+    const isGrace =
+      prev !== null &&
+      prev.token === refreshToken &&
+      prev.expiresAtMs > now &&
+      !this.access.get(pair.access)?.used &&
+      (prev.firstUsedMs === null || now - prev.firstUsedMs < GRACE_AFTER_FIRST_USE_MS);
     if (!isCurrent && !isGrace) return null;
     const used = isCurrent ? pair.refresh : (prev as RefreshToken);
     used.firstUsedMs ??= now;
@@ -91,29 +121,48 @@ export class TokenStore {
 
   /** Makes every access token of a shop expire now, leaving refresh tokens valid. */
   expireAccessTokens(shop: string): void {
-    for (const entry of this.access.values()) if (entry.shop === shop && entry.expiresAtMs !== null) entry.expiresAtMs = this.now();
+    for (const entry of this.access.values())
+      if (entry.shop === shop && entry.expiresAtMs !== null) entry.expiresAtMs = this.now();
   }
 
   private newPair(shop: string, scope: string, previous: RefreshToken | null): TokenResponse {
     const access = this.newAccess(shop, scope, ACCESS_TOKEN_TTL_SEC, 'shpat_');
     const refresh: RefreshToken = {
-      token: `shprt_${randomBytes(16).toString('hex')}`, scope, expiresAtMs: this.now() + REFRESH_TOKEN_TTL_SEC * 1000, firstUsedMs: null,
+      token: `shprt_${randomBytes(16).toString('hex')}`,
+      scope,
+      expiresAtMs: this.now() + REFRESH_TOKEN_TTL_SEC * 1000,
+      firstUsedMs: null,
     };
     this.pairs.set(shop, { access, refresh, previous });
     return {
-      access_token: access, scope, expires_in: ACCESS_TOKEN_TTL_SEC,
-      refresh_token: refresh.token, refresh_token_expires_in: REFRESH_TOKEN_TTL_SEC,
+      access_token: access,
+      scope,
+      expires_in: ACCESS_TOKEN_TTL_SEC,
+      refresh_token: refresh.token,
+      refresh_token_expires_in: REFRESH_TOKEN_TTL_SEC,
     };
   }
 
   private newAccess(shop: string, scope: string, ttlSec: number | null, prefix: string): string {
     const token = `${prefix}${randomBytes(16).toString('hex')}`;
-    this.access.set(token, { shop, scope, expiresAtMs: ttlSec === null ? null : this.now() + ttlSec * 1000, revoked: false, used: false });
+    this.access.set(token, {
+      shop,
+      scope,
+      expiresAtMs: ttlSec === null ? null : this.now() + ttlSec * 1000,
+      revoked: false,
+      used: false,
+    });
     return token;
   }
 }
 
 const ASSOCIATED_USER = {
-  id: 902541635, first_name: 'John', last_name: 'Smith', email: 'john@example.com', email_verified: true,
-  account_owner: true, locale: 'en', collaborator: false,
+  id: 902541635,
+  first_name: 'John',
+  last_name: 'Smith',
+  email: 'john@example.com',
+  email_verified: true,
+  account_owner: true,
+  locale: 'en',
+  collaborator: false,
 };

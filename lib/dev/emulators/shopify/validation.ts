@@ -1,11 +1,23 @@
 import {
-  type ASTNode, type DocumentNode, GraphQLError, type GraphQLSchema, specifiedRules, validate, type ValidationRule, visit,
+  type ASTNode,
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  specifiedRules,
+  validate,
+  type ValidationRule,
+  visit,
 } from 'graphql';
 
 /** A validation failure with the body Shopify (graphql-ruby) sends for it. */
 export interface ShopifyValidationError {
   error: GraphQLError;
-  body: { message: string; locations?: { line: number; column: number }[]; path?: string[]; extensions: Record<string, unknown> };
+  body: {
+    message: string;
+    locations?: { line: number; column: number }[];
+    path?: string[];
+    extensions: Record<string, unknown>;
+  };
 }
 
 type Mapper = (message: string) => { message: string; extensions: Record<string, unknown> } | null;
@@ -16,7 +28,10 @@ const MAPPERS: Record<string, Mapper> = {
     const x = /^Cannot query field "(.+?)" on type "(.+?)"\./.exec(m);
     if (!x) return null;
     const typeName = x[2] === 'QueryRoot' || x[2] === 'Query' ? 'QueryRoot' : (x[2] ?? '');
-    return { message: `Field '${x[1]}' doesn't exist on type '${typeName}'`, extensions: { code: 'undefinedField', typeName, fieldName: x[1] } };
+    return {
+      message: `Field '${x[1]}' doesn't exist on type '${typeName}'`,
+      extensions: { code: 'undefinedField', typeName, fieldName: x[1] },
+    };
   },
   ScalarLeafsRule: (m) => {
     const x = /^Field "(.+?)" of type "(.+?)" must have a selection of subfields/.exec(m);
@@ -78,19 +93,29 @@ function pathTo(document: DocumentNode, target: ASTNode): string[] | undefined {
   let found: string[] | undefined;
   visit(document, {
     OperationDefinition: {
-      enter: (node) => { stack.push(node.name ? `${node.operation} ${node.name.value}` : node.operation); },
-      leave: () => { stack.pop(); },
+      enter: (node) => {
+        stack.push(node.name ? `${node.operation} ${node.name.value}` : node.operation);
+      },
+      leave: () => {
+        stack.pop();
+      },
     },
     FragmentDefinition: {
-      enter: (node) => { stack.push(`fragment ${node.name.value}`); },
-      leave: () => { stack.pop(); },
+      enter: (node) => {
+        stack.push(`fragment ${node.name.value}`);
+      },
+      leave: () => {
+        stack.pop();
+      },
     },
     Field: {
       enter: (node) => {
         stack.push(node.alias?.value ?? node.name.value);
         if (node === target) found = [...stack];
       },
-      leave: () => { stack.pop(); },
+      leave: () => {
+        stack.pop();
+      },
     },
     enter: (node) => {
       if (node === target && !found && stack.length > 0) found = [...stack];

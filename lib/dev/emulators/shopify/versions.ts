@@ -5,7 +5,10 @@ export const PREVIEW_VERSIONS = ['2027-01', 'unstable'] as const;
 
 /** Maps the version in a URL to the one that answers: unsupported `YYYY-MM` versions fall forward to the oldest supported; junk is null. */
 export function resolveVersion(requested: string): string | null {
-  if ((SUPPORTED_VERSIONS as readonly string[]).includes(requested) || (PREVIEW_VERSIONS as readonly string[]).includes(requested)) {
+  if (
+    (SUPPORTED_VERSIONS as readonly string[]).includes(requested) ||
+    (PREVIEW_VERSIONS as readonly string[]).includes(requested)
+  ) {
     return requested;
   }
   return /^\d{4}-\d{2}$/.test(requested) ? SUPPORTED_VERSIONS[0] : null;

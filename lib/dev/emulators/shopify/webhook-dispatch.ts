@@ -31,7 +31,11 @@ export interface SubscriptionDelivery {
 
 /** Delivers an event to every API-created subscription of the topic, counting failures and deleting subscriptions at 8 in a row. */
 export async function fireWebhooks(
-  core: EmulatorCore, shop: string, topic: string, resourceId: string | undefined, options: FireOptions = {},
+  core: EmulatorCore,
+  shop: string,
+  topic: string,
+  resourceId: string | undefined,
+  options: FireOptions = {},
 ): Promise<SubscriptionDelivery[]> {
   const store = core.shops.get(shop);
   const header = toTopicHeader(topic);
@@ -39,30 +43,45 @@ export async function fireWebhooks(
   if (!payload) throw new Error(`Cannot build a ${header} payload for ${resourceId ?? '(no id)'} in ${shop}`);
   const eventId = randomUUID();
   const triggeredAt = new Date(core.now()).toISOString();
-  return Promise.all(subscriptionsFor(store.subscriptions.values(), header).map(async (sub) => {
-    const webhookId = randomUUID();
-    const body = sub.includeFields.length ? Object.fromEntries(Object.entries(payload).filter(([k]) => sub.includeFields.includes(k))) : payload;
-    let attempts = 0;
-    let status = 0;
-    for (;;) {
-      attempts++;
-      const delivery = await sendWebhook({
-        shop, topic: header, payload: body, url: sub.uri, webhookId, eventId, apiVersion: sub.apiVersion, triggeredAt,
-        ...(sub.name ? { headers: { 'X-Shopify-Name': sub.name } } : {}),
-      }, core.apiSecret, core.now());
-      status = delivery.status;
-      if (status >= 200 && status < 300) {
-        sub.failures = 0;
-        break;
+  return Promise.all(
+    subscriptionsFor(store.subscriptions.values(), header).map(async (sub) => {
+      const webhookId = randomUUID();
+      const body = sub.includeFields.length
+        ? Object.fromEntries(Object.entries(payload).filter(([k]) => sub.includeFields.includes(k)))
+        : payload;
+      let attempts = 0;
+      let status = 0;
+      for (;;) {
+        attempts++;
+        const delivery = await sendWebhook(
+          {
+            shop,
+            topic: header,
+            payload: body,
+            url: sub.uri,
+            webhookId,
+            eventId,
+            apiVersion: sub.apiVersion,
+            triggeredAt,
+            ...(sub.name ? { headers: { 'X-Shopify-Name': sub.name } } : {}),
+          },
+          core.apiSecret,
+          core.now(),
+        );
+        status = delivery.status;
+        if (status >= 200 && status < 300) {
+          sub.failures = 0;
+          break;
+        }
+        sub.failures++;
+        if (sub.failures >= MAX_CONSECUTIVE_FAILURES) {
+          store.subscriptions.delete(sub.id);
+          return { subscriptionId: sub.id, uri: sub.uri, status, attempts, webhookId, removed: true };
+        }
+        if (attempts > (options.retries ?? 0)) break;
+        await sleep(((options.retryDelayMs ?? 100) * 2 ** (attempts - 1)) / core.clockScale);
       }
-      sub.failures++;
-      if (sub.failures >= MAX_CONSECUTIVE_FAILURES) {
-        store.subscriptions.delete(sub.id);
-        return { subscriptionId: sub.id, uri: sub.uri, status, attempts, webhookId, removed: true };
-      }
-      if (attempts > (options.retries ?? 0)) break;
-      await sleep(((options.retryDelayMs ?? 100) * 2 ** (attempts - 1)) / core.clockScale);
-    }
-    return { subscriptionId: sub.id, uri: sub.uri, status, attempts, webhookId, removed: false };
-  }));
+      return { subscriptionId: sub.id, uri: sub.uri, status, attempts, webhookId, removed: false };
+    }),
+  );
 }

@@ -39,7 +39,11 @@ export interface WebhookDelivery {
 }
 
 /** Serialises, signs and POSTs one webhook with every header of contract §3.1. */
-export async function sendWebhook(options: SendWebhookOptions, appSecret: string, nowMs: number): Promise<WebhookDelivery> {
+export async function sendWebhook(
+  options: SendWebhookOptions,
+  appSecret: string,
+  nowMs: number,
+): Promise<WebhookDelivery> {
   const rawBody = options.rawBody ?? Buffer.from(toShopifyJson(options.payload ?? {}), 'utf8');
   const webhookId = options.webhookId ?? randomUUID();
   const eventId = options.eventId ?? randomUUID();
@@ -60,7 +64,11 @@ export async function sendWebhook(options: SendWebhookOptions, appSecret: string
   }
   try {
     const res = await fetch(options.url, {
-      method: 'POST', headers, body: new Uint8Array(rawBody), redirect: 'manual', signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+      method: 'POST',
+      headers,
+      body: new Uint8Array(rawBody),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
     });
     return { status: res.status, body: await res.text(), webhookId, eventId, rawBody };
   } catch (error) {

@@ -37,7 +37,9 @@ function addressError(address: string | null | undefined): string | null {
 }
 
 function taken(ctx: ExecContext, topic: string, uri: string, format: string, exceptId?: string): boolean {
-  return [...ctx.store.subscriptions.values()].some((s) => s.id !== exceptId && s.topic === topic && s.uri === uri && s.format === format);
+  return [...ctx.store.subscriptions.values()].some(
+    (s) => s.id !== exceptId && s.topic === topic && s.uri === uri && s.format === format,
+  );
 }
 
 /** Resolvers for the webhook subscription list and its create / update / delete mutations. */
@@ -45,22 +47,38 @@ export const webhookSubscriptionResolvers: ResolverMap = {
   'QueryRoot.webhookSubscriptions': (_s, args, ctx) => {
     const topics = args.topics as string[] | null | undefined;
     const uri = (args.uri ?? args.callbackUrl) as string | null | undefined;
-    const list = [...ctx.store.subscriptions.values()].filter((s) =>
-      (!topics?.length || topics.includes(s.topic)) && (!uri || s.uri === uri) && (!args.format || s.format === args.format));
+    const list = [...ctx.store.subscriptions.values()].filter(
+      (s) =>
+        (!topics?.length || topics.includes(s.topic)) &&
+        (!uri || s.uri === uri) &&
+        (!args.format || s.format === args.format),
+    );
     const reverse = args.reverse === true;
     return paginate(sortByKey(list, keyOf, reverse), args as ConnectionArgs, keyOf, { reverse, unbounded: ctx.bulk });
   },
   'QueryRoot.webhookSubscription': (_s, args, ctx) => ctx.store.subscriptions.get(String(args.id)) ?? null,
   'WebhookSubscription.callbackUrl': (s: WebhookSubscriptionRecord) => s.uri,
-  'WebhookSubscription.endpoint': (s: WebhookSubscriptionRecord) => ({ __typename: 'WebhookHttpEndpoint', callbackUrl: s.uri }),
-  'WebhookSubscription.apiVersion': (s: WebhookSubscriptionRecord) => ({ handle: s.apiVersion, displayName: s.apiVersion, supported: true }),
+  'WebhookSubscription.endpoint': (s: WebhookSubscriptionRecord) => ({
+    __typename: 'WebhookHttpEndpoint',
+    callbackUrl: s.uri,
+  }),
+  'WebhookSubscription.apiVersion': (s: WebhookSubscriptionRecord) => ({
+    handle: s.apiVersion,
+    displayName: s.apiVersion,
+    supported: true,
+  }),
   'WebhookSubscription.metafields': () => [],
-  'Mutation.webhookSubscriptionCreate': (_s, args, ctx) => create(ctx, String(args.topic), args.webhookSubscription as SubscriptionInput),
-  'Mutation.webhookSubscriptionUpdate': (_s, args, ctx) => update(ctx, String(args.id), args.webhookSubscription as SubscriptionInput),
+  'Mutation.webhookSubscriptionCreate': (_s, args, ctx) =>
+    create(ctx, String(args.topic), args.webhookSubscription as SubscriptionInput),
+  'Mutation.webhookSubscriptionUpdate': (_s, args, ctx) =>
+    update(ctx, String(args.id), args.webhookSubscription as SubscriptionInput),
   'Mutation.webhookSubscriptionDelete': (_s, args, ctx) => {
     const id = String(args.id);
     if (!ctx.store.subscriptions.delete(id)) {
-      return { deletedWebhookSubscriptionId: null, userErrors: [{ field: ['id'], message: SUBSCRIPTION_ERRORS.missing }] };
+      return {
+        deletedWebhookSubscriptionId: null,
+        userErrors: [{ field: ['id'], message: SUBSCRIPTION_ERRORS.missing }],
+      };
     }
     return { deletedWebhookSubscriptionId: id, userErrors: [] };
   },
@@ -70,14 +88,30 @@ function create(ctx: ExecContext, topic: string, input: SubscriptionInput): obje
   const uri = input.uri ?? input.callbackUrl;
   const format = input.format ?? 'JSON';
   const problem = addressError(uri);
-  if (problem || !uri) return { webhookSubscription: null, userErrors: [{ field: ADDRESS_FIELD, message: problem ?? SUBSCRIPTION_ERRORS.blank }] };
-  if (taken(ctx, topic, uri, format)) return { webhookSubscription: null, userErrors: [{ field: ADDRESS_FIELD, message: SUBSCRIPTION_ERRORS.taken }] };
+  if (problem || !uri)
+    return {
+      webhookSubscription: null,
+      userErrors: [{ field: ADDRESS_FIELD, message: problem ?? SUBSCRIPTION_ERRORS.blank }],
+    };
+  if (taken(ctx, topic, uri, format))
+    return { webhookSubscription: null, userErrors: [{ field: ADDRESS_FIELD, message: SUBSCRIPTION_ERRORS.taken }] };
   const legacy = ctx.store.ids.next();
   const now = isoSeconds(ctx.now());
   const record: WebhookSubscriptionRecord = {
-    __typename: 'WebhookSubscription', id: gid('WebhookSubscription', legacy), legacyResourceId: legacy, topic, uri, format,
-    includeFields: input.includeFields ?? [], metafieldNamespaces: input.metafieldNamespaces ?? [], filter: input.filter ?? null,
-    name: input.name ?? null, apiVersion: ctx.version, createdAt: now, updatedAt: now, failures: 0,
+    __typename: 'WebhookSubscription',
+    id: gid('WebhookSubscription', legacy),
+    legacyResourceId: legacy,
+    topic,
+    uri,
+    format,
+    includeFields: input.includeFields ?? [],
+    metafieldNamespaces: input.metafieldNamespaces ?? [],
+    filter: input.filter ?? null,
+    name: input.name ?? null,
+    apiVersion: ctx.version,
+    createdAt: now,
+    updatedAt: now,
+    failures: 0,
   };
   ctx.store.subscriptions.set(record.id, record);
   return { webhookSubscription: record, userErrors: [] };
@@ -85,7 +119,8 @@ function create(ctx: ExecContext, topic: string, input: SubscriptionInput): obje
 
 function update(ctx: ExecContext, id: string, input: SubscriptionInput): object {
   const record = ctx.store.subscriptions.get(id);
-  if (!record) return { webhookSubscription: null, userErrors: [{ field: ['id'], message: SUBSCRIPTION_ERRORS.missing }] };
+  if (!record)
+    return { webhookSubscription: null, userErrors: [{ field: ['id'], message: SUBSCRIPTION_ERRORS.missing }] };
   const uri = input.uri ?? input.callbackUrl ?? record.uri;
   const problem = addressError(uri);
   if (problem) return { webhookSubscription: null, userErrors: [{ field: ADDRESS_FIELD, message: problem }] };
@@ -94,7 +129,9 @@ function update(ctx: ExecContext, id: string, input: SubscriptionInput): object 
     return { webhookSubscription: null, userErrors: [{ field: ADDRESS_FIELD, message: SUBSCRIPTION_ERRORS.taken }] };
   }
   Object.assign(record, {
-    uri, format, updatedAt: isoSeconds(ctx.now()),
+    uri,
+    format,
+    updatedAt: isoSeconds(ctx.now()),
     ...(input.includeFields ? { includeFields: input.includeFields } : {}),
     ...(input.metafieldNamespaces ? { metafieldNamespaces: input.metafieldNamespaces } : {}),
     ...(input.filter !== undefined ? { filter: input.filter } : {}),
@@ -104,7 +141,10 @@ function update(ctx: ExecContext, id: string, input: SubscriptionInput): object 
 }
 
 /** Returns API-created subscriptions of a topic (`products/update` or `PRODUCTS_UPDATE`). */
-export function subscriptionsFor(subscriptions: Iterable<WebhookSubscriptionRecord>, topic: string): WebhookSubscriptionRecord[] {
+export function subscriptionsFor(
+  subscriptions: Iterable<WebhookSubscriptionRecord>,
+  topic: string,
+): WebhookSubscriptionRecord[] {
   const enumName = toTopicEnum(topic);
   return [...subscriptions].filter((s) => s.topic === enumName);
 }
@@ -119,7 +159,14 @@ export function toTopicHeader(topic: string): string {
   if (topic.includes('/')) return topic;
   const lower = topic.toLowerCase();
   // The first underscore separates resource from event, except for multi-word resources like inventory_levels.
-  const known = ['inventory_levels', 'inventory_items', 'bulk_operations', 'app_subscriptions', 'app_purchases_one_time', 'customers_marketing_consent'];
+  const known = [
+    'inventory_levels',
+    'inventory_items',
+    'bulk_operations',
+    'app_subscriptions',
+    'app_purchases_one_time',
+    'customers_marketing_consent',
+  ];
   const prefix = known.find((k) => lower.startsWith(`${k}_`));
   if (prefix) return `${prefix}/${lower.slice(prefix.length + 1)}`;
   const i = lower.indexOf('_');

@@ -20,16 +20,19 @@ describe('token states', () => {
     ['password_changed', 460, /changed their password or Facebook has changed the session for security reasons\.$/],
     ['role_lost', 492, /^User associated with the Page access token does not have an appropriate role on the Page$/],
     ['app_removed', 458, /has not authorized application/],
-  ] as const)('answers a page token in state %s with 190/%i, HTTP 400 and WWW-Authenticate', async (state, subcode, message) => {
-    emu.setPageTokenState(DEFAULT_PAGE_ID, state);
+  ] as const)(
+    'answers a page token in state %s with 190/%i, HTTP 400 and WWW-Authenticate',
+    async (state, subcode, message) => {
+      emu.setPageTokenState(DEFAULT_PAGE_ID, state);
 
-    const { status, headers, body } = await readPage();
+      const { status, headers, body } = await readPage();
 
-    expect(status).toBe(400);
-    expect(body.error).toMatchObject({ type: 'OAuthException', code: 190, error_subcode: subcode });
-    expect(body.error.message).toMatch(message);
-    expect(headers.get('www-authenticate')).toMatch(/^OAuth "Facebook Platform" "invalid_token" "/);
-  });
+      expect(status).toBe(400);
+      expect(body.error).toMatchObject({ type: 'OAuthException', code: 190, error_subcode: subcode });
+      expect(body.error.message).toMatch(message);
+      expect(headers.get('www-authenticate')).toMatch(/^OAuth "Facebook Platform" "invalid_token" "/);
+    },
+  );
 
   it('kills page tokens when the user changes password, and revives them on valid', async () => {
     emu.setUserTokenState(userId, 'password_changed');
@@ -73,9 +76,19 @@ describe('fault injection', () => {
     expect(limited.status).toBe(400);
     expect(limited.body.error).toMatchObject({ code, is_transient: true });
     expect(limited.body.error.message).toMatch(new RegExp(`^\\(#${code}\\) `));
-    expect(JSON.parse(limited.headers.get('x-app-usage') ?? '')).toEqual({ call_count: expect.any(Number), total_cputime: expect.any(Number), total_time: expect.any(Number) });
-    const buc = JSON.parse(limited.headers.get('x-business-use-case-usage') ?? '') as Record<string, Array<Record<string, unknown>>>;
-    expect(buc[DEFAULT_PAGE_ID]?.[0]).toMatchObject({ type: 'pages', estimated_time_to_regain_access: expect.any(Number) });
+    expect(JSON.parse(limited.headers.get('x-app-usage') ?? '')).toEqual({
+      call_count: expect.any(Number),
+      total_cputime: expect.any(Number),
+      total_time: expect.any(Number),
+    });
+    const buc = JSON.parse(limited.headers.get('x-business-use-case-usage') ?? '') as Record<
+      string,
+      Array<Record<string, unknown>>
+    >;
+    expect(buc[DEFAULT_PAGE_ID]?.[0]).toMatchObject({
+      type: 'pages',
+      estimated_time_to_regain_access: expect.any(Number),
+    });
     expect(after.status).toBe(200);
   });
 
@@ -88,7 +101,10 @@ describe('fault injection', () => {
 
     expect(untouched.status).toBe(200);
     expect(limited.body.error.message).toContain('There have been too many calls to this Page account');
-    expect(JSON.parse(limited.headers.get('x-business-use-case-usage') ?? '')['104982736451029'][0]).toMatchObject({ call_count: 100, estimated_time_to_regain_access: 12 });
+    expect(JSON.parse(limited.headers.get('x-business-use-case-usage') ?? '')['104982736451029'][0]).toMatchObject({
+      call_count: 100,
+      estimated_time_to_regain_access: 12,
+    });
     expect(emu.stats().errors['80001']).toBe(1);
   });
 

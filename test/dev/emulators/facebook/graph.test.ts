@@ -31,12 +31,16 @@ describe('/me/accounts', () => {
     const user = emu.seedUser({ pages: 30 });
     const token = emu.issueUserToken(user.id);
     const seen: string[] = [];
-    let next: string | undefined = `${emu.graphOrigin}/v25.0/me/accounts?${new URLSearchParams({ access_token: token, appsecret_proof: emu.appsecretProof(token), limit: '7', fields: 'id,name' })}`;
+    let next: string | undefined =
+      `${emu.graphOrigin}/v25.0/me/accounts?${new URLSearchParams({ access_token: token, appsecret_proof: emu.appsecretProof(token), limit: '7', fields: 'id,name' })}`;
     let requests = 0;
 
     while (next) {
       const res = await fetch(next);
-      const body = (await res.json()) as { data: Array<{ id: string; name: string }>; paging: { cursors: object; next?: string } };
+      const body = (await res.json()) as {
+        data: Array<{ id: string; name: string }>;
+        paging: { cursors: object; next?: string };
+      };
       expect(res.status).toBe(200);
       expect(body.paging.cursors).toHaveProperty('after');
       seen.push(...body.data.map((p) => p.id));
@@ -62,9 +66,20 @@ describe('/{page-id}', () => {
   it('returns only the requested fields plus id, omitting fields that are not set', async () => {
     const token = emu.issuePageToken(emu.defaultUser().id, '104982736451029');
 
-    const { body } = await graph(emu, '/104982736451029', { fields: 'name,phone,about,location{city},is_webhooks_subscribed' }, { token });
+    const { body } = await graph(
+      emu,
+      '/104982736451029',
+      { fields: 'name,phone,about,location{city},is_webhooks_subscribed' },
+      { token },
+    );
 
-    expect(body).toEqual({ name: 'Café Ñandú Bakeshop', phone: '+63 2 8555 0199', location: { city: 'Quezon City' }, is_webhooks_subscribed: false, id: '104982736451029' });
+    expect(body).toEqual({
+      name: 'Café Ñandú Bakeshop',
+      phone: '+63 2 8555 0199',
+      location: { city: 'Quezon City' },
+      is_webhooks_subscribed: false,
+      id: '104982736451029',
+    });
   });
 
   it('escapes slashes and non-ASCII in replies like Graph does', async () => {
@@ -72,7 +87,9 @@ describe('/{page-id}', () => {
 
     const { text } = await graph(emu, '/104982736451029', { fields: 'name,link' }, { token });
 
-    expect(text).toBe('{"name":"Caf\\u00e9 \\u00d1and\\u00fa Bakeshop","link":"https:\\/\\/www.facebook.com\\/104982736451029","id":"104982736451029"}');
+    expect(text).toBe(
+      '{"name":"Caf\\u00e9 \\u00d1and\\u00fa Bakeshop","link":"https:\\/\\/www.facebook.com\\/104982736451029","id":"104982736451029"}',
+    );
   });
 
   it('rejects an unknown field with (#100)', async () => {
@@ -103,8 +120,16 @@ describe('appsecret_proof and versions', () => {
     const missing = await graph(emu, '/me', {}, { token, proof: false });
     const wrong = await graph(emu, '/me', {}, { token, proof: 'ab'.repeat(32) });
 
-    expect(missing.body.error).toMatchObject({ message: 'API calls from the server require an appsecret_proof argument', type: 'GraphMethodException', code: 100 });
-    expect(wrong.body.error).toMatchObject({ message: 'Invalid appsecret_proof provided in the API argument', type: 'GraphMethodException', code: 100 });
+    expect(missing.body.error).toMatchObject({
+      message: 'API calls from the server require an appsecret_proof argument',
+      type: 'GraphMethodException',
+      code: 100,
+    });
+    expect(wrong.body.error).toMatchObject({
+      message: 'Invalid appsecret_proof provided in the API argument',
+      type: 'GraphMethodException',
+      code: 100,
+    });
   });
 
   it('does not require the proof when the switch is off', async () => {
@@ -133,7 +158,13 @@ describe('/debug_token', () => {
 
     const { body } = await graph(emu, '/debug_token', { input_token: token, access_token: `${APP_ID}|${APP_SECRET}` });
 
-    expect(body.data).toMatchObject({ type: 'PAGE', is_valid: true, expires_at: 0, profile_id: DEFAULT_PAGE_ID, user_id: emu.defaultUser().id });
+    expect(body.data).toMatchObject({
+      type: 'PAGE',
+      is_valid: true,
+      expires_at: 0,
+      profile_id: DEFAULT_PAGE_ID,
+      user_id: emu.defaultUser().id,
+    });
     expect(body.data.granular_scopes).toContainEqual({ scope: 'pages_show_list', target_ids: [DEFAULT_PAGE_ID] });
   });
 

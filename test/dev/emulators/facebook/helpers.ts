@@ -1,6 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFacebookEmulator, type FacebookEmulator, type FacebookEmulatorOptions } from '../../../../lib/dev/emulators/facebook/index';
+import {
+  startFacebookEmulator,
+  type FacebookEmulator,
+  type FacebookEmulatorOptions,
+} from '../../../../lib/dev/emulators/facebook/index';
 
 /** Test app credentials. */
 export const APP_ID = '2653153441517780';
@@ -9,7 +13,12 @@ export const REDIRECT_URI = 'https://bot.example.test/facebook/callback?x=1';
 
 /** Starts an emulator for one test with test credentials. */
 export function startEmulator(overrides: Partial<FacebookEmulatorOptions> = {}): Promise<FacebookEmulator> {
-  return startFacebookEmulator({ appId: APP_ID, appSecret: APP_SECRET, allowedRedirectUris: [REDIRECT_URI], ...overrides });
+  return startFacebookEmulator({
+    appId: APP_ID,
+    appSecret: APP_SECRET,
+    allowedRedirectUris: [REDIRECT_URI],
+    ...overrides,
+  });
 }
 
 /** Options of {@link graph}. */
@@ -23,11 +32,17 @@ export interface GraphCall {
 }
 
 /** Calls the emulator's Graph API and returns status, headers and parsed JSON body. */
-export async function graph(emu: FacebookEmulator, path: string, params: Record<string, string> = {}, call: GraphCall = {}) {
+export async function graph(
+  emu: FacebookEmulator,
+  path: string,
+  params: Record<string, string> = {},
+  call: GraphCall = {},
+) {
   const query = new URLSearchParams(params);
   if (call.token) {
     query.set('access_token', call.token);
-    if (call.proof !== false) query.set('appsecret_proof', typeof call.proof === 'string' ? call.proof : emu.appsecretProof(call.token));
+    if (call.proof !== false)
+      query.set('appsecret_proof', typeof call.proof === 'string' ? call.proof : emu.appsecretProof(call.token));
   }
   const version = call.version === undefined ? '/v25.0' : call.version === null ? '' : `/${call.version}`;
   const init: RequestInit = { method: call.method ?? 'GET' };
@@ -38,8 +53,18 @@ export async function graph(emu: FacebookEmulator, path: string, params: Record<
 }
 
 /** Opens the login dialog and returns the redirect target. */
-export async function openDialog(emu: FacebookEmulator, params: Record<string, string> = {}): Promise<{ status: number; location: URL | null; html: string }> {
-  const query = new URLSearchParams({ client_id: APP_ID, redirect_uri: REDIRECT_URI, state: 'csrf-123', response_type: 'code', scope: 'pages_show_list,pages_manage_metadata', ...params });
+export async function openDialog(
+  emu: FacebookEmulator,
+  params: Record<string, string> = {},
+): Promise<{ status: number; location: URL | null; html: string }> {
+  const query = new URLSearchParams({
+    client_id: APP_ID,
+    redirect_uri: REDIRECT_URI,
+    state: 'csrf-123',
+    response_type: 'code',
+    scope: 'pages_show_list,pages_manage_metadata',
+    ...params,
+  });
   const res = await fetch(`${emu.wwwOrigin}/v25.0/dialog/oauth?${query}`, { redirect: 'manual' });
   const location = res.headers.get('location');
   return { status: res.status, location: location ? new URL(location) : null, html: await res.text() };
@@ -50,7 +75,12 @@ export async function login(emu: FacebookEmulator, userId?: string): Promise<str
   if (userId) emu.setNextLogin(userId);
   const { location } = await openDialog(emu);
   const code = location?.searchParams.get('code') ?? '';
-  const { body } = await graph(emu, '/oauth/access_token', { client_id: APP_ID, client_secret: APP_SECRET, redirect_uri: REDIRECT_URI, code });
+  const { body } = await graph(emu, '/oauth/access_token', {
+    client_id: APP_ID,
+    client_secret: APP_SECRET,
+    redirect_uri: REDIRECT_URI,
+    code,
+  });
   return body.access_token as string;
 }
 
@@ -69,7 +99,12 @@ export async function startReceiver(reply: (req: Received, res: ServerResponse) 
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const entry = { method: req.method ?? '', url: new URL(req.url ?? '/', 'http://127.0.0.1'), headers: req.headers, raw: Buffer.concat(chunks) };
+      const entry = {
+        method: req.method ?? '',
+        url: new URL(req.url ?? '/', 'http://127.0.0.1'),
+        headers: req.headers,
+        raw: Buffer.concat(chunks),
+      };
       received.push(entry);
       reply(entry, res);
     });
@@ -79,9 +114,10 @@ export async function startReceiver(reply: (req: Received, res: ServerResponse) 
   return {
     url,
     received,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -9,7 +9,13 @@ beforeEach(async () => {
 afterEach(() => emu.close());
 
 const exchange = (code: string, overrides: Record<string, string> = {}) =>
-  graph(emu, '/oauth/access_token', { client_id: APP_ID, client_secret: APP_SECRET, redirect_uri: REDIRECT_URI, code, ...overrides });
+  graph(emu, '/oauth/access_token', {
+    client_id: APP_ID,
+    client_secret: APP_SECRET,
+    redirect_uri: REDIRECT_URI,
+    code,
+    ...overrides,
+  });
 
 describe('login dialog', () => {
   it('redirects with code and state plus the #_=_ fragment when approved', async () => {
@@ -28,7 +34,9 @@ describe('login dialog', () => {
 
     const { location } = await openDialog(emu);
 
-    expect(location?.search).toBe('?x=1&error=access_denied&error_code=200&error_description=Permissions+error&error_reason=user_denied&state=csrf-123');
+    expect(location?.search).toBe(
+      '?x=1&error=access_denied&error_code=200&error_description=Permissions+error&error_reason=user_denied&state=csrf-123',
+    );
     expect(location?.hash).toBe('#_=_');
   });
 
@@ -38,7 +46,9 @@ describe('login dialog', () => {
 
     expect(badRedirect.status).toBe(400);
     expect(badRedirect.location).toBeNull();
-    expect(badRedirect.html).toContain('Invalid redirect_uri: Given URL is not allowed by the Application configuration.');
+    expect(badRedirect.html).toContain(
+      'Invalid redirect_uri: Given URL is not allowed by the Application configuration.',
+    );
     expect(badClient.html).toContain('Invalid App ID');
   });
 
@@ -88,7 +98,12 @@ describe('code exchange', () => {
     const { status, body, headers } = await exchange(code);
 
     expect(status).toBe(400);
-    expect(body.error).toMatchObject({ message: 'This authorization code has been used.', type: 'OAuthException', code: 100, error_subcode: 36009 });
+    expect(body.error).toMatchObject({
+      message: 'This authorization code has been used.',
+      type: 'OAuthException',
+      code: 100,
+      error_subcode: 36009,
+    });
     expect(body.error.fbtrace_id).toBe(headers.get('x-fb-trace-id'));
   });
 
@@ -98,7 +113,8 @@ describe('code exchange', () => {
     const { body } = await exchange(code, { redirect_uri: `${REDIRECT_URI}/` });
 
     expect(body.error).toMatchObject({
-      message: 'Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request',
+      message:
+        'Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request',
       code: 100,
       error_subcode: 36008,
     });
@@ -127,8 +143,16 @@ describe('code exchange', () => {
     emu = await startEmulator({ userTokenExpiresIn: 3600 });
     const short = await login(emu);
 
-    const { body } = await graph(emu, '/oauth/access_token', { grant_type: 'fb_exchange_token', client_id: APP_ID, client_secret: APP_SECRET, fb_exchange_token: short });
-    const debug = await graph(emu, '/debug_token', { input_token: body.access_token, access_token: `${APP_ID}|${APP_SECRET}` });
+    const { body } = await graph(emu, '/oauth/access_token', {
+      grant_type: 'fb_exchange_token',
+      client_id: APP_ID,
+      client_secret: APP_SECRET,
+      fb_exchange_token: short,
+    });
+    const debug = await graph(emu, '/debug_token', {
+      input_token: body.access_token,
+      access_token: `${APP_ID}|${APP_SECRET}`,
+    });
 
     expect(body).toMatchObject({ token_type: 'bearer', expires_in: 5183944 });
     expect(body.access_token).not.toBe(short);
@@ -136,7 +160,11 @@ describe('code exchange', () => {
   });
 
   it('issues an app token for client_credentials', async () => {
-    const { body } = await graph(emu, '/oauth/access_token', { grant_type: 'client_credentials', client_id: APP_ID, client_secret: APP_SECRET });
+    const { body } = await graph(emu, '/oauth/access_token', {
+      grant_type: 'client_credentials',
+      client_id: APP_ID,
+      client_secret: APP_SECRET,
+    });
 
     expect(body).toEqual({ access_token: `${APP_ID}|${APP_SECRET}`, token_type: 'bearer' });
   });

@@ -25,7 +25,12 @@ describe('signedRequest', () => {
     const signed = emu.signedRequest({ userId: '218471', expires: 1_291_840_400 });
 
     expect(signed).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-    expect(parseSignedRequest(signed)).toEqual({ algorithm: 'HMAC-SHA256', expires: 1_291_840_400, issued_at: 1_291_836_800, user_id: '218471' });
+    expect(parseSignedRequest(signed)).toEqual({
+      algorithm: 'HMAC-SHA256',
+      expires: 1_291_840_400,
+      issued_at: 1_291_836_800,
+      user_id: '218471',
+    });
   });
 
   it('signs with another secret or algorithm on request, for negative tests', () => {
@@ -34,14 +39,21 @@ describe('signedRequest', () => {
   });
 
   it('posts signed_request form-encoded and returns the reply', async () => {
-    const receiver = await startReceiver((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"url":"https://x/deletion?id=abc123","confirmation_code":"abc123"}'));
+    const receiver = await startReceiver((_req, res) =>
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"url":"https://x/deletion?id=abc123","confirmation_code":"abc123"}'),
+    );
     try {
       const signed = emu.signedRequest({ userId: '218471' });
 
       const reply = await emu.postSignedRequest(receiver.url, signed);
       const got = receiver.received[0];
 
-      expect(reply).toEqual({ status: 200, body: '{"url":"https://x/deletion?id=abc123","confirmation_code":"abc123"}' });
+      expect(reply).toEqual({
+        status: 200,
+        body: '{"url":"https://x/deletion?id=abc123","confirmation_code":"abc123"}',
+      });
       expect(got?.headers['content-type']).toBe('application/x-www-form-urlencoded');
       expect(new URLSearchParams(got?.raw.toString()).get('signed_request')).toBe(signed);
     } finally {

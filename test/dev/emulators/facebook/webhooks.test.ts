@@ -1,6 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_PAGE_ID, metaJsonStringify, type FacebookEmulator } from '../../../../lib/dev/emulators/facebook/index';
+import {
+  DEFAULT_PAGE_ID,
+  metaJsonStringify,
+  type FacebookEmulator,
+} from '../../../../lib/dev/emulators/facebook/index';
 import { APP_SECRET, startEmulator, startReceiver } from './helpers';
 
 let emu: FacebookEmulator;
@@ -23,15 +27,24 @@ function verifies(raw: Buffer, header: string | string[] | undefined): boolean {
 
 describe('sendPageWebhook', () => {
   it('signs the exact bytes it sends, with Meta escaping of non-ASCII and slashes', async () => {
-    const result = await emu.sendPageWebhook({ url: receiver.url, entries: [{ pageId: DEFAULT_PAGE_ID, changes: [{ field: 'name', value: 'äöå Shoes/Bags' }] }] });
+    const result = await emu.sendPageWebhook({
+      url: receiver.url,
+      entries: [{ pageId: DEFAULT_PAGE_ID, changes: [{ field: 'name', value: 'äöå Shoes/Bags' }] }],
+    });
     const got = receiver.received[0];
 
     expect(result.status).toBe(200);
     expect(got?.headers['content-type']).toBe('application/json');
     expect(verifies(got?.raw ?? Buffer.alloc(0), got?.headers['x-hub-signature-256'])).toBe(true);
-    expect(got?.headers['x-hub-signature']).toBe(`sha1=${createHmac('sha1', APP_SECRET).update(got?.raw ?? '').digest('hex')}`);
+    expect(got?.headers['x-hub-signature']).toBe(
+      `sha1=${createHmac('sha1', APP_SECRET)
+        .update(got?.raw ?? '')
+        .digest('hex')}`,
+    );
     const text = got?.raw.toString('utf8') ?? '';
-    expect(text).toBe(`{"object":"page","entry":[{"id":"${DEFAULT_PAGE_ID}","time":1735689600,"changes":[{"field":"name","value":"\\u00e4\\u00f6\\u00e5 Shoes\\/Bags"}]}]}`);
+    expect(text).toBe(
+      `{"object":"page","entry":[{"id":"${DEFAULT_PAGE_ID}","time":1735689600,"changes":[{"field":"name","value":"\\u00e4\\u00f6\\u00e5 Shoes\\/Bags"}]}]}`,
+    );
     // Re-serialising the parsed body does not reproduce the signed bytes: receivers must hash the raw body.
     expect(verifies(Buffer.from(JSON.stringify(JSON.parse(text))), got?.headers['x-hub-signature-256'])).toBe(false);
   });
@@ -53,16 +66,27 @@ describe('sendPageWebhook', () => {
     let calls = 0;
     receiver = await startReceiver((_req, res) => res.writeHead(++calls < 3 ? 500 : 200).end());
 
-    const result = await emu.sendPageWebhook({ url: receiver.url, entries: [{ pageId: DEFAULT_PAGE_ID, changes: [{ field: 'hours' }] }], retry: { attempts: 5, delaysMs: [5, 5, 5, 5] } });
+    const result = await emu.sendPageWebhook({
+      url: receiver.url,
+      entries: [{ pageId: DEFAULT_PAGE_ID, changes: [{ field: 'hours' }] }],
+      retry: { attempts: 5, delaysMs: [5, 5, 5, 5] },
+    });
 
     expect(result).toMatchObject({ status: 200, attempts: 3 });
     expect(new Set(receiver.received.map((r) => r.raw.toString()))).toHaveProperty('size', 1);
   });
 
   it('sends changed_fields entries when asked', async () => {
-    await emu.sendPageWebhook({ url: receiver.url, entries: [{ pageId: DEFAULT_PAGE_ID, changedFields: ['website'] }] });
+    await emu.sendPageWebhook({
+      url: receiver.url,
+      entries: [{ pageId: DEFAULT_PAGE_ID, changedFields: ['website'] }],
+    });
 
-    expect(JSON.parse(receiver.received[0]?.raw.toString() ?? '').entry[0]).toEqual({ id: DEFAULT_PAGE_ID, time: 1735689600, changed_fields: ['website'] });
+    expect(JSON.parse(receiver.received[0]?.raw.toString() ?? '').entry[0]).toEqual({
+      id: DEFAULT_PAGE_ID,
+      time: 1735689600,
+      changed_fields: ['website'],
+    });
   });
 });
 
@@ -75,7 +99,11 @@ describe('sendMessagingWebhook', () => {
     expect(got?.raw.toString()).toContain('xin ch\\u00e0o');
     expect(verifies(got?.raw ?? Buffer.alloc(0), got?.headers['x-hub-signature-256'])).toBe(true);
     expect(entry.time).toBe(Date.UTC(2025, 0, 1));
-    expect(entry.messaging[0]).toMatchObject({ recipient: { id: DEFAULT_PAGE_ID }, message: { text: 'xin chào' }, timestamp: expect.any(Number) });
+    expect(entry.messaging[0]).toMatchObject({
+      recipient: { id: DEFAULT_PAGE_ID },
+      message: { text: 'xin chào' },
+      timestamp: expect.any(Number),
+    });
   });
 });
 

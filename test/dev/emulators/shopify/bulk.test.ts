@@ -6,8 +6,10 @@ import { startReceiver } from './receiver';
 
 const RUN = `mutation Run($query: String!) { bulkOperationRunQuery(query: $query, groupObjects: false) {
   bulkOperation { id status } userErrors { field message code } } }`;
-const POLL = 'query Poll($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode objectCount rootObjectCount fileSize url } } }';
-const BULK_QUERY = '{ products { edges { node { id title updatedAt variants { edges { node { id sku price inventoryQuantity } } } } } } }';
+const POLL =
+  'query Poll($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode objectCount rootObjectCount fileSize url } } }';
+const BULK_QUERY =
+  '{ products { edges { node { id title updatedAt variants { edges { node { id sku price inventoryQuantity } } } } } } }';
 
 describe('Shopify emulator bulk operations', () => {
   let emulator: ShopifyEmulator;
@@ -18,7 +20,12 @@ describe('Shopify emulator bulk operations', () => {
     emulator.seedShop(SHOP, { products: 4, variantsPerProduct: 2 });
     token = await install(emulator);
     receiver = await startReceiver();
-    await gql(emulator, token, 'mutation($uri: String!) { webhookSubscriptionCreate(topic: BULK_OPERATIONS_FINISH, webhookSubscription: { uri: $uri }) { userErrors { message } } }', { uri: receiver.url });
+    await gql(
+      emulator,
+      token,
+      'mutation($uri: String!) { webhookSubscriptionCreate(topic: BULK_OPERATIONS_FINISH, webhookSubscription: { uri: $uri }) { userErrors { message } } }',
+      { uri: receiver.url },
+    );
   });
   afterAll(async () => {
     await emulator.close();
@@ -45,7 +52,13 @@ describe('Shopify emulator bulk operations', () => {
     // Assess
     expect(created.status).toBe('CREATED');
     expect(run.body.extensions?.cost.requestedQueryCost).toBe(10);
-    expect(done).toMatchObject({ status: 'COMPLETED', errorCode: null, objectCount: '12', rootObjectCount: '4', fileSize: String(Buffer.byteLength(text)) });
+    expect(done).toMatchObject({
+      status: 'COMPLETED',
+      errorCode: null,
+      objectCount: '12',
+      rootObjectCount: '4',
+      fileSize: String(Buffer.byteLength(text)),
+    });
     expect(file.headers.get('content-type')).toBe('application/jsonl');
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^\{"id":"gid:\\\/\\\/shopify\\\/Product\\\/\d+","title":/);
@@ -58,7 +71,12 @@ describe('Shopify emulator bulk operations', () => {
     expect(parsed.filter((r) => r.__parentId).length).toBe(8);
     await sleep(50);
     const finish = receiver.received.find((r) => r.headers['x-shopify-topic'] === 'bulk_operations/finish');
-    expect(JSON.parse(finish?.raw.toString() ?? '{}')).toMatchObject({ admin_graphql_api_id: created.id, status: 'completed', type: 'query', error_code: null });
+    expect(JSON.parse(finish?.raw.toString() ?? '{}')).toMatchObject({
+      admin_graphql_api_id: created.id,
+      status: 'completed',
+      type: 'query',
+      error_code: null,
+    });
   });
 
   it('allows one bulk query at a time before 2026-01 and five from 2026-01', async () => {
@@ -68,7 +86,13 @@ describe('Shopify emulator bulk operations', () => {
     const firstId = old.body.data.bulkOperationRunQuery.bulkOperation.id;
     expect(blocked.body.data.bulkOperationRunQuery).toEqual({
       bulkOperation: null,
-      userErrors: [{ field: null, message: `A bulk query operation for this app and shop is already in progress: ${firstId}.`, code: 'OPERATION_IN_PROGRESS' }],
+      userErrors: [
+        {
+          field: null,
+          message: `A bulk query operation for this app and shop is already in progress: ${firstId}.`,
+          code: 'OPERATION_IN_PROGRESS',
+        },
+      ],
     });
     expect(concurrent.body.data.bulkOperationRunQuery.userErrors).toEqual([]);
     await waitFor(firstId);
@@ -77,7 +101,11 @@ describe('Shopify emulator bulk operations', () => {
   it('rejects bulk queries without a connection or with a syntax error', async () => {
     const none = await gql(emulator, token, RUN, { query: '{ shop { id } }' });
     const empty = await gql(emulator, token, RUN, { query: '' });
-    expect(none.body.data.bulkOperationRunQuery.userErrors).toEqual([{ field: ['query'], message: 'Bulk queries must contain at least one connection.', code: 'INVALID' }]);
-    expect(empty.body.data.bulkOperationRunQuery.userErrors[0].message).toBe('Invalid bulk query: syntax error, unexpected end of file');
+    expect(none.body.data.bulkOperationRunQuery.userErrors).toEqual([
+      { field: ['query'], message: 'Bulk queries must contain at least one connection.', code: 'INVALID' },
+    ]);
+    expect(empty.body.data.bulkOperationRunQuery.userErrors[0].message).toBe(
+      'Invalid bulk query: syntax error, unexpected end of file',
+    );
   });
 });

@@ -5,8 +5,12 @@ import { API_KEY, API_SECRET, authorize, exchange, gql, REDIRECT_URI, SHOP, star
 
 describe('Shopify emulator OAuth', () => {
   let emulator: ShopifyEmulator;
-  beforeAll(async () => { emulator = await startEmulator(); });
-  afterAll(async () => { await emulator.close(); });
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(async () => {
+    await emulator.close();
+  });
 
   it('redirects to the callback with a query HMAC that verifies', async () => {
     // Act
@@ -23,8 +27,13 @@ describe('Shopify emulator OAuth', () => {
 
   it('rejects a wrong client_id and a redirect_uri outside the allow-list with 400', async () => {
     const base = `${emulator.origin}/${SHOP}/admin/oauth/authorize?scope=read_products&state=x`;
-    const badClient = await fetch(`${base}&client_id=nope&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`, { redirect: 'manual' });
-    const badRedirect = await fetch(`${base}&client_id=${API_KEY}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`, { redirect: 'manual' });
+    const badClient = await fetch(`${base}&client_id=nope&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`, {
+      redirect: 'manual',
+    });
+    const badRedirect = await fetch(
+      `${base}&client_id=${API_KEY}&redirect_uri=${encodeURIComponent('https://evil.example/cb')}`,
+      { redirect: 'manual' },
+    );
     expect(badClient.status).toBe(400);
     expect(badRedirect.status).toBe(400);
   });
@@ -35,25 +44,35 @@ describe('Shopify emulator OAuth', () => {
     const again = await exchange(emulator, code);
     expect(first.status).toBe(200);
     const token = (await first.json()) as Record<string, unknown>;
-    expect(token).toEqual({ access_token: expect.stringMatching(/^shpat_[0-9a-f]{32}$/), scope: 'read_products,read_inventory' });
+    expect(token).toEqual({
+      access_token: expect.stringMatching(/^shpat_[0-9a-f]{32}$/),
+      scope: 'read_products,read_inventory',
+    });
     expect(again.status).toBe(400);
-    expect(await again.json()).toEqual({ error: 'invalid_request', error_description: 'The authorization code was not found or was already used' });
+    expect(await again.json()).toEqual({
+      error: 'invalid_request',
+      error_description: 'The authorization code was not found or was already used',
+    });
   });
 
   it('accepts a form-encoded exchange with expiring=1 and rejects a wrong secret', async () => {
     const code = (await authorize(emulator)).get('code') ?? '';
-    const form = (secret: string) => fetch(`${emulator.origin}/${SHOP}/admin/oauth/access_token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: API_KEY, client_secret: secret, code, expiring: '1' }),
-    });
+    const form = (secret: string) =>
+      fetch(`${emulator.origin}/${SHOP}/admin/oauth/access_token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: API_KEY, client_secret: secret, code, expiring: '1' }),
+      });
     const wrong = await form('bad');
     expect(wrong.status).toBe(400);
     expect(((await wrong.json()) as { error: string }).error).toBe('invalid_client');
     const res = await form(API_SECRET);
     expect(await res.json()).toEqual({
-      access_token: expect.stringMatching(/^shpat_/), scope: 'read_products,read_inventory', expires_in: 3600,
-      refresh_token: expect.stringMatching(/^shprt_/), refresh_token_expires_in: 7776000,
+      access_token: expect.stringMatching(/^shpat_/),
+      scope: 'read_products,read_inventory',
+      expires_in: 3600,
+      refresh_token: expect.stringMatching(/^shprt_/),
+      refresh_token_expires_in: 7776000,
     });
   });
 
@@ -61,13 +80,23 @@ describe('Shopify emulator OAuth', () => {
     // Prepare
     const code = (await authorize(emulator)).get('code') ?? '';
     const pair = (await (await exchange(emulator, code, SHOP, { expiring: '1' })).json()) as { refresh_token: string };
-    const refresh = (token: string) => fetch(`${emulator.origin}/${SHOP}/admin/oauth/access_token`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ client_id: API_KEY, client_secret: API_SECRET, grant_type: 'refresh_token', refresh_token: token }),
-    });
+    const refresh = (token: string) =>
+      fetch(`${emulator.origin}/${SHOP}/admin/oauth/access_token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          client_id: API_KEY,
+          client_secret: API_SECRET,
+          grant_type: 'refresh_token',
+          refresh_token: token,
+        }),
+      });
 
     // Act
-    const second = (await (await refresh(pair.refresh_token)).json()) as { access_token: string; refresh_token: string };
+    const second = (await (await refresh(pair.refresh_token)).json()) as {
+      access_token: string;
+      refresh_token: string;
+    };
     const retried = await refresh(pair.refresh_token); // response "lost": the old token still works
     const third = (await retried.json()) as { access_token: string; refresh_token: string };
     await gql(emulator, third.access_token, '{ shop { id } }');
@@ -90,7 +119,9 @@ describe('Shopify emulator OAuth', () => {
       const href = /id="approve" href="([^"]+)"/.exec(page)?.[1]?.replace(/&#38;/g, '&') ?? '';
       const approved = await fetch(new URL(href, demo.origin), { redirect: 'manual' });
       expect(approved.status).toBe(302);
-      expect(verifyQueryHmac(new URL(approved.headers.get('location') ?? '').searchParams, API_SECRET)).toEqual({ ok: true });
+      expect(verifyQueryHmac(new URL(approved.headers.get('location') ?? '').searchParams, API_SECRET)).toEqual({
+        ok: true,
+      });
     } finally {
       await demo.close();
     }

@@ -8,7 +8,12 @@ export interface Received {
 }
 
 /** A loopback HTTP endpoint that records raw webhook deliveries and answers with a configurable status. */
-export async function startReceiver(): Promise<{ url: string; received: Received[]; status: { value: number }; close: () => Promise<void> }> {
+export async function startReceiver(): Promise<{
+  url: string;
+  received: Received[];
+  status: { value: number };
+  close: () => Promise<void>;
+}> {
   const received: Received[] = [];
   const status = { value: 200 };
   const server = createServer((req, res) => {
@@ -21,5 +26,14 @@ export async function startReceiver(): Promise<{ url: string; received: Received
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/shopify`;
-  return { url, received, status, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+  return {
+    url,
+    received,
+    status,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -30,40 +30,74 @@ describe('Shopify emulator webhooks', () => {
 
     // Assess
     expect(first.body.data.webhookSubscriptionCreate).toEqual({
-      webhookSubscription: { id: expect.stringMatching(/^gid:\/\/shopify\/WebhookSubscription\/\d+$/), topic: 'PRODUCTS_UPDATE', uri: receiver.url, format: 'JSON' },
+      webhookSubscription: {
+        id: expect.stringMatching(/^gid:\/\/shopify\/WebhookSubscription\/\d+$/),
+        topic: 'PRODUCTS_UPDATE',
+        uri: receiver.url,
+        format: 'JSON',
+      },
       userErrors: [],
     });
     expect(second.body.data.webhookSubscriptionCreate).toEqual({
       webhookSubscription: null,
-      userErrors: [{ field: ['webhookSubscription', 'callbackUrl'], message: 'Address for this topic has already been taken' }],
+      userErrors: [
+        { field: ['webhookSubscription', 'callbackUrl'], message: 'Address for this topic has already been taken' },
+      ],
     });
     expect(second.body.extensions?.cost.requestedQueryCost).toBe(10);
-    const list = await gql(emulator, token, '{ webhookSubscriptions(first: 250) { nodes { topic uri apiVersion { handle } } pageInfo { hasNextPage } } }');
-    expect(list.body.data.webhookSubscriptions.nodes).toEqual([{ topic: 'PRODUCTS_UPDATE', uri: receiver.url, apiVersion: { handle: '2026-07' } }]);
+    const list = await gql(
+      emulator,
+      token,
+      '{ webhookSubscriptions(first: 250) { nodes { topic uri apiVersion { handle } } pageInfo { hasNextPage } } }',
+    );
+    expect(list.body.data.webhookSubscriptions.nodes).toEqual([
+      { topic: 'PRODUCTS_UPDATE', uri: receiver.url, apiVersion: { handle: '2026-07' } },
+    ]);
   });
 
   it('reports a blank address and unknown ids with Shopify’s messages', async () => {
-    const blank = await gql(emulator, token, 'mutation { webhookSubscriptionCreate(topic: APP_UNINSTALLED, webhookSubscription: { format: JSON }) { userErrors { field message } } }');
-    const missing = await gql(emulator, token, 'mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/1") { deletedWebhookSubscriptionId userErrors { field message } } }');
-    expect(blank.body.data.webhookSubscriptionCreate.userErrors).toEqual([{ field: ['webhookSubscription', 'callbackUrl'], message: "Address can't be blank" }]);
+    const blank = await gql(
+      emulator,
+      token,
+      'mutation { webhookSubscriptionCreate(topic: APP_UNINSTALLED, webhookSubscription: { format: JSON }) { userErrors { field message } } }',
+    );
+    const missing = await gql(
+      emulator,
+      token,
+      'mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/1") { deletedWebhookSubscriptionId userErrors { field message } } }',
+    );
+    expect(blank.body.data.webhookSubscriptionCreate.userErrors).toEqual([
+      { field: ['webhookSubscription', 'callbackUrl'], message: "Address can't be blank" },
+    ]);
     expect(missing.body.data.webhookSubscriptionDelete).toEqual({
-      deletedWebhookSubscriptionId: null, userErrors: [{ field: ['id'], message: 'Webhook subscription does not exist' }],
+      deletedWebhookSubscriptionId: null,
+      userErrors: [{ field: ['id'], message: 'Webhook subscription does not exist' }],
     });
   });
 
   it('signs the exact bytes it sends, with Shopify escaping and every header', async () => {
     // Act
     const delivery = await emulator.sendWebhook({
-      shop: SHOP, topic: 'products/update', url: receiver.url, payload: { url: 'https://x/y', note: 'a & b <c>', name: 'Café', id: 2n ** 60n },
+      shop: SHOP,
+      topic: 'products/update',
+      url: receiver.url,
+      payload: { url: 'https://x/y', note: 'a & b <c>', name: 'Café', id: 2n ** 60n },
     });
 
     // Assess
     const got = receiver.received.at(-1);
     expect(delivery.status).toBe(200);
-    expect(got?.raw.toString('utf8')).toBe('{"url":"https:\\/\\/x\\/y","note":"a \\u0026 b \\u003cc\\u003e","name":"Café","id":1152921504606846976}');
-    expect(verifyWebhookHmac(got?.raw ?? Buffer.alloc(0), String(got?.headers['x-shopify-hmac-sha256']), API_SECRET)).toBe(true);
+    expect(got?.raw.toString('utf8')).toBe(
+      '{"url":"https:\\/\\/x\\/y","note":"a \\u0026 b \\u003cc\\u003e","name":"Café","id":1152921504606846976}',
+    );
+    expect(
+      verifyWebhookHmac(got?.raw ?? Buffer.alloc(0), String(got?.headers['x-shopify-hmac-sha256']), API_SECRET),
+    ).toBe(true);
     expect(got?.headers).toMatchObject({
-      'x-shopify-topic': 'products/update', 'x-shopify-shop-domain': SHOP, 'x-shopify-api-version': '2026-07', 'x-shopify-webhook-id': delivery.webhookId,
+      'x-shopify-topic': 'products/update',
+      'x-shopify-shop-domain': SHOP,
+      'x-shopify-api-version': '2026-07',
+      'x-shopify-webhook-id': delivery.webhookId,
     });
     expect(got?.headers['x-shopify-triggered-at']).toBeTruthy();
     expect(got?.headers['x-shopify-event-id']).toBeTruthy();
@@ -110,8 +144,13 @@ describe('Shopify emulator webhooks', () => {
   it('builds inventory, delete, uninstall and compliance payloads', () => {
     const variant = emulator.getVariants(SHOP, emulator.getProducts(SHOP)[0]?.id ?? '')[0];
     emulator.setInventory(SHOP, variant?.inventoryItemId ?? '', 7);
-    expect(emulator.inventoryLevelPayload(SHOP, variant?.inventoryItemId ?? '')).toMatchObject({ available: 7, admin_graphql_api_id: expect.stringMatching(/^gid:\/\/shopify\/InventoryLevel\/\d+\?inventory_item_id=\d+$/) });
-    expect(emulator.deletePayload(SHOP, 'gid://shopify/Product/788032119674292922')).toEqual({ id: 788032119674292922n });
+    expect(emulator.inventoryLevelPayload(SHOP, variant?.inventoryItemId ?? '')).toMatchObject({
+      available: 7,
+      admin_graphql_api_id: expect.stringMatching(/^gid:\/\/shopify\/InventoryLevel\/\d+\?inventory_item_id=\d+$/),
+    });
+    expect(emulator.deletePayload(SHOP, 'gid://shopify/Product/788032119674292922')).toEqual({
+      id: 788032119674292922n,
+    });
     expect(emulator.appUninstalledPayload(SHOP)).toMatchObject({ myshopify_domain: SHOP, currency: 'USD' });
     expect(emulator.compliancePayload(SHOP, 'shop/redact')).toEqual({ shop_id: expect.any(BigInt), shop_domain: SHOP });
   });
