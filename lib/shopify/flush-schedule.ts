@@ -4,7 +4,7 @@ import { getShopRecord } from './connection';
 import type { ShopifyDeps } from './deps';
 import { adminFlushChecks } from './flush-checks';
 import { FLUSH_FUNCTION } from './flush-job';
-import { flagShard, leaseHolder, raiseFlushFlag, recordDelivery } from './pending-updates';
+import { abandonFlushFlag, leaseHolder, raiseFlushFlag, recordDelivery } from './pending-updates';
 import { updateSnapshot, type UpdateResult } from './snapshot';
 import { receiveOp, type PendingOp } from './snapshot-ops';
 import { notConnected, type DeliveryContext } from './webhook-context';
@@ -57,7 +57,7 @@ async function scheduleFlush(
 ): Promise<string> {
   const { store, clock, log } = deps;
   const { shop } = ctx;
-  const flag = await raiseFlushFlag(store, shop, clock.now(), flagShard(ctx.webhookId));
+  const flag = await raiseFlushFlag(store, shop, clock.now(), ctx.webhookId);
   if (!flag) {
     log.info(`Queued ${topic} for ${shop}: the flush job already started applies it`);
     return 'queued';
@@ -74,7 +74,7 @@ async function scheduleFlush(
     log.warn(
       `Could not start a flush job for ${shop} (${err instanceof Error ? err.message : String(err)}); flushing in this delivery`,
     );
-    await store.delete(flag);
+    await abandonFlushFlag(store, shop, clock.now(), flag);
   }
   try {
     return await flushHere(deps, key, { ...ctx, deadline: ctx.deadline - LAST_CALL_MS }, topic, op);

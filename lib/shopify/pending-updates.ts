@@ -94,42 +94,66 @@ export async function leaseHolder(store: ObjectStore, uuid: string, now: number)
 /** Length of a flush flag's time window; longer than the flush function's 60 s timeout. */
 const FLAG_TTL_MS = 90_000;
 /**
- * Flags per window. Every delivery PUTs one (a 412 says it is up), so they are spread over shards: Spaces allows 10
- * concurrent PUTs per object, and a burst of 64 on one flag would exceed it.
+ * Flags per window with conditional writes. Every delivery PUTs one (a 412 says it is up), so they are spread over
+ * shards: Spaces allows 10 concurrent PUTs per object, and a burst of 64 on one flag would exceed it.
  */
-export const FLAG_SHARDS = 8;
-
-/** The flag shard of a delivery. */
-export function flagShard(webhookId: string): number {
-  return Number.parseInt(hashId(webhookId).slice(0, 8), 16) % FLAG_SHARDS;
-}
+const FLAG_SHARDS = 8;
+/**
+ * Flags per window without conditional writes (degraded mode), where a raiser that finds none up PUTs its shard
+ * unconditionally: at the start of a burst every delivery may find none, so they are spread over many more shards.
+ * A job lowers all of them in one DeleteObjects (a fixed set of keys, so none is left behind).
+ */
+const NO_CAS_FLAG_SHARDS = 64;
 
 /**
- * Raises a shard of the shop's flush flag for this time window with `If-None-Match: *` and returns its key when this
- * call raised it (the caller must then start a flush job), or null when it is up already: a job is due or running, and
- * a job lowers every shard before it looks for pending records a last time, so it sees ours. A flag left by a job that
- * was killed stops mattering when its window ends.
+ * Raises a shard of the shop's flush flag for this time window and returns its key when this call raised it (the
+ * caller must then start a flush job), or null when one is up already: a job is due or running, and a job lowers every
+ * shard before it looks for pending records a last time, so it sees ours. A flag left by a job that was killed stops
+ * mattering when its window ends.
+ *
+ * With conditional writes the shard is created with `If-None-Match: *`. Without them (degraded mode) the raiser lists
+ * the window's flags first (one request, as a HEAD would be), and only when none is up PUTs its own shard and lists
+ * again: the raiser whose shard sorts first starts the job, so a burst's simultaneous first deliveries start a few jobs,
+ * not one each. Every other raiser saw a shard up, which a job lowers, with all the others, before its last look (or,
+ * when no job could start, the raiser flushing inline: {@link abandonFlushFlag}).
  */
 export async function raiseFlushFlag(
   store: ObjectStore,
   shop: string,
   now: number,
-  shard: number,
+  webhookId: string,
 ): Promise<string | null> {
-  const key = keys.shopifyFlushFlag(shop, Math.floor(now / FLAG_TTL_MS), shard);
-  // Without conditional writes, read first (concurrent raisers may then start a job each: safe, only more work).
-  const raised = await createIfAbsent(
-    store,
-    key,
-    { raisedAt: new Date(now).toISOString() },
-    { fallback: 'check-exists' },
-  );
-  return raised ? key : null;
+  const window = Math.floor(now / FLAG_TTL_MS);
+  const value = { raisedAt: new Date(now).toISOString() };
+  if (await store.supportsConditionalWrites()) {
+    const key = keys.shopifyFlushFlag(shop, window, flagShard(webhookId, FLAG_SHARDS));
+    return (await createIfAbsent(store, key, value)) ? key : null;
+  }
+  const prefix = keys.shopifyFlushFlagWindowPrefix(shop, window);
+  if ((await store.list(prefix)).length > 0) return null;
+  const key = keys.shopifyFlushFlag(shop, window, flagShard(webhookId, NO_CAS_FLAG_SHARDS));
+  await store.putJson(key, value);
+  const [first] = (await store.list(prefix)).sort();
+  return first === key ? key : null;
+}
+
+// The flag shard of a delivery.
+function flagShard(webhookId: string, shards: number): number {
+  return Number.parseInt(hashId(webhookId).slice(0, 8), 16) % shards;
 }
 
 /** Raises a given flush flag again (a job going on); false when someone else raised it first. */
 export async function raiseFlag(store: ObjectStore, key: string, now: number): Promise<boolean> {
   return createIfAbsent(store, key, { raisedAt: new Date(now).toISOString() });
+}
+
+/**
+ * Lowers the flag a raiser could not start a job for, before it flushes inline. Without conditional writes every shard
+ * goes: a raiser that saw ours may have left its own shard up, counting on our flush, and no job would lower it.
+ */
+export async function abandonFlushFlag(store: ObjectStore, shop: string, now: number, flag: string): Promise<void> {
+  if (await store.supportsConditionalWrites()) await store.delete(flag);
+  else await lowerFlushFlags(store, shop, now, flag);
 }
 
 /** Lowers every shard of the shop's flags of this window and the one before (one DeleteObjects), plus `also`. */
@@ -138,7 +162,7 @@ export async function lowerFlushFlags(store: ObjectStore, shop: string, now: num
   const flags = new Set<string>(also ? [also] : []);
   for (const w of [window, window - 1]) {
     if (w < 0) continue;
-    for (let shard = 0; shard < FLAG_SHARDS; shard++) flags.add(keys.shopifyFlushFlag(shop, w, shard));
+    for (let shard = 0; shard < NO_CAS_FLAG_SHARDS; shard++) flags.add(keys.shopifyFlushFlag(shop, w, shard));
   }
   await store.deleteMany([...flags]);
 }

@@ -95,6 +95,11 @@ export const keys = {
     return `private/flush/shopify/${assertShop(shop)}/${window}-${shard}.json`;
   },
   shopifyFlushFlagPrefix: (shop: string) => `private/flush/shopify/${assertShop(shop)}/`,
+  shopifyFlushFlagWindowPrefix: (shop: string, window: number) => {
+    if (!Number.isSafeInteger(window) || window < 0)
+      throw new BadRequestError('Invalid flush window.', { code: 'invalid_id' });
+    return `private/flush/shopify/${assertShop(shop)}/${window}-`;
+  },
   shopifyBulkWrite: (uuid: string, id: string) =>
     `private/bulk/shopify/${assertUuid(uuid)}/${assertOpaqueId(id, 'bulk write id')}.json`,
   shopifyBulkWritePrefix: (uuid: string) => `private/bulk/shopify/${assertUuid(uuid)}/`,

@@ -72,6 +72,9 @@ export interface SpacesProxy {
 type ObjectRequest = S3RequestInfo & { bucket: string; key: string };
 
 /** The proxy's answer to a conditional write on a virtual-hosted request, whose object it cannot name. */
+/** Tries of a bucket listing that s3rver fails with 500 because a key went away mid-listing (see `listBucket`). */
+const LIST_ATTEMPTS = 5;
+
 const CONDITIONAL_NEEDS_PATH_STYLE: S3ErrorSpec = {
   status: 501,
   code: 'NotImplemented',
@@ -411,6 +414,23 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
     sendError(res, SLOW_DOWN, req.url);
   }
 
+  /**
+   * A bucket-level read (ListObjectsV2 and the like). s3rver lists by walking its directory and then reading each key's
+   * metadata, so a key deleted in between fails the whole listing with 500 InternalError; Spaces answers such a listing
+   * with or without the key. Retried here a few times, so the twin does not fail where Spaces does not.
+   */
+  async function listBucket(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await drain(req);
+    let answer = await upstream.read(req);
+    for (let attempt = 1; answer.status === 500 && attempt < LIST_ATTEMPTS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+      answer = await upstream.read(req);
+    }
+    if (answer.headers === undefined) return sendError(res, INTERNAL_ERROR, req.url);
+    res.writeHead(answer.status, answer.statusMessage, answer.headers);
+    res.end(answer.body);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     counters.requests += 1;
     const info = describeRequest(req);
@@ -446,7 +466,7 @@ export async function startProxy(options: ProxyOptions): Promise<SpacesProxy> {
       return listMultipartUploads({ ...info, bucket: info.bucket }, res, uploads, directory);
     }
     if (info.operation === 'delete-objects') return deleteObjects({ ...info, bucket: info.bucket }, req, res);
-    if (info.key === undefined) return write ? unattributedWrite(req, res) : void (await forward(req, res));
+    if (info.key === undefined) return write ? unattributedWrite(req, res) : listBucket(req, res);
     const object: ObjectRequest = { ...info, bucket: info.bucket, key: info.key };
     switch (info.operation) {
       case 'put-object':

@@ -99,6 +99,38 @@ export class Upstream {
     });
   }
 
+  /**
+   * Sends a bodyless read (method, path, query and headers as received) to s3rver and buffers the whole answer (end-to-end
+   * headers only); status 502 if s3rver could not be reached or the answer broke off. Never rejects.
+   */
+  read(req: IncomingMessage): Promise<ForwardResult & { statusMessage?: string }> {
+    return new Promise((resolve) => {
+      const upstream = http.request({
+        host: '127.0.0.1',
+        port: this.#port,
+        method: req.method,
+        path: req.url,
+        headers: endToEnd(req.headers),
+        agent: this.#agent,
+      });
+      upstream.on('response', (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () =>
+          resolve({
+            status: answer.statusCode ?? 502,
+            statusMessage: answer.statusMessage,
+            headers: endToEnd(answer.headers),
+            body: Buffer.concat(chunks),
+          }),
+        );
+        answer.on('error', () => resolve({ status: 502 }));
+      });
+      upstream.on('error', () => resolve({ status: 502 }));
+      upstream.end();
+    });
+  }
+
   /** HEADs an object path (as sent, percent-encoded) on s3rver: its ETag, or `undefined` if there is no such object. */
   currentEtag(rawPath: string): Promise<string | undefined> {
     return new Promise((resolve, reject) => {

@@ -97,6 +97,40 @@ describe('startLocalSpaces', () => {
     expect(listed).toEqual(keys);
   });
 
+  it('lists keys being written and deleted without failing, as Spaces does (s3rver alone answers 500)', async () => {
+    // Prepare: rate limits out of the way, and no retries, so a 500 from the twin fails the listing here.
+    const fast = await startTestSpaces({ strict: { bucketOpsPerSecond: 1e6, bucketWritesPerSecond: 1e6 } });
+    try {
+      const writer = fast.client();
+      const once = fast.client({ maxAttempts: 1 });
+      const Bucket = fast.spaces.bucket;
+
+      // Act: rounds of 64 writers putting, then deleting, keys in a folder that does not exist yet, each listing it
+      // in between, the way a burst's first deliveries raise and lower flush flags.
+      let listings = 0;
+      for (let round = 0; round < 6; round++) {
+        const prefix = `going/${round}/`;
+        await Promise.all(
+          Array.from({ length: 64 }, async (_, i) => {
+            await once.send(new ListObjectsV2Command({ Bucket, Prefix: prefix }));
+            await writer.send(new PutObjectCommand({ Bucket, Key: `${prefix}${i}.json`, Body: '{}' }));
+            await once.send(new ListObjectsV2Command({ Bucket, Prefix: prefix }));
+            await writer.send(new DeleteObjectCommand({ Bucket, Key: `${prefix}${i}.json` }));
+            await once.send(new ListObjectsV2Command({ Bucket, Prefix: prefix }));
+            listings += 3;
+          }),
+        );
+      }
+
+      // Assess
+      expect(listings).toBe(6 * 64 * 3);
+      const last = await once.send(new ListObjectsV2Command({ Bucket, Prefix: 'going/' }));
+      expect(last.KeyCount ?? 0).toBe(0);
+    } finally {
+      await fast.cleanup();
+    }
+  });
+
   it('stores a multipart upload of a > 10 MB stream byte for byte', async () => {
     // Prepare
     const data = randomBytes(12 * 1024 * 1024 + 123);

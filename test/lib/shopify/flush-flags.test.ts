@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { abandonFlushFlag, lowerFlushFlags, raiseFlushFlag } from '../../../lib/shopify/pending-updates';
+import { keys } from '../../../lib/storage/keys';
+import type { ObjectStore } from '../../../lib/storage/store';
+import { startTestSpaces, type TestSpaces } from '../../dev/spaces/helpers';
+
+// The flush flags a burst's deliveries raise, against the strict local Spaces in both conditional-write modes: a
+// burst of 64 simultaneous first deliveries starts at least one job and only a few, no flag object sees more than
+// Spaces' 10 concurrent PUTs, and lowering (or abandoning) leaves no flag up that no job would lower.
+const BURST = 64;
+
+for (const mode of ['honour', 'ignore'] as const) {
+  describe(`flush flags with conditional writes ${mode === 'honour' ? 'honoured' : 'ignored'}`, () => {
+    let t: TestSpaces;
+    let store: ObjectStore;
+    let n = 0;
+    const shop = () => `flags-${mode}-${++n}.myshopify.com`;
+    const raiseBurst = (name: string, now: number) =>
+      Promise.all(Array.from({ length: BURST }, () => raiseFlushFlag(store, name, now, randomUUID())));
+    const flagsUp = (name: string) => store.list(keys.shopifyFlushFlagPrefix(name));
+
+    beforeAll(async () => {
+      t = await startTestSpaces({ conditionalWrites: mode });
+      store = t.appStore();
+    });
+    afterAll(async () => t?.cleanup());
+
+    it('starts at least one job and only a few for 64 simultaneous first deliveries, within 10 PUTs per object', async () => {
+      // Prepare
+      const name = shop();
+      t.spaces.resetStats();
+      // Act
+      const raised = (await raiseBurst(name, Date.now())).filter((key): key is string => key !== null);
+      // Assess
+      expect(raised.length).toBeGreaterThanOrEqual(1);
+      // Honoured: at most one per shard (8). Ignored: the raisers whose shard sorts first among those they saw.
+      expect(raised.length).toBeLessThanOrEqual(8);
+      // Ignored: at most a few raisers PUT, over 64 shards. Honoured: every raiser PUTs one of 8 shards, so 64 in the
+      // same instant can put 11 on one; Spaces answers SlowDown past 10 and the client's retry gets its 412 (every
+      // raise above completed). Deliveries that arrive over a few milliseconds stay within 10 (webhook-burst suite).
+      if (mode === 'ignore') expect(t.spaces.stats().maxConcurrentPutsPerKey).toBeLessThanOrEqual(10);
+      for (const key of raised) expect(key.startsWith(keys.shopifyFlushFlagPrefix(name))).toBe(true);
+    });
+
+    it('leaves no flag up once a job lowers them, so the next delivery starts a job', async () => {
+      // Prepare
+      const name = shop();
+      const now = Date.now();
+      await raiseBurst(name, now);
+      expect((await flagsUp(name)).length).toBeGreaterThan(0);
+      // Act
+      await lowerFlushFlags(store, name, now);
+      // Assess
+      expect(await flagsUp(name)).toEqual([]);
+      expect(await raiseFlushFlag(store, name, now, randomUUID())).not.toBeNull();
+    });
+
+    it('a raiser that could not start a job leaves no flag up that other deliveries would count on', async () => {
+      // Prepare
+      const name = shop();
+      const now = Date.now();
+      const mine = (await raiseBurst(name, now)).find((key) => key !== null)!;
+      // Act
+      await abandonFlushFlag(store, name, now, mine);
+      // Assess: honoured, every other shard up belongs to a raiser that started its own job; ignored, to a raiser
+      // that counted on ours, so all of them go, and the next delivery starts a job.
+      const left = await flagsUp(name);
+      expect(left).not.toContain(mine);
+      if (mode === 'ignore') {
+        expect(left).toEqual([]);
+        expect(await raiseFlushFlag(store, name, now, randomUUID())).not.toBeNull();
+      }
+    });
+  });
+}
