@@ -163,10 +163,13 @@ async function flushAll(
 
 function report(result: UpdateResult, shop: string, { log }: ShopifyDeps, totals: FlushTotals): void {
   for (const [key, outcome] of result.results) {
-    // In degraded mode a record is folded in every round until it is safe to delete: report it once.
-    if (totals.reported.has(key)) continue;
-    totals.reported.add(key);
-    const topic = result.ops.get(key)?.topic ?? 'webhook';
+    // In degraded mode a record is folded in every round until it is safe to delete: report it once. A redelivery
+    // rewrites it with its own receipt time, and is reported again.
+    const op = result.ops.get(key);
+    const delivery = `${key} ${op?.receivedAt ?? ''}`;
+    if (totals.reported.has(delivery)) continue;
+    totals.reported.add(delivery);
+    const topic = op?.topic ?? 'webhook';
     if (outcome === 'applied') {
       totals.applied++;
       log.info(`Updated data in Spaces for ${shop} via ${topic}`);
