@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ShopRecord } from '../shopify/connection';
 import type { PageRecord } from '../facebook/registry';
 import { keys } from '../storage/keys';
@@ -10,11 +11,16 @@ export interface SeededMerchants {
   pages: string[];
 }
 
+/** Writes per second the seeding keeps to: under Spaces' 300 writes/s per bucket (the strict local profile's too). */
+const SEED_WRITES_PER_SECOND = 250;
+/** Tries per record when Spaces still answers SlowDown (after the S3 client's own retries). */
+const SEED_ATTEMPTS = 5;
+
 /**
  * Developer and benchmark helper: writes registry records for `shops` fake shops and `pages` fake
- * Pages (no tokens, no snapshots) with bounded concurrency, so a dispatcher run sees a large
- * registry without thousands of OAuth installs. Shops are `bench-<n>.myshopify.com`, Pages
- * `9<n padded>`.
+ * Pages (no tokens, no snapshots) with bounded concurrency, paced below Spaces' write rate, so a
+ * dispatcher run sees a large registry without thousands of OAuth installs (10,000 take about 40 s).
+ * Shops are `bench-<n>.myshopify.com`, Pages `9<n padded>`.
  */
 export async function seedMerchants(
   store: ObjectStore,
@@ -50,8 +56,23 @@ export async function seedMerchants(
     }),
   ];
   let next = 0;
+  let slot = Date.now();
   const lane = async () => {
-    while (next < writes.length) await writes[next++]!();
+    while (next < writes.length) {
+      const write = writes[next++]!;
+      const at = slot;
+      slot += 1000 / SEED_WRITES_PER_SECOND;
+      await sleep(Math.max(0, at - Date.now()));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await write();
+          break;
+        } catch (err) {
+          if (attempt === SEED_ATTEMPTS) throw err;
+          await sleep(1000 * attempt);
+        }
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, writes.length) }, lane));
   return { shops, pages };

@@ -60,14 +60,7 @@ export class Upstream {
         headersSeen = true;
         hooks.onHeaders?.();
       };
-      const upstream = http.request({
-        host: '127.0.0.1',
-        port: this.#port,
-        method: req.method,
-        path: req.url,
-        headers: endToEnd(req.headers),
-        agent: this.#agent,
-      });
+      const upstream = this.#send(req);
       upstream.on('response', (answer) => {
         sawHeaders();
         const status = answer.statusCode ?? 502;
@@ -105,14 +98,7 @@ export class Upstream {
    */
   read(req: IncomingMessage): Promise<ForwardResult & { statusMessage?: string }> {
     return new Promise((resolve) => {
-      const upstream = http.request({
-        host: '127.0.0.1',
-        port: this.#port,
-        method: req.method,
-        path: req.url,
-        headers: endToEnd(req.headers),
-        agent: this.#agent,
-      });
+      const upstream = this.#send(req);
       upstream.on('response', (answer) => {
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -128,6 +114,18 @@ export class Upstream {
       });
       upstream.on('error', () => resolve({ status: 502 }));
       upstream.end();
+    });
+  }
+
+  // The same request to s3rver: method, path, query and end-to-end headers as received.
+  #send(req: IncomingMessage): http.ClientRequest {
+    return http.request({
+      host: '127.0.0.1',
+      port: this.#port,
+      method: req.method,
+      path: req.url,
+      headers: endToEnd(req.headers),
+      agent: this.#agent,
     });
   }
 
