@@ -112,10 +112,11 @@ const NO_CAS_FLAG_SHARDS = 64;
  * mattering when its window ends.
  *
  * With conditional writes the shard is created with `If-None-Match: *`. Without them (degraded mode) the raiser lists
- * the window's flags first (one request, as a HEAD would be), and only when none is up PUTs its own shard and lists
- * again: the raiser whose shard sorts first starts the job, so a burst's simultaneous first deliveries start a few jobs,
- * not one each. Every other raiser saw a shard up, which a job lowers, with all the others, before its last look (or,
- * when no job could start, the raiser flushing inline: {@link abandonFlushFlag}).
+ * the window's flags first, and only when none is up PUTs its own shard and lists again: the raiser whose shard sorts
+ * first starts the job, so a burst's simultaneous first deliveries start a few jobs, not one each. Every other raiser
+ * saw a shard up, which a job lowers, with all the others, before its last look (or, when no job could start, the
+ * raiser flushing inline: {@link abandonFlushFlag}). A process that has not probed the store yet lists first too, and
+ * probes only when no flag is up: most deliveries of a burst then cost no probe.
  */
 export async function raiseFlushFlag(
   store: ObjectStore,
@@ -125,12 +126,14 @@ export async function raiseFlushFlag(
 ): Promise<string | null> {
   const window = Math.floor(now / FLAG_TTL_MS);
   const value = { raisedAt: new Date(now).toISOString() };
-  if (await store.supportsConditionalWrites()) {
+  const raiseShard = async () => {
     const key = keys.shopifyFlushFlag(shop, window, flagShard(webhookId, FLAG_SHARDS));
     return (await createIfAbsent(store, key, value)) ? key : null;
-  }
+  };
+  if (store.conditionalWritesKnown() === true) return raiseShard();
   const prefix = keys.shopifyFlushFlagWindowPrefix(shop, window);
   if ((await store.list(prefix)).length > 0) return null;
+  if (await store.supportsConditionalWrites()) return raiseShard();
   const key = keys.shopifyFlushFlag(shop, window, flagShard(webhookId, NO_CAS_FLAG_SHARDS));
   await store.putJson(key, value);
   const [first] = (await store.list(prefix)).sort();

@@ -51,6 +51,7 @@ async function unlessMissing<T>(action: string, key: string, send: () => Promise
 export function createS3Store(config: SpacesConfig, client: S3Client = createS3Client(config)): ObjectStore {
   const Bucket = config.SPACES_BUCKET;
   let conditional: Promise<boolean> | undefined;
+  let known: boolean | undefined;
 
   const store: ObjectStore = {
     bucket: Bucket,
@@ -185,11 +186,21 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
 
     supportsConditionalWrites() {
       // Remember the answer, not a failure: a probe that hit a transient Spaces error is retried next time.
-      conditional ??= probeConditionalWrites(store).catch((err: unknown) => {
-        conditional = undefined;
-        throw err;
-      });
+      conditional ??= probeConditionalWrites(store).then(
+        (found) => {
+          known = found;
+          return found;
+        },
+        (err: unknown) => {
+          conditional = undefined;
+          throw err;
+        },
+      );
       return conditional;
+    },
+
+    conditionalWritesKnown() {
+      return known;
     },
   };
   return store;

@@ -32,6 +32,8 @@ export interface ObjectStore {
   listEntries(prefix: string): Promise<Array<{ key: string; lastModified: Date }>>;
   /** Whether the store really honours `If-Match` / `If-None-Match` (probed once, then remembered). */
   supportsConditionalWrites(): Promise<boolean>;
+  /** What {@link supportsConditionalWrites} found, if this process has probed already; never probes. */
+  conditionalWritesKnown(): boolean | undefined;
 }
 
 /**

@@ -75,6 +75,7 @@ function memoryStore(): ObjectStore & { objects: Map<string, string> } {
     list: fail,
     listEntries: fail,
     supportsConditionalWrites: async () => true,
+    conditionalWritesKnown: () => true,
   };
 }
 

@@ -43,6 +43,22 @@ for (const mode of ['honour', 'ignore'] as const) {
       for (const key of raised) expect(key.startsWith(keys.shopifyFlushFlagPrefix(name))).toBe(true);
     });
 
+    it('costs a process that has not probed the store one LIST, and no probe, when a flag is up', async () => {
+      // Prepare
+      const name = shop();
+      const now = Date.now();
+      expect(await raiseFlushFlag(store, name, now, randomUUID())).not.toBeNull();
+      const cold = t.appStore();
+      t.spaces.resetStats();
+      // Act
+      const raised = await raiseFlushFlag(cold, name, now, randomUUID());
+      // Assess
+      expect(raised).toBeNull();
+      expect(cold.conditionalWritesKnown()).toBeUndefined();
+      const { requestsByOperation } = t.spaces.stats();
+      expect(Object.entries(requestsByOperation).filter(([, count]) => count > 0)).toEqual([['ListObjects', 1]]);
+    });
+
     it('leaves no flag up once a job lowers them, so the next delivery starts a job', async () => {
       // Prepare
       const name = shop();
