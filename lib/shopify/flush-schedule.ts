@@ -115,12 +115,8 @@ async function flushInline(
   op: PendingOp,
 ): Promise<string> {
   const { store, clock, log } = deps;
-  const record = await getShopRecord(store, ctx.shop);
-  if (!record) {
-    await store.delete(key);
-    return notConnected(deps, topic, ctx.shop);
-  }
-  const { uuid } = record;
+  const uuid = await connectedUuid(deps, key, ctx.shop);
+  if (!uuid) return notConnected(deps, topic, ctx.shop);
   // Stopping a flush midway is safe (the snapshot is only written by ETag, records deleted after that write).
   const flush = updateSnapshot(store, uuid, null, clock, {
     deadline: ctx.deadline,
@@ -169,16 +165,21 @@ async function flushInlineWithoutCas(
   topic: string,
 ): Promise<string> {
   const { store, clock, log } = deps;
-  const record = await getShopRecord(store, ctx.shop);
-  if (!record) {
-    await store.delete(key);
-    return notConnected(deps, topic, ctx.shop);
-  }
-  await updateSnapshot(store, record.uuid, null, clock, { deadline: ctx.deadline, shop: ctx.shop });
+  const uuid = await connectedUuid(deps, key, ctx.shop);
+  if (!uuid) return notConnected(deps, topic, ctx.shop);
+  await updateSnapshot(store, uuid, null, clock, { deadline: ctx.deadline, shop: ctx.shop });
   if (await store.exists(key))
     throw notYetApplied('without conditional writes an update is acknowledged once it is safely in the snapshot');
   log.info(`Updated data in Spaces for ${ctx.shop} via ${topic}`);
   return 'updated';
+}
+
+// The shop's user, or null (its record dropped) when the shop is not connected.
+async function connectedUuid({ store }: ShopifyDeps, key: string, shop: string): Promise<string | null> {
+  const record = await getShopRecord(store, shop);
+  if (record) return record.uuid;
+  await store.delete(key);
+  return null;
 }
 
 const notYetApplied = (why: string) =>
