@@ -101,11 +101,25 @@ export function armFaults(
 
 const TIMESTAMPS = ['syncedAt', 'updatedAt', 'fetchedAt', 'polledAt', 'listingStartedAt', 'fullSyncStartedAt'];
 
-/** The object as text with its top-level `meta` timestamps removed, for byte-for-byte comparison of two runs. */
+// Maps from product id to our receipt time (webhook writes, deletion tombstones): which ids must match, not when.
+const RECEIPT_MAPS = ['webhookWrites', 'tombstones'];
+
+/**
+ * The object as text with its top-level `meta` timestamps removed and the receipt times in its per-product maps
+ * blanked (ids kept), for byte-for-byte comparison of two runs: a replay receives the same deliveries later.
+ */
 export function normalized(bytes: Buffer | null): string | null {
   if (!bytes) return null;
   const value = JSON.parse(bytes.toString('utf8')) as { meta?: Record<string, unknown> };
-  if (value.meta) for (const key of TIMESTAMPS) delete value.meta[key];
+  const meta = value.meta;
+  if (meta) {
+    for (const key of TIMESTAMPS) delete meta[key];
+    for (const key of RECEIPT_MAPS) {
+      const map = meta[key];
+      if (map && typeof map === 'object')
+        meta[key] = Object.fromEntries(Object.keys(map).map((id) => [id, 'received']));
+    }
+  }
   return JSON.stringify(value);
 }
 

@@ -223,7 +223,16 @@ function burstDiff(faulty: Buffer | null, reference: string | null): string {
   const a = products(normalized(faulty));
   const b = products(reference);
   const ids = [...new Set([...a.keys(), ...b.keys()])].filter((id) => a.get(id) !== b.get(id));
-  if (ids.length === 0) return 'products equal; the difference is elsewhere (meta)';
+  if (ids.length === 0) {
+    const meta = (text: string | null) =>
+      (text ? (JSON.parse(text) as { meta?: Record<string, unknown> }).meta : undefined) ?? {};
+    const ma = meta(normalized(faulty));
+    const mb = meta(reference);
+    const keys = [...new Set([...Object.keys(ma), ...Object.keys(mb)])].filter(
+      (k) => JSON.stringify(ma[k]) !== JSON.stringify(mb[k]),
+    );
+    return `products equal; meta differs in ${keys.join(', ') || 'nothing (key order or shop)'}`;
+  }
   return ids
     .slice(0, 3)
     .map((id) => `${id}: ${a.get(id) ?? 'missing'} instead of ${b.get(id) ?? 'missing'}`)
