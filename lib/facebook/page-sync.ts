@@ -78,7 +78,7 @@ export async function refreshPage(
   }
   const accessToken = token.data.accessToken;
   const reauth = async (err: unknown) => {
-    await markPage(store, pageId, 'reauth_required', failureMessage(err), clock.now());
+    await markPage(store, pageId, 'reauth_required', failureMessage(err), clock.now(), record);
     log.warn(`Page ${pageId} needs re-authorisation: ${failureMessage(err)}`);
     return result(failed(failureMessage(err)), NOT_UPLOADED, { reauthRequired: true });
   };

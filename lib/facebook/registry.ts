@@ -1,6 +1,6 @@
 import { forEachLimit } from '../concurrency';
 import { keys } from '../storage/keys';
-import type { ObjectStore } from '../storage/store';
+import { UNCHANGED, updateWithRetry, type ObjectStore } from '../storage/store';
 
 /** Where a Page's connection stands. */
 export type PageState = 'connected' | 'reauth_required' | 'disconnected';
@@ -32,30 +32,52 @@ export async function getPageRecord(store: ObjectStore, pageId: string): Promise
   return (await store.getJson<PageRecord>(keys.pageRecord(pageId)))?.value ?? null;
 }
 
-/** Records (or re-records after a new login) that a Page belongs to `uuid`; the previous owner, if different, is returned. */
+/**
+ * Records (or re-records after a new login) that a Page belongs to `uuid`; the previous owner, if different, is
+ * returned. By compare-and-swap, so two logins at once cannot report the wrong previous owner.
+ */
 export async function connectPage(
   store: ObjectStore,
   page: { pageId: string; uuid: string; asid: string; name: string },
   now: number,
 ): Promise<{ record: PageRecord; previousUuid: string | null }> {
-  const existing = await getPageRecord(store, page.pageId);
   const iso = new Date(now).toISOString();
-  const record: PageRecord = { ...page, state: 'connected', connectedAt: existing?.connectedAt ?? iso, updatedAt: iso };
-  await store.putJson(keys.pageRecord(page.pageId), record);
-  return { record, previousUuid: existing && existing.uuid !== page.uuid ? existing.uuid : null };
+  let previousUuid: string | null = null;
+  const record = await updateWithRetry<PageRecord>(
+    store,
+    keys.pageRecord(page.pageId),
+    (existing) => {
+      previousUuid = existing && existing.value.uuid !== page.uuid ? existing.value.uuid : null;
+      return { ...page, state: 'connected', connectedAt: existing?.value.connectedAt ?? iso, updatedAt: iso };
+    },
+    { attempts: 5, conflict: `Could not record the connection of page ${page.pageId}: too much concurrent activity.` },
+  );
+  return { record: record!, previousUuid };
 }
 
-/** Marks a Page as needing re-authorisation (or disconnected), keeping its UUID mapping. */
+/**
+ * Marks a Page as needing re-authorisation (or disconnected), keeping its UUID mapping; by compare-and-swap. With
+ * `seen` (the record the caller acted on) the mark applies only while the record is still that version: a new login
+ * in between stored a new token, which the mark must not condemn.
+ */
 export async function markPage(
   store: ObjectStore,
   pageId: string,
   state: PageState,
   reason: string,
   now: number,
+  seen?: PageRecord,
 ): Promise<void> {
-  const existing = await getPageRecord(store, pageId);
-  if (!existing) return;
-  await store.putJson(keys.pageRecord(pageId), { ...existing, state, reason, updatedAt: new Date(now).toISOString() });
+  if (!/^\d{1,25}$/.test(pageId)) return;
+  await updateWithRetry<PageRecord>(
+    store,
+    keys.pageRecord(pageId),
+    (existing) => {
+      if (!existing || (seen && existing.value.updatedAt !== seen.updatedAt)) return UNCHANGED;
+      return { ...existing.value, state, reason, updatedAt: new Date(now).toISOString() };
+    },
+    { attempts: 5, conflict: `Could not mark page ${pageId} ${state}: too much concurrent activity. Try again.` },
+  );
 }
 
 /** Records which UUID a Facebook user belongs to and which Pages their login connected. */

@@ -166,7 +166,7 @@ export async function syncShop(shop: string, deps: ShopifyDeps, options: SyncSho
     };
   } catch (err) {
     if (isAuthFailure(err)) {
-      await markShop(store, shop, 'reauth_required', failureMessage(err), clock.now());
+      await markShop(store, shop, 'reauth_required', failureMessage(err), clock.now(), record);
       log.warn(`Polled data for shop ${shop}: Failed (${failureMessage(err)})`);
       return { shop, status: 'reauth_required', message: failureMessage(err) };
     }

@@ -102,6 +102,47 @@ export interface UpdateWithRetryOptions<T> {
   };
 }
 
+/** Returned by a {@link casLoop} attempt whose conditional write lost the race (412): try again. */
+export const CONFLICT: unique symbol = Symbol('conflict');
+
+/** Runs a conditional write; {@link CONFLICT} when the store answered 412 (another writer came first). */
+export async function conditionalWrite<R>(write: () => Promise<R>): Promise<R | typeof CONFLICT> {
+  try {
+    return await write();
+  } catch (err) {
+    if (err instanceof PreconditionFailedError) return CONFLICT;
+    throw err;
+  }
+}
+
+/** When a {@link casLoop} tries again, how long it waits first, and what it throws when it stops trying. */
+export interface CasLoopOptions {
+  /** Whether attempt `attempt` (0-based) may start: a number of attempts, or a deadline. */
+  more: (attempt: number) => boolean;
+  /** Waits after lost attempt `attempt` before the next one; default: no wait. */
+  backoff?: (attempt: number) => Promise<void>;
+  /** The error thrown when no attempt may start any more. */
+  conflict: () => Error;
+}
+
+/**
+ * The compare-and-swap loop, the one place that retries lost races: each attempt reads, computes and writes with a
+ * condition ({@link conditionalWrite}), and returns {@link CONFLICT} when the write lost; the loop then waits and
+ * tries again on a fresh read, while `more` allows. Only a 412 of the attempt's own conditional write is retried:
+ * any other error (a nested 412 included) is thrown as it is.
+ */
+export async function casLoop<R>(
+  attempt: (n: number) => Promise<R | typeof CONFLICT>,
+  options: CasLoopOptions,
+): Promise<R> {
+  for (let n = 0; options.more(n); n++) {
+    const result = await attempt(n);
+    if (result !== CONFLICT) return result;
+    if (options.more(n + 1)) await options.backoff?.(n);
+  }
+  throw options.conflict();
+}
+
 /**
  * Read, change, conditional write, retry: the object at `key` is read with its ETag, `change` computes the next
  * value, and the write is conditional (`If-Match` on the ETag read, or `If-None-Match: *` when absent). A 412 means
@@ -118,22 +159,24 @@ export async function updateWithRetry<T>(
 ): Promise<T | null> {
   const read = options.codec?.read ?? (() => store.getJson<T>(key));
   const write = options.codec?.write ?? ((value: T, condition: WriteCondition) => store.putJson(key, value, condition));
-  for (let attempt = 0; attempt < options.attempts; attempt++) {
-    const current = await read();
-    const next = await change(current);
-    if (next === UNCHANGED) return current?.value ?? null;
-    if (next === DELETE) {
-      await store.delete(key);
-      return null;
-    }
-    try {
+  const { conflict } = options;
+  return casLoop<T | null>(
+    async () => {
+      const current = await read();
+      const next = await change(current);
+      if (next === UNCHANGED) return current?.value ?? null;
+      if (next === DELETE) {
+        await store.delete(key);
+        return null;
+      }
       const conditional = await store.supportsConditionalWrites();
-      await write(next, conditional ? casCondition(current) : {});
-      return next;
-    } catch (err) {
-      if (!(err instanceof PreconditionFailedError)) throw err;
-      if (attempt + 1 < options.attempts) await options.backoff?.(attempt);
-    }
-  }
-  throw typeof options.conflict === 'string' ? new PreconditionFailedError(options.conflict) : options.conflict();
+      const written = await conditionalWrite(() => write(next, conditional ? casCondition(current) : {}));
+      return written === CONFLICT ? CONFLICT : next;
+    },
+    {
+      more: (attempt) => attempt < options.attempts,
+      backoff: options.backoff,
+      conflict: typeof conflict === 'string' ? () => new PreconditionFailedError(conflict) : conflict,
+    },
+  );
 }

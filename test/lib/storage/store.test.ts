@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PreconditionFailedError, UnauthorizedError } from '../../../lib/errors';
 import {
+  casLoop,
+  conditionalWrite,
+  CONFLICT,
   createIfAbsent,
   DELETE,
   UNCHANGED,
@@ -150,5 +153,48 @@ describe('storage idioms against a local Spaces that ignores conditional writes 
     expect(await createIfAbsent(store, 'degraded/record.json', { n: 1 })).toBe(true);
     expect(await createIfAbsent(store, 'degraded/record.json', { n: 2 })).toBe(true);
     expect((await store.getJson('degraded/record.json'))?.value).toEqual({ n: 2 });
+  });
+});
+
+describe('casLoop', () => {
+  const conflict = () => new Error('gave up');
+
+  it('retries only its own lost conditional writes, waiting between attempts, until `more` says stop', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const lose = () => Promise.reject(new PreconditionFailedError('412'));
+    const result = await casLoop(
+      async (n) => {
+        calls++;
+        return n < 2 ? conditionalWrite(lose) : `won at ${n}`;
+      },
+      { more: (n) => n < 5, backoff: async (n) => void waits.push(n), conflict },
+    );
+    expect(result).toBe('won at 2');
+    expect(calls).toBe(3);
+    expect(waits).toEqual([0, 1]);
+
+    // Out of attempts: no wait after the last one, and the caller's error.
+    waits.length = 0;
+    await expect(
+      casLoop(async () => CONFLICT, { more: (n) => n < 3, backoff: async (n) => void waits.push(n), conflict }),
+    ).rejects.toThrow('gave up');
+    expect(waits).toEqual([0, 1]);
+  });
+
+  it('throws any other error as it is, a 412 outside its conditional write included', async () => {
+    let calls = 0;
+    const nested = new PreconditionFailedError('a nested write lost');
+    await expect(
+      casLoop(
+        async () => {
+          calls++;
+          throw nested;
+        },
+        { more: () => true, conflict },
+      ),
+    ).rejects.toBe(nested);
+    expect(calls).toBe(1);
+    await expect(conditionalWrite(() => Promise.reject(new UnauthorizedError('no')))).rejects.toThrow('no');
   });
 });
