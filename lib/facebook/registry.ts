@@ -1,6 +1,7 @@
 import { forEachLimit } from '../concurrency';
 import { keys } from '../storage/keys';
-import { UNCHANGED, updateWithRetry, type ObjectStore } from '../storage/store';
+import { markRecord } from '../storage/registry-mark';
+import { updateWithRetry, type ObjectStore } from '../storage/store';
 
 /** Where a Page's connection stands. */
 export type PageState = 'connected' | 'reauth_required' | 'disconnected';
@@ -55,11 +56,7 @@ export async function connectPage(
   return { record: record!, previousUuid };
 }
 
-/**
- * Marks a Page as needing re-authorisation (or disconnected), keeping its UUID mapping; by compare-and-swap. With
- * `seen` (the record the caller acted on) the mark applies only while the record is still that version: a new login
- * in between stored a new token, which the mark must not condemn.
- */
+/** Marks a Page as needing re-authorisation (or disconnected), keeping its UUID mapping ({@link markRecord}). */
 export async function markPage(
   store: ObjectStore,
   pageId: string,
@@ -69,15 +66,7 @@ export async function markPage(
   seen?: PageRecord,
 ): Promise<void> {
   if (!/^\d{1,25}$/.test(pageId)) return;
-  await updateWithRetry<PageRecord>(
-    store,
-    keys.pageRecord(pageId),
-    (existing) => {
-      if (!existing || (seen && existing.value.updatedAt !== seen.updatedAt)) return UNCHANGED;
-      return { ...existing.value, state, reason, updatedAt: new Date(now).toISOString() };
-    },
-    { attempts: 5, conflict: `Could not mark page ${pageId} ${state}: too much concurrent activity. Try again.` },
-  );
+  await markRecord(store, keys.pageRecord(pageId), { state, reason, now, seen, what: `page ${pageId}` });
 }
 
 /** Records which UUID a Facebook user belongs to and which Pages their login connected. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { keys } from '../storage/keys';
-import { UNCHANGED, updateWithRetry, type ObjectStore } from '../storage/store';
+import { markRecord } from '../storage/registry-mark';
+import { updateWithRetry, type ObjectStore } from '../storage/store';
 
 /** Where a shop's connection stands. */
 export type ConnectionState = 'connected' | 'disconnected' | 'reauth_required';
@@ -49,11 +50,7 @@ export async function connectShop(
   return record!;
 }
 
-/**
- * Marks a shop disconnected or needing re-authorisation (keeps the UUID mapping), by compare-and-swap so that no
- * concurrent change to the record is lost. With `seen` (the record the caller acted on) the mark applies only while
- * the record is still that version: a reconnect in between stored a new token, which the mark must not condemn.
- */
+/** Marks a shop disconnected or needing re-authorisation, keeping its UUID mapping ({@link markRecord}). */
 export async function markShop(
   store: ObjectStore,
   shop: string,
@@ -62,15 +59,7 @@ export async function markShop(
   now: number,
   seen?: ShopRecord,
 ): Promise<void> {
-  await updateWithRetry<ShopRecord>(
-    store,
-    keys.shopRecord(shop),
-    (existing) => {
-      if (!existing || (seen && existing.value.updatedAt !== seen.updatedAt)) return UNCHANGED;
-      return { ...existing.value, state, reason, updatedAt: new Date(now).toISOString() };
-    },
-    { attempts: 5, conflict: `Could not mark ${shop} ${state}: too much concurrent activity. Try again.` },
-  );
+  await markRecord(store, keys.shopRecord(shop), { state, reason, now, seen, what: shop });
 }
 
 /** Lists every shop in the registry. */

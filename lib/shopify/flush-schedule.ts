@@ -30,32 +30,28 @@ export async function commitDelivery(
   const { key, fresh } = await recordDelivery(store, ctx.shop, ctx.webhookId, { ...op, topic });
   if (!fresh)
     log.info(`Duplicate ${topic} delivery ${ctx.webhookId} from ${ctx.shop}: its update is recorded and still pending`);
-  const outcome = deps.invoker.available
-    ? await scheduleFlush(deps, key, ctx, topic, op)
-    : await flushHere(deps, key, ctx, topic, op);
+  const recorded = { key, ctx, topic, op };
+  const outcome = deps.invoker.available ? await scheduleFlush(deps, recorded) : await flushHere(deps, recorded);
   return fresh ? outcome : 'duplicate';
 }
 
-// Flushes in this invocation: waiting for the record to be applied, or, without conditional writes, for it to be safe.
-async function flushHere(
-  deps: ShopifyDeps,
-  key: string,
-  ctx: DeliveryContext,
-  topic: string,
-  op: PendingOp,
-): Promise<string> {
-  if (await deps.store.supportsConditionalWrites()) return flushInline(deps, key, ctx, topic, op);
-  return flushInlineWithoutCas(deps, key, ctx, topic);
+/** A delivery whose record is durable: the record's key, the delivery, its topic and the op recorded. */
+interface Recorded {
+  key: string;
+  ctx: DeliveryContext;
+  topic: string;
+  op: PendingOp;
 }
 
-async function scheduleFlush(
-  deps: ShopifyDeps,
-  key: string,
-  ctx: DeliveryContext,
-  topic: string,
-  op: PendingOp,
-): Promise<string> {
+// Flushes in this invocation: waiting for the record to be applied, or, without conditional writes, for it to be safe.
+async function flushHere(deps: ShopifyDeps, recorded: Recorded): Promise<string> {
+  if (await deps.store.supportsConditionalWrites()) return flushInline(deps, recorded);
+  return flushInlineWithoutCas(deps, recorded);
+}
+
+async function scheduleFlush(deps: ShopifyDeps, recorded: Recorded): Promise<string> {
   const { store, clock, log } = deps;
+  const { ctx, topic } = recorded;
   const { shop } = ctx;
   const flag = await raiseFlushFlag(store, shop, clock.now(), ctx.webhookId);
   if (!flag) {
@@ -77,7 +73,7 @@ async function scheduleFlush(
     await abandonFlushFlag(store, shop, clock.now(), flag);
   }
   try {
-    return await flushHere(deps, key, { ...ctx, deadline: ctx.deadline - LAST_CALL_MS }, topic, op);
+    return await flushHere(deps, { ...recorded, ctx: { ...ctx, deadline: ctx.deadline - LAST_CALL_MS } });
   } catch (err) {
     if (!(err instanceof UpstreamError && err.code === 'not_yet_applied')) throw err;
     // Last chance before asking Shopify to retry: a job started now applies every pending record.
@@ -107,13 +103,7 @@ async function startFlushJob(deps: ShopifyDeps, params: Record<string, unknown>,
 }
 
 // Without the functions API: flush in this invocation, or wait while the lease holder does.
-async function flushInline(
-  deps: ShopifyDeps,
-  key: string,
-  ctx: DeliveryContext,
-  topic: string,
-  op: PendingOp,
-): Promise<string> {
+async function flushInline(deps: ShopifyDeps, { key, ctx, topic, op }: Recorded): Promise<string> {
   const { store, clock, log } = deps;
   const uuid = await connectedUuid(deps, key, ctx.shop);
   if (!uuid) return notConnected(deps, topic, ctx.shop);
@@ -158,12 +148,7 @@ async function flushInline(
 
 // Degraded mode without the functions API: no job comes back for the record, so the delivery is acknowledged only once
 // its record is gone, i.e. safely reflected by the snapshot (which takes a while); until then 503 and Shopify retries.
-async function flushInlineWithoutCas(
-  deps: ShopifyDeps,
-  key: string,
-  ctx: DeliveryContext,
-  topic: string,
-): Promise<string> {
+async function flushInlineWithoutCas(deps: ShopifyDeps, { key, ctx, topic }: Recorded): Promise<string> {
   const { store, clock, log } = deps;
   const uuid = await connectedUuid(deps, key, ctx.shop);
   if (!uuid) return notConnected(deps, topic, ctx.shop);

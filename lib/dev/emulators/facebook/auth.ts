@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { GraphError, missingToken, tokenStateError, unparsableToken } from './errors';
+import { GraphError, missingToken, unparsableToken } from './errors';
 import { accessTokenOf, type GraphRequest } from './http';
 import type { EmulatorState } from './state';
 import type { FacebookPage, FacebookUser, TokenRecord } from './types';
@@ -60,15 +60,8 @@ export function authenticate(state: EmulatorState, request: GraphRequest): Princ
   const record = state.tokens.get(token);
   if (!record) throw unparsableToken();
   checkProof(state, request, token, state.options.requireAppsecretProof);
-  const tokenState = state.tokenState(record);
-  if (tokenState !== 'valid') {
-    throw tokenStateError(tokenState, {
-      appId: state.options.appId,
-      userId: record.userId,
-      nowSeconds: state.nowSeconds(),
-      expiresAt: record.expiresAt,
-    });
-  }
+  const dead = state.tokenError(record);
+  if (dead) throw dead;
   const user = state.users.get(record.userId);
   if (!user) throw unparsableToken();
   if (record.kind === 'user') return { kind: 'user', token, record, user };

@@ -1,5 +1,5 @@
 import { authenticate, type Principal } from './auth';
-import { GraphError, paramError, tokenStateError, unsupportedRequest } from './errors';
+import { GraphError, paramError, unsupportedRequest } from './errors';
 import { nonexistingField, parseFields, selectSub, type FieldSpec } from './fields';
 import type { GraphReply, GraphRequest } from './http';
 import { PAGE_FIELDS, renderPage } from './pages';
@@ -185,14 +185,8 @@ export function debugToken(state: EmulatorState, request: GraphRequest): GraphRe
     user_id: record.userId,
   };
   if (record.pageId) data.profile_id = record.pageId;
-  const tokenState = state.tokenState(record);
-  if (tokenState !== 'valid') {
-    const error = tokenStateError(tokenState, {
-      appId,
-      userId: record.userId,
-      nowSeconds: state.nowSeconds(),
-      expiresAt: record.expiresAt,
-    });
+  const error = state.tokenError(record);
+  if (error) {
     data.is_valid = false;
     data.error = { code: error.code, message: error.message, subcode: error.subcode };
   }

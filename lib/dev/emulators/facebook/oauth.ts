@@ -1,5 +1,5 @@
 import { safeEqual } from './auth';
-import { GraphError, paramError, tokenStateError, unparsableToken } from './errors';
+import { GraphError, paramError, unparsableToken } from './errors';
 import type { GraphReply, GraphRequest } from './http';
 import { LONG_LIVED_EXPIRES_IN, type EmulatorState } from './state';
 import type { TokenRecord } from './types';
@@ -58,15 +58,8 @@ function exchangeToken(state: EmulatorState, params: URLSearchParams): GraphRepl
   const record = state.tokens.get(input);
   if (!record) throw unparsableToken();
   if (record.kind !== 'user') throw paramError('(#100) fb_exchange_token must be a user access token');
-  const tokenState = state.tokenState(record);
-  if (tokenState !== 'valid') {
-    throw tokenStateError(tokenState, {
-      appId: state.options.appId,
-      userId: record.userId,
-      nowSeconds: state.nowSeconds(),
-      expiresAt: record.expiresAt,
-    });
-  }
+  const dead = state.tokenError(record);
+  if (dead) throw dead;
   // A token that is already long-lived may come back unchanged (contract §2.4).
   if (record.longLived) return tokenReply(record, state.nowSeconds());
   const longLived = state.issueUserToken(record.userId, record.scopes, LONG_LIVED_EXPIRES_IN, true);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tokenStateError, type GraphError } from './errors';
 import { applyPagePatch, defaultPages, generatedPage } from './pages';
 import type {
   AppSubscription,
@@ -182,6 +183,18 @@ export class EmulatorState {
     };
     this.codes.set(record.code, record);
     return record;
+  }
+
+  /** The Graph error a dead token gets (what `debug_token` reports too), or null while the token is valid. */
+  tokenError(record: TokenRecord): GraphError | null {
+    const state = this.tokenState(record);
+    if (state === 'valid') return null;
+    return tokenStateError(state, {
+      appId: this.options.appId,
+      userId: record.userId,
+      nowSeconds: this.nowSeconds(),
+      expiresAt: record.expiresAt,
+    });
   }
 
   /** Effective state of a token: switched state first, then expiry by the clock. */
