@@ -4,7 +4,13 @@ import { join, resolve } from 'node:path';
 import { startFacebookEmulator, type FacebookEmulator, type FacebookEmulatorOptions } from './emulators/facebook';
 import { startShopifyEmulator, type ShopifyEmulator, type ShopifyEmulatorOptions } from './emulators/shopify';
 import { startHost, type Host, type HostOptions } from './host/start-host';
-import { conditionalWritesFromEnv, startLocalSpaces, type LocalSpaces, type LocalSpacesOptions } from './spaces';
+import {
+  conditionalWritesFromEnv,
+  spacesEnv,
+  startLocalSpaces,
+  type LocalSpaces,
+  type LocalSpacesOptions,
+} from './spaces';
 
 /** Demo credentials the emulators use when no real ones are configured. */
 export const DEMO = {
@@ -90,12 +96,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ...options.spaces,
       });
       started.push(spaces);
-      Object.assign(defaults, {
-        SPACES_ENDPOINT: spaces.endpoint,
-        SPACES_REGION: spaces.region,
-        SPACES_KEY: spaces.accessKeyId,
-        SPACES_SECRET: spaces.secretAccessKey,
-      });
+      Object.assign(defaults, spacesEnv(spaces));
     }
     let shopify: ShopifyEmulator | null = null;
     let facebook: FacebookEmulator | null = null;

@@ -83,6 +83,19 @@ export interface LocalSpaces {
   close(): Promise<void>;
 }
 
+/** The `SPACES_*` settings that point the app (`loadConfig(…, ['spaces'])`) at a running local Spaces. */
+export function spacesEnv(
+  spaces: LocalSpaces,
+): Record<'SPACES_ENDPOINT' | 'SPACES_REGION' | 'SPACES_BUCKET' | 'SPACES_KEY' | 'SPACES_SECRET', string> {
+  return {
+    SPACES_ENDPOINT: spaces.endpoint,
+    SPACES_REGION: spaces.region,
+    SPACES_BUCKET: spaces.bucket,
+    SPACES_KEY: spaces.accessKeyId,
+    SPACES_SECRET: spaces.secretAccessKey,
+  };
+}
+
 /** Starts s3rver in its own process and a proxy in front of it on 127.0.0.1, resolving once both accept requests. */
 export async function startLocalSpaces(options: LocalSpacesOptions): Promise<LocalSpaces> {
   const directory = path.resolve(options.dataDir);

@@ -4,7 +4,7 @@ import { createS3Store } from '../../storage/s3-store';
 import { createS3Client } from '../../storage/s3-client';
 import type { ObjectStore } from '../../storage/store';
 import { LOCAL_ENV_FILE, localStackRunning, readLocalEnv } from '../local-env';
-import { startLocalSpaces } from '../spaces';
+import { spacesEnv, startLocalSpaces } from '../spaces';
 import { DEMO } from '../stack';
 import { resolveCliEnv } from './sync-cli';
 
@@ -91,16 +91,7 @@ export async function runSpacesCli(
   const bucket = env.SPACES_BUCKET ?? DEMO.SPACES_BUCKET;
   io.err(`npm start is not running: serving ${dataDir} (bucket ${bucket}) for this command.`);
   const spaces = await startLocalSpaces({ dataDir, bucket, silent: true });
-  const config = loadConfig(
-    {
-      SPACES_ENDPOINT: spaces.endpoint,
-      SPACES_REGION: spaces.region,
-      SPACES_BUCKET: spaces.bucket,
-      SPACES_KEY: spaces.accessKeyId,
-      SPACES_SECRET: spaces.secretAccessKey,
-    },
-    ['spaces'],
-  );
+  const config = loadConfig(spacesEnv(spaces), ['spaces']);
   const client = createS3Client(config);
   try {
     return await runSpacesCommand(argv, createS3Store(config, client), io);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { conditionalWritesFromEnv, startLocalSpaces } from '../spaces';
+import { conditionalWritesFromEnv, spacesEnv, startLocalSpaces } from '../spaces';
 
 /**
  * Runs embedded Spaces (s3rver + conditional-write proxy) in a process of its own and prints one
@@ -23,15 +23,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
-  process.stdout.write(
-    `${JSON.stringify({
-      SPACES_ENDPOINT: spaces.endpoint,
-      SPACES_REGION: spaces.region,
-      SPACES_BUCKET: spaces.bucket,
-      SPACES_KEY: spaces.accessKeyId,
-      SPACES_SECRET: spaces.secretAccessKey,
-    })}\n`,
-  );
+  process.stdout.write(`${JSON.stringify(spacesEnv(spaces))}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { loadConfig } from '../../../lib/config';
-import { startLocalSpaces, type LocalSpaces, type LocalSpacesOptions } from '../../../lib/dev/spaces';
+import { spacesEnv, startLocalSpaces, type LocalSpaces, type LocalSpacesOptions } from '../../../lib/dev/spaces';
 import { createS3Store } from '../../../lib/storage/s3-store';
 import { createS3Client } from '../../../lib/storage/s3-client';
 import type { ObjectStore } from '../../../lib/storage/store';
@@ -37,13 +37,7 @@ export async function startTestSpaces(options: Partial<LocalSpacesOptions> = {})
     spaces,
     dataDir,
     appStore: () => {
-      const env = testEnv({
-        SPACES_ENDPOINT: spaces.endpoint,
-        SPACES_REGION: spaces.region,
-        SPACES_BUCKET: spaces.bucket,
-        SPACES_KEY: spaces.accessKeyId,
-        SPACES_SECRET: spaces.secretAccessKey,
-      });
+      const env = testEnv(spacesEnv(spaces));
       const config = loadConfig(env, ['spaces']);
       const client = createS3Client(config);
       clients.push(client);

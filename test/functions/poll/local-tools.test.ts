@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStatus, recordSyncOutcome } from '../../../lib/account/status';
 import { loadConfig } from '../../../lib/config';
 import { readLocalEnv, writeLocalEnv } from '../../../lib/dev/local-env';
-import { startLocalSpaces } from '../../../lib/dev/spaces';
+import { spacesEnv, startLocalSpaces } from '../../../lib/dev/spaces';
 import { runSpacesCli } from '../../../lib/dev/tools/spaces-cli';
 import { runSyncCli } from '../../../lib/dev/tools/sync-cli';
 import { runTrigger } from '../../../lib/dev/tools/trigger';
@@ -170,16 +170,7 @@ describe('local tools: .data/local.env, npm run sync, npm run spaces', () => {
     try {
       const dataDir = join(dir, '.data', 'spaces');
       const spaces = await startLocalSpaces({ dataDir, bucket: 'gpt-sales-bot', silent: true });
-      const config = loadConfig(
-        {
-          SPACES_ENDPOINT: spaces.endpoint,
-          SPACES_REGION: spaces.region,
-          SPACES_BUCKET: spaces.bucket,
-          SPACES_KEY: spaces.accessKeyId,
-          SPACES_SECRET: spaces.secretAccessKey,
-        },
-        ['spaces'],
-      );
+      const config = loadConfig(spacesEnv(spaces), ['spaces']);
       const client = createS3Client(config);
       const stored = { data: { shop: { name: 'Offline' } } };
       await createS3Store(config, client).putJson('users/u1/shopify/shopify_data.json', stored);

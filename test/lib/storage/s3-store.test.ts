@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenBox } from '../../../lib/crypto/token-box';
+import { spacesEnv } from '../../../lib/dev/spaces';
 import { PreconditionFailedError, StorageError } from '../../../lib/errors';
 import { createS3Store } from '../../../lib/storage/s3-store';
 import type { ObjectStore } from '../../../lib/storage/store';
@@ -14,13 +15,7 @@ describe('S3 store against the real local S3 server', () => {
 
   beforeAll(async () => {
     t = await startTestSpaces();
-    store = createS3Store({
-      SPACES_ENDPOINT: t.spaces.endpoint,
-      SPACES_REGION: t.spaces.region,
-      SPACES_BUCKET: t.spaces.bucket,
-      SPACES_KEY: t.spaces.accessKeyId,
-      SPACES_SECRET: t.spaces.secretAccessKey,
-    });
+    store = createS3Store(spacesEnv(t.spaces));
   });
   afterAll(async () => t?.cleanup());
 
