@@ -83,12 +83,21 @@ export async function tryAcquireLease(
   return acquired ? { release: () => store.delete(key) } : null;
 }
 
+/** This time window's flush lease as its holder wrote it: who, and when (each acquisition writes a new time). */
+export interface LeaseState {
+  holder: LeaseHolder;
+  acquiredAt: string;
+}
+
+/** This time window's flush lease, or null when nobody holds it. */
+export async function leaseState(store: ObjectStore, uuid: string, now: number): Promise<LeaseState | null> {
+  const lease = await store.getJson<Partial<LeaseState>>(keys.shopifyFlushLease(uuid, Math.floor(now / LEASE_TTL_MS)));
+  return lease ? { holder: lease.value.holder ?? 'delivery', acquiredAt: lease.value.acquiredAt ?? '' } : null;
+}
+
 /** Who holds this time window's flush lease, or null. */
 export async function leaseHolder(store: ObjectStore, uuid: string, now: number): Promise<LeaseHolder | null> {
-  const lease = await store.getJson<{ holder?: LeaseHolder }>(
-    keys.shopifyFlushLease(uuid, Math.floor(now / LEASE_TTL_MS)),
-  );
-  return lease ? (lease.value.holder ?? 'delivery') : null;
+  return (await leaseState(store, uuid, now))?.holder ?? null;
 }
 
 /** Length of a flush flag's time window; longer than the flush function's 60 s timeout. */

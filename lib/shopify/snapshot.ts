@@ -1,7 +1,7 @@
 import { backoffMs, systemClock, type Clock } from '../http/clock';
 import type { ObjectStore } from '../storage/store';
 import type { FlushCheck } from './flush-checks';
-import { leaseHolder, listPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
+import { leaseState, listPending, tryAcquireLease, type LeaseHolder } from './pending-updates';
 import { Flusher } from './snapshot-flusher';
 import type { Mutate, UpdateResult } from './snapshot-merge';
 import { flushWithoutCas } from './snapshot-no-cas';
@@ -11,8 +11,10 @@ export type { UpdateResult } from './snapshot-merge';
 // A sync's default budget, and how long it waits for a webhook flusher's lease before writing without it.
 const DEFAULT_BUDGET_MS = 60_000;
 const LEASE_WAIT_MS = 10_000;
-// How often a flush job watches another job's lease before leaving the records to it.
+// How often a flush job watches another job's lease before leaving the records to it: first after 250 ms, then twice
+// as long each time, up to 2 s (at most 7 reads over the 10 s wait).
 const LEASE_POLL_MS = 250;
+const LEASE_POLL_MAX_MS = 2000;
 // After releasing the lease a flusher pauses briefly, so a new arrival (which flushes anyway) can take over.
 const HANDOFF_PAUSE_MS = 10;
 // Bounds one round's reads and deletes; the rest waits for the next round.
@@ -78,18 +80,15 @@ export async function updateSnapshot(
   for (let attempt = 0; ; attempt++) {
     const lease = await tryAcquireLease(store, uuid, clock.now(), options.holder ?? (mutate ? 'sync' : 'delivery'));
     if (!lease && !todo && handOff) return out;
-    if (
-      !lease &&
-      !todo &&
-      options.yieldToJob &&
-      !holderPresumedDead &&
-      (await leaseHolder(store, uuid, clock.now())) === 'job'
-    ) {
+    const held = !lease && !todo && options.yieldToJob && !holderPresumedDead ? await leaseState(store, uuid, clock.now()) : null;
+    if (held?.holder === 'job') {
       // Another job is in a round: once it releases the lease it lists again, so our records are its. Watch the lease
-      // with reads (no PUTs on the lease key); a lease that outlives the wait belongs to a job that died.
-      while (clock.now() < waitUntil) {
-        await clock.sleep(LEASE_POLL_MS);
-        if ((await leaseHolder(store, uuid, clock.now())) === null) return { ...out, yielded: true };
+      // with reads (no PUTs on the lease key), ever more sparsely: a lease gone or acquired anew since we looked shows
+      // the holder released it; one that outlives the wait unchanged belongs to a job that died.
+      for (let wait = LEASE_POLL_MS; clock.now() + wait < waitUntil; wait = Math.min(wait * 2, LEASE_POLL_MAX_MS)) {
+        await clock.sleep(wait);
+        const now = await leaseState(store, uuid, clock.now());
+        if (now?.acquiredAt !== held.acquiredAt) return { ...out, yielded: true };
       }
       holderPresumedDead = true;
     }
