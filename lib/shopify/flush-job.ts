@@ -6,7 +6,7 @@ import { keys } from '../storage/keys';
 import type { ShopifyDeps } from './deps';
 import { getShopRecord } from './connection';
 import { adminFlushChecks } from './flush-checks';
-import { listPending, lowerFlushFlags, markConditionalWrites, raiseFlag } from './pending-updates';
+import { listPending, lowerFlushFlags, raiseFlag } from './pending-updates';
 import { normalizeShop, SHOP_HELP } from './shop-domain';
 import { updateSnapshot, type UpdateResult } from './snapshot';
 
@@ -25,8 +25,6 @@ const ParamsSchema = z.object({
   shop: z.string(),
   flag: z.optional(z.string()),
   generation: z.optional(z.int().check(z.gte(0), z.lte(MAX_GENERATIONS))),
-  /** The delivery that started the job had to probe the store: leave the marker that spares the next ones. */
-  mark: z.optional(z.boolean()),
 });
 
 /** What a flush job did. */
@@ -60,7 +58,7 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
     throw new BadRequestError(`"${parsed.data.shop.slice(0, 100)}" is not a Shopify shop. ${SHOP_HELP}`, {
       code: 'invalid_shop',
     });
-  const { flag, generation = 0, mark } = parsed.data;
+  const { flag, generation = 0 } = parsed.data;
   if (flag !== undefined && !flag.startsWith(keys.shopifyFlushFlagPrefix(shop))) {
     throw new BadRequestError("shopify/flush: the flag is not one of this shop's flush flags.", {
       code: 'invalid_params',
@@ -80,7 +78,6 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   const conditional = await store.supportsConditionalWrites();
   // How to tell which mode a deployment runs in (README "Degraded mode"): every flush job says what the probe found.
   log.info(`Spaces conditional writes: ${conditional ? 'honoured' : 'ignored (degraded mode)'}`);
-  if (mark) await markConditionalWrites(store, shop, clock.now());
   // While the flag is up, deliveries leave their records to this job instead of starting another one.
   let raised = flag !== undefined;
   let outcome: FlushOutcome = 'done';

@@ -63,15 +63,14 @@ async function scheduleFlush(deps: ShopifyDeps, recorded: Recorded): Promise<str
     return 'queued';
   };
   try {
-    const params = { shop, flag: flag.key, ...(flag.mark ? { mark: true } : {}) };
-    return queued(await startFlushJob(deps, params, ctx.deadline - INLINE_RESERVE_MS));
+    return queued(await startFlushJob(deps, { shop, flag }, ctx.deadline - INLINE_RESERVE_MS));
   } catch (err) {
     // No job will run (e.g. DO's 429 while a burst fills the namespace): lower the flag, so the next delivery
     // can start one, and flush here, which also covers the deliveries that saw the flag raised.
     log.warn(
       `Could not start a flush job for ${shop} (${err instanceof Error ? err.message : String(err)}); flushing in this delivery`,
     );
-    await abandonFlushFlag(store, shop, clock.now(), flag.key);
+    await abandonFlushFlag(store, shop, clock.now(), flag);
   }
   try {
     return await flushHere(deps, { ...recorded, ctx: { ...ctx, deadline: ctx.deadline - LAST_CALL_MS } });

@@ -114,77 +114,39 @@ const FLAG_SHARDS = 8;
  */
 const NO_CAS_FLAG_SHARDS = 64;
 
-/** A flag shard a delivery raised: it must start a flush job. */
-export interface RaisedFlag {
-  key: string;
-  /**
-   * The raiser probed the store (no fresh marker told it the mode) and found conditional writes honoured: the job
-   * records that in the shop's marker ({@link markConditionalWrites}), so the next cold processes need no probe.
-   */
-  mark: boolean;
-}
-
-/** How long a marker of honoured conditional writes spares cold processes the probe. */
-const MARKER_TTL_MS = 24 * 3_600_000;
-
-// Stores this process knows honour conditional writes from a marker (not from its own probe), until the marker's age
-// would pass the TTL: a store that stopped honouring them is noticed once no job renews the marker.
-const honouredByMarker = new WeakMap<ObjectStore, number>();
-
 /**
- * Raises a shard of the shop's flush flag for this time window when none is up, and returns it (the caller must then
- * start a flush job), or null when one is up already: a job is due or running, and a job lowers every shard before it
- * looks for pending records a last time, so it sees ours. A flag left by a job that was killed stops mattering when
- * its window ends.
+ * Raises a shard of the shop's flush flag for this time window and returns its key when this call raised it (the
+ * caller must then start a flush job), or null when one is up already: a job is due or running, and a job lowers every
+ * shard before it looks for pending records a last time, so it sees ours. A flag left by a job that was killed stops
+ * mattering when its window ends.
  *
  * With conditional writes the shard is created with `If-None-Match: *`. Without them (degraded mode) the raiser lists
  * the window's flags first, and only when none is up PUTs its own shard and lists again: the raiser whose shard sorts
  * first starts the job, so a burst's simultaneous first deliveries start a few jobs, not one each. Every other raiser
  * saw a shard up, which a job lowers, with all the others, before its last look (or, when no job could start, the
- * raiser flushing inline: {@link abandonFlushFlag}).
- *
- * A process that does not know the mode yet lists the shop's flag folder first, which also holds the marker a flush
- * job leaves when conditional writes are honoured: a fresh marker tells the process the mode for good, a flag up means
- * a job is due in either mode, and only when neither is there does it probe. So a cold container's first delivery
- * costs one request besides its record, like a warm one's, and most never probe.
+ * raiser flushing inline: {@link abandonFlushFlag}). A process that has not probed the store yet lists first too, and
+ * probes only when no flag is up: most deliveries of a burst then cost no probe.
  */
 export async function raiseFlushFlag(
   store: ObjectStore,
   shop: string,
   now: number,
   webhookId: string,
-): Promise<RaisedFlag | null> {
+): Promise<string | null> {
   const window = Math.floor(now / FLAG_TTL_MS);
   const value = { raisedAt: new Date(now).toISOString() };
-  const raiseShard = async (mark: boolean) => {
+  const raiseShard = async () => {
     const key = keys.shopifyFlushFlag(shop, window, flagShard(webhookId, FLAG_SHARDS));
-    return (await createIfAbsent(store, key, value)) ? { key, mark } : null;
+    return (await createIfAbsent(store, key, value)) ? key : null;
   };
-  if (store.conditionalWritesKnown() === true || (honouredByMarker.get(store) ?? 0) > now) return raiseShard(false);
+  if (store.conditionalWritesKnown() === true) return raiseShard();
   const prefix = keys.shopifyFlushFlagWindowPrefix(shop, window);
-  if (store.conditionalWritesKnown() === undefined) {
-    const marker = keys.shopifyConditionalWritesMarker(shop);
-    const entries = await store.listEntries(keys.shopifyFlushFlagPrefix(shop));
-    const markedUntil = (entries.find((e) => e.key === marker)?.lastModified.getTime() ?? 0) + MARKER_TTL_MS;
-    const marked = markedUntil > now;
-    if (marked) honouredByMarker.set(store, markedUntil);
-    if (entries.some((e) => e.key.startsWith(prefix))) return null;
-    if (marked) return raiseShard(false);
-    if (await store.supportsConditionalWrites()) return raiseShard(true);
-  } else if ((await store.list(prefix)).length > 0) return null;
+  if ((await store.list(prefix)).length > 0) return null;
+  if (await store.supportsConditionalWrites()) return raiseShard();
   const key = keys.shopifyFlushFlag(shop, window, flagShard(webhookId, NO_CAS_FLAG_SHARDS));
   await store.putJson(key, value);
   const [first] = (await store.list(prefix)).sort();
-  return first === key ? { key, mark: false } : null;
-}
-
-/**
- * Leaves the marker that tells cold processes this store honours conditional writes (written by a flush job, which
- * has probed, when the delivery that started it had to probe; refreshed the same way once it is a day old).
- */
-export async function markConditionalWrites(store: ObjectStore, shop: string, now: number): Promise<void> {
-  if (await store.supportsConditionalWrites())
-    await store.putJson(keys.shopifyConditionalWritesMarker(shop), { honouredAt: new Date(now).toISOString() });
+  return first === key ? key : null;
 }
 
 // The flag shard of a delivery.

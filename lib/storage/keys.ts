@@ -95,8 +95,6 @@ export const keys = {
     return `private/flush/shopify/${assertShop(shop)}/${window}-${shard}.json`;
   },
   shopifyFlushFlagPrefix: (shop: string) => `private/flush/shopify/${assertShop(shop)}/`,
-  /** Next to the flags, so the listing a cold process makes of them shows it too (see `raiseFlushFlag`). */
-  shopifyConditionalWritesMarker: (shop: string) => `private/flush/shopify/${assertShop(shop)}/conditional-writes.json`,
   shopifyFlushFlagWindowPrefix: (shop: string, window: number) => {
     if (!Number.isSafeInteger(window) || window < 0)
       throw new BadRequestError('Invalid flush window.', { code: 'invalid_id' });

@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  abandonFlushFlag,
-  lowerFlushFlags,
-  markConditionalWrites,
-  raiseFlushFlag,
-} from '../../../lib/shopify/pending-updates';
+import { abandonFlushFlag, lowerFlushFlags, raiseFlushFlag } from '../../../lib/shopify/pending-updates';
 import { keys } from '../../../lib/storage/keys';
 import type { ObjectStore } from '../../../lib/storage/store';
 import { startTestSpaces, type TestSpaces } from '../../dev/spaces/helpers';
@@ -22,9 +17,7 @@ for (const mode of ['honour', 'ignore'] as const) {
     let n = 0;
     const shop = () => `flags-${mode}-${++n}.myshopify.com`;
     const raiseBurst = (name: string, now: number) =>
-      Promise.all(
-        Array.from({ length: BURST }, async () => (await raiseFlushFlag(store, name, now, randomUUID()))?.key ?? null),
-      );
+      Promise.all(Array.from({ length: BURST }, () => raiseFlushFlag(store, name, now, randomUUID())));
     const flagsUp = (name: string) => store.list(keys.shopifyFlushFlagPrefix(name));
 
     beforeAll(async () => {
@@ -64,63 +57,6 @@ for (const mode of ['honour', 'ignore'] as const) {
       expect(cold.conditionalWritesKnown()).toBeUndefined();
       const { requestsByOperation } = t.spaces.stats();
       expect(Object.entries(requestsByOperation).filter(([, count]) => count > 0)).toEqual([['ListObjects', 1]]);
-    });
-
-    it('a cold process that finds no flag and no marker probes, and asks the job to leave the marker', async () => {
-      // Prepare
-      const name = shop();
-      const now = Date.now();
-      const cold = t.appStore();
-      t.spaces.resetStats();
-      // Act
-      const raised = await raiseFlushFlag(cold, name, now, randomUUID());
-      // Assess: listed, probed, raised; only a store that honours conditions gets a marker.
-      expect(raised).not.toBeNull();
-      expect(raised!.mark).toBe(mode === 'honour');
-      expect(cold.conditionalWritesKnown()).toBe(mode === 'honour');
-      await markConditionalWrites(cold, name, now);
-      const marker = keys.shopifyConditionalWritesMarker(name);
-      expect((await store.list(keys.shopifyFlushFlagPrefix(name))).includes(marker)).toBe(mode === 'honour');
-    });
-
-    it('a fresh marker spares a cold process the probe, for every later delivery too', async () => {
-      // Prepare: a job left the marker (honoured mode only); no flag is up.
-      const name = shop();
-      const now = Date.now();
-      await markConditionalWrites(store, name, now);
-      const cold = t.appStore();
-      t.spaces.resetStats();
-      // Act
-      const first = await raiseFlushFlag(cold, name, now, randomUUID());
-      await lowerFlushFlags(store, name, now);
-      const afterLowering = t.spaces.stats().requestsByOperation;
-      const second = await raiseFlushFlag(cold, name, now, randomUUID());
-      // Assess
-      expect(first).not.toBeNull();
-      expect(second).not.toBeNull();
-      expect(first!.mark).toBe(false);
-      const { requestsByOperation } = t.spaces.stats();
-      if (mode === 'honour') {
-        // One listing and one conditional PUT, no probe; then the PUT alone (the process knows the mode now).
-        expect(cold.conditionalWritesKnown()).toBeUndefined();
-        expect(afterLowering.ListObjects).toBe(1);
-        expect(requestsByOperation.ListObjects).toBe(1);
-        expect(requestsByOperation.PutObject).toBe(2);
-      } else {
-        // No marker: the process probed and found the degraded mode.
-        expect(cold.conditionalWritesKnown()).toBe(false);
-      }
-    });
-
-    it('a marker older than a day is not trusted: the cold process probes again', async () => {
-      const name = shop();
-      const now = Date.now();
-      await markConditionalWrites(store, name, now);
-      const cold = t.appStore();
-      const raised = await raiseFlushFlag(cold, name, now + 25 * 3_600_000, randomUUID());
-      expect(raised).not.toBeNull();
-      expect(cold.conditionalWritesKnown()).toBe(mode === 'honour');
-      expect(raised!.mark).toBe(mode === 'honour');
     });
 
     it('leaves no flag up once a job lowers them, so the next delivery starts a job', async () => {
