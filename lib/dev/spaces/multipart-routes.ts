@@ -71,29 +71,27 @@ export async function listMultipartUploads(
 }
 
 /** Answers AbortMultipartUpload (`DELETE /<bucket>/<key>?uploadId=…`): 204 and the parts deleted, or 404 NoSuchUpload. */
-export async function abortMultipartUpload(
-  info: S3RequestInfo & { bucket: string; key: string },
-  res: ServerResponse,
-  uploads: MultipartUploads,
-): Promise<void> {
-  const uploadId = info.query.get('uploadId') ?? '';
-  const key = await uploads.keyOf(info.bucket, uploadId);
-  if (key !== info.key || !(await uploads.abort(info.bucket, uploadId))) {
-    return sendError(res, noSuchUpload(uploadId), info.rawPath);
+export async function abortMultipartUpload(info: ObjectRequest, res: ServerResponse, uploads: MultipartUploads) {
+  const uploadId = await uploadOfKey(info, uploads);
+  if (uploadId === null || !(await uploads.abort(info.bucket, uploadId))) {
+    return sendError(res, noSuchUpload(info.query.get('uploadId') ?? ''), info.rawPath);
   }
   res.writeHead(204).end();
 }
 
-/** Answers ListParts (`GET /<bucket>/<key>?uploadId=…`) from the parts s3rver has stored. */
-export async function listParts(
-  info: S3RequestInfo & { bucket: string; key: string },
-  res: ServerResponse,
-  uploads: MultipartUploads,
-): Promise<void> {
+type ObjectRequest = S3RequestInfo & { bucket: string; key: string };
+
+// The request's `uploadId` when that upload exists and belongs to the request's key; otherwise null (NoSuchUpload).
+async function uploadOfKey(info: ObjectRequest, uploads: MultipartUploads): Promise<string | null> {
   const uploadId = info.query.get('uploadId') ?? '';
-  const key = await uploads.keyOf(info.bucket, uploadId);
-  const parts = key === info.key ? await uploads.parts(info.bucket, uploadId) : undefined;
-  if (!parts) return sendError(res, noSuchUpload(uploadId), info.rawPath);
+  return (await uploads.keyOf(info.bucket, uploadId)) === info.key ? uploadId : null;
+}
+
+/** Answers ListParts (`GET /<bucket>/<key>?uploadId=…`) from the parts s3rver has stored. */
+export async function listParts(info: ObjectRequest, res: ServerResponse, uploads: MultipartUploads): Promise<void> {
+  const uploadId = await uploadOfKey(info, uploads);
+  const parts = uploadId === null ? undefined : await uploads.parts(info.bucket, uploadId);
+  if (uploadId === null || !parts) return sendError(res, noSuchUpload(info.query.get('uploadId') ?? ''), info.rawPath);
   const marker = Number.parseInt(info.query.get('part-number-marker') ?? '0', 10) || 0;
   const maxParts = pageSize(info.query.get('max-parts'));
   const after = parts.filter((p) => p.partNumber > marker);

@@ -23,17 +23,7 @@ import {
   type WebhookDeliveryResult,
 } from './webhooks';
 
-export type {
-  AppSubscription,
-  FacebookEmulatorOptions,
-  FacebookEmulatorStats,
-  FacebookFault,
-  FacebookPage,
-  FacebookPagePatch,
-  FacebookUser,
-  PageLocation,
-  TokenState,
-} from './types';
+export type * from './types';
 export type { SeedUserInput } from './state';
 export type {
   ChangePageResult,
