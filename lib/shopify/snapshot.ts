@@ -80,7 +80,8 @@ export async function updateSnapshot(
   for (let attempt = 0; ; attempt++) {
     const lease = await tryAcquireLease(store, uuid, clock.now(), options.holder ?? (mutate ? 'sync' : 'delivery'));
     if (!lease && !todo && handOff) return out;
-    const held = !lease && !todo && options.yieldToJob && !holderPresumedDead ? await leaseState(store, uuid, clock.now()) : null;
+    const held =
+      !lease && !todo && options.yieldToJob && !holderPresumedDead ? await leaseState(store, uuid, clock.now()) : null;
     if (held?.holder === 'job') {
       // Another job is in a round: once it releases the lease it lists again, so our records are its. Watch the lease
       // with reads (no PUTs on the lease key), ever more sparsely: a lease gone or acquired anew since we looked shows
