@@ -1,6 +1,7 @@
 import { backoffMs, systemClock, type Clock } from '../http/clock';
 import { keys } from '../storage/keys';
 import { DELETE, UNCHANGED, updateWithRetry, type ObjectStore } from '../storage/store';
+import type { SyncMode } from '../shopify/sync';
 
 /** The result of the last sync of one shop or page. */
 export type SyncOutcome = 'success' | 'failed' | 'reauth_required' | 'skipped' | 'queued';
@@ -16,7 +17,7 @@ export interface ShopStatus {
   lastResult: SyncOutcome;
   message?: string;
   productCount?: number;
-  mode?: 'paginated' | 'bulk' | 'incremental';
+  mode?: SyncMode;
   lastSuccessAt?: string;
   source?: SyncSource;
 }

@@ -61,15 +61,17 @@ export const SubscribedAppsSchema = z.object({
 export const SuccessSchema = z.object({ success: z.union([z.boolean(), z.literal('true')]) });
 
 /** A Page's postal location (contract §5); Meta may add keys, which are kept. */
-export const LocationSchema = z.looseObject({
-  street: z.optional(z.string()),
-  city: z.optional(z.string()),
-  state: z.optional(z.string()),
-  zip: z.optional(z.string()),
-  country: z.optional(z.string()),
-  latitude: z.optional(z.number()),
-  longitude: z.optional(z.number()),
-});
+export const LocationSchema = z.partial(
+  z.looseObject({
+    street: z.string(),
+    city: z.string(),
+    state: z.string(),
+    zip: z.string(),
+    country: z.string(),
+    latitude: z.number(),
+    longitude: z.number(),
+  }),
+);
 
 /** The Page fields a sales bot uses; unknown keys (such as `access_token`) are stripped. */
 export const PageSchema = z.object({

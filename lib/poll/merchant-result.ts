@@ -1,11 +1,11 @@
-/** One shop's or page's outcome in a poll. */
-export interface MerchantResult {
+import type { ShopSyncResult } from '../shopify/sync';
+
+/** One shop's or page's outcome in a poll (a shop's count and mode as its sync reported them). */
+export interface MerchantResult extends Pick<ShopSyncResult, 'productCount' | 'mode'> {
   kind: 'shop' | 'page';
   id: string;
   status: 'success' | 'failed' | 'reauth_required' | 'skipped';
   message?: string;
-  productCount?: number;
-  mode?: 'paginated' | 'bulk' | 'incremental';
   /** Webhook topics re-created because Shopify had deleted them. */
   webhooksCreated?: string[];
 }

@@ -19,14 +19,16 @@ export type StepStatus =
   | { status: 'failed'; message: string }
   | { status: 'queued'; message: string; activation_id?: string };
 
+/** How a catalog was read: a full paginated walk, a bulk operation, or only what changed since the last poll. */
+export type SyncMode = 'paginated' | 'bulk' | 'incremental';
+
 /** Outcome of syncing one shop. */
 export interface ShopSyncResult {
   shop: string;
   status: 'success' | 'failed' | 'incomplete' | 'reauth_required';
   productCount?: number;
   message?: string;
-  /** How the catalog was read: a full paginated walk, a bulk operation, or only what changed since the last poll. */
-  mode?: 'paginated' | 'bulk' | 'incremental';
+  mode?: SyncMode;
   firstPage?: ProductNode[];
   shopInfo?: ShopInfo;
 }

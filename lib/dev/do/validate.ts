@@ -79,65 +79,62 @@ function validateTriggers(value: unknown): string | undefined {
   return undefined;
 }
 
+/** The deployer's message for one member of a function, or undefined when it is valid. */
+function functionMemberError(key: string, v: unknown, runtimes: readonly string[]): string | undefined {
+  switch (key) {
+    case 'name':
+    case 'file':
+    case 'runtime':
+    case 'main':
+    case 'docker':
+      if (typeof v !== 'string') return `'${key}' member of a function must be a string`;
+      if (key === 'runtime' && !runtimes.includes(v)) return `'${v}' is not a valid runtime value`;
+      return undefined;
+    case 'binary':
+    case 'clean':
+    case 'remoteBuild':
+    case 'localBuild':
+      if (typeof v !== 'boolean') return `'${key}' member of a function must be a boolean`;
+      return undefined;
+    case 'sequence':
+      if (!Array.isArray(v) || v.length === 0 || typeof v[0] !== 'string') {
+        return `'${key}' member of a function must be an array of one or more strings naming functions`;
+      }
+      return undefined;
+    case 'web':
+      if (!(typeof v === 'boolean' || v === 'raw'))
+        return "web member of a function must be a boolean or the string 'raw'";
+      return undefined;
+    case 'webSecure':
+      if (typeof v !== 'string') return "'webSecure' member of a function must be a boolean false or a string";
+      return undefined;
+    case 'environment':
+      return validateEnvironment(v);
+    case 'annotations':
+      if (!isDict(v)) return `${key} must be a dictionary`;
+      for (const annotation of Object.keys(v)) {
+        const use = FORBIDDEN_ANNOTATIONS[annotation];
+        if (use) return `the '${annotation}' annotation may not be set explicitly; use '${use}'`;
+      }
+      return undefined;
+    case 'parameters':
+      if (!isDict(v)) return `${key} must be a dictionary`;
+      return undefined;
+    case 'limits':
+      return validateLimits(v);
+    case 'triggers':
+      return validateTriggers(v);
+    default:
+      return `Invalid key '${key}' found in 'functions' clause in project.yml`;
+  }
+}
+
 function validateFunction(fn: unknown, runtimes: readonly string[]): string | undefined {
   if (!isDict(fn)) return "each entry of 'functions' must be a dictionary";
   for (const [key, v] of Object.entries(fn)) {
     if (!v) continue; // the deployer skips falsy members
-    switch (key) {
-      case 'name':
-      case 'file':
-      case 'runtime':
-      case 'main':
-      case 'docker':
-        if (typeof v !== 'string') return `'${key}' member of a function must be a string`;
-        if (key === 'runtime' && !runtimes.includes(v)) return `'${v}' is not a valid runtime value`;
-        break;
-      case 'binary':
-      case 'clean':
-      case 'remoteBuild':
-      case 'localBuild':
-        if (typeof v !== 'boolean') return `'${key}' member of a function must be a boolean`;
-        break;
-      case 'sequence':
-        if (!Array.isArray(v) || v.length === 0 || typeof v[0] !== 'string') {
-          return `'${key}' member of a function must be an array of one or more strings naming functions`;
-        }
-        break;
-      case 'web':
-        if (!(typeof v === 'boolean' || v === 'raw'))
-          return "web member of a function must be a boolean or the string 'raw'";
-        break;
-      case 'webSecure':
-        if (typeof v !== 'string') return "'webSecure' member of a function must be a boolean false or a string";
-        break;
-      case 'environment': {
-        const err = validateEnvironment(v);
-        if (err) return err;
-        break;
-      }
-      case 'annotations':
-        if (!isDict(v)) return `${key} must be a dictionary`;
-        for (const annotation of Object.keys(v)) {
-          const use = FORBIDDEN_ANNOTATIONS[annotation];
-          if (use) return `the '${annotation}' annotation may not be set explicitly; use '${use}'`;
-        }
-        break;
-      case 'parameters':
-        if (!isDict(v)) return `${key} must be a dictionary`;
-        break;
-      case 'limits': {
-        const err = validateLimits(v);
-        if (err) return err;
-        break;
-      }
-      case 'triggers': {
-        const err = validateTriggers(v);
-        if (err) return err;
-        break;
-      }
-      default:
-        return `Invalid key '${key}' found in 'functions' clause in project.yml`;
-    }
+    const err = functionMemberError(key, v, runtimes);
+    if (err) return err;
   }
   return undefined;
 }
@@ -180,6 +177,31 @@ function validatePackage(pkg: unknown, top: Dict, runtimes: readonly string[]): 
   return undefined;
 }
 
+/** The deployer's message for one top-level member of project.yml, or undefined when it is valid. */
+function projectMemberError(key: string, v: unknown, config: Dict, runtimes: readonly string[]): string | undefined {
+  switch (key) {
+    case 'packages':
+      if (!Array.isArray(v)) return 'packages member must be an array';
+      for (const pkg of v) {
+        const err = validatePackage(pkg, config, runtimes);
+        if (err) return err;
+      }
+      return undefined;
+    case 'targetNamespace':
+      if (typeof v !== 'string' && !(isDict(v) && (typeof v.test === 'string' || typeof v.production === 'string'))) {
+        return `${key} must be a string or a dictionary containing 'test' and/or 'production' members`;
+      }
+      return undefined;
+    case 'environment':
+      return validateEnvironment(v);
+    case 'parameters':
+      if (!isDict(v)) return `${key} member must be a dictionary`;
+      return undefined;
+    default:
+      return `Invalid key '${key}' found in project.yml`;
+  }
+}
+
 /** Returns the first deployer-style validation message for a parsed project.yml, or undefined when it is valid. */
 export function validateProjectConfig(
   config: unknown,
@@ -188,30 +210,8 @@ export function validateProjectConfig(
   if (!isDict(config)) return 'configuration is empty or unparseable';
   for (const [key, v] of Object.entries(config)) {
     if (!v) continue;
-    switch (key) {
-      case 'packages':
-        if (!Array.isArray(v)) return 'packages member must be an array';
-        for (const pkg of v) {
-          const err = validatePackage(pkg, config, runtimes);
-          if (err) return err;
-        }
-        break;
-      case 'targetNamespace':
-        if (typeof v !== 'string' && !(isDict(v) && (typeof v.test === 'string' || typeof v.production === 'string'))) {
-          return `${key} must be a string or a dictionary containing 'test' and/or 'production' members`;
-        }
-        break;
-      case 'environment': {
-        const err = validateEnvironment(v);
-        if (err) return err;
-        break;
-      }
-      case 'parameters':
-        if (!isDict(v)) return `${key} member must be a dictionary`;
-        break;
-      default:
-        return `Invalid key '${key}' found in project.yml`;
-    }
+    const err = projectMemberError(key, v, config, runtimes);
+    if (err) return err;
   }
   return undefined;
 }

@@ -1,17 +1,9 @@
+import { resolveRegistration } from '../common/app-options';
 import { appsecretProof } from './auth';
 import { applyPagePatch } from './pages';
 import { startServer } from './server';
 import { DEFAULT_SCOPES, EmulatorState, LONG_LIVED_EXPIRES_IN, type SeedUserInput } from './state';
-import type {
-  AppSubscription,
-  FacebookEmulatorOptions,
-  FacebookEmulatorStats,
-  FacebookFault,
-  FacebookPage,
-  FacebookPagePatch,
-  FacebookUser,
-  TokenState,
-} from './types';
+import type * as types from './types';
 import { postSignedRequest, signedRequestFor, type SignedRequestOptions } from './signed-request';
 import {
   changePage,
@@ -47,9 +39,9 @@ export interface FacebookEmulator {
   readonly graphOrigin: string;
   readonly appId: string;
   /** Creates a user with `pages` generated (a count) or given; returns the user record. */
-  seedUser(input: SeedUserInput): FacebookUser;
+  seedUser(input: SeedUserInput): types.FacebookUser;
   /** The default user (id `122104587654321098`, 2 Pages starting with `101368371725791`), created on first use. */
-  defaultUser(): FacebookUser;
+  defaultUser(): types.FacebookUser;
   /** Makes the next dialog approval log in this user (once). */
   setNextLogin(userId: string): void;
   /** Whether the (non-demo) dialog approves or denies from now on. */
@@ -61,33 +53,33 @@ export interface FacebookEmulator {
   /** Test shortcut: an authorization code; `redirectUri: null` makes a code exchanged without `redirect_uri` (FB.login / config codes). */
   createAuthCode(options: { userId?: string; redirectUri: string | null; scopes?: string[] }): string;
   /** Switches every token of a Page to a state (`valid` restores it). */
-  setPageTokenState(pageId: string, state: TokenState): void;
+  setPageTokenState(pageId: string, state: types.TokenState): void;
   /** Switches a user's tokens to a state; `password_changed`, `app_removed` and `invalid` also kill their Page tokens. */
-  setUserTokenState(userId: string, state: TokenState): void;
+  setUserTokenState(userId: string, state: types.TokenState): void;
   /** Queues one-shot faults consumed by the next matching Graph calls, in order. */
-  injectFaults(...faults: Array<FacebookFault | FacebookFault[]>): void;
+  injectFaults(...faults: Array<types.FacebookFault | types.FacebookFault[]>): void;
   /** Faults still queued. */
-  pendingFaults(): FacebookFault[];
+  pendingFaults(): types.FacebookFault[];
   /** Drops every queued fault. */
   clearFaults(): void;
   /** Patches a Page without sending any webhook; returns a copy of the result. */
-  updatePage(pageId: string, patch: FacebookPagePatch): FacebookPage;
+  updatePage(pageId: string, patch: types.FacebookPagePatch): types.FacebookPage;
   /** A copy of a Page, or undefined. */
-  getPage(pageId: string): FacebookPage | undefined;
+  getPage(pageId: string): types.FacebookPage | undefined;
   /** Fields our app is subscribed to at page level, or undefined when not subscribed. */
   pageSubscriptions(pageId: string): string[] | undefined;
   /** App-level subscriptions (copies). */
-  appSubscriptions(): AppSubscription[];
+  appSubscriptions(): types.AppSubscription[];
   /** Removes the page-level subscription, as Meta does after lasting delivery failures. */
   dropPageSubscription(pageId: string): void;
   /** A copy of the call, error and delivery counters. */
-  stats(): FacebookEmulatorStats;
+  stats(): types.FacebookEmulatorStats;
   /** Signs (`X-Hub-Signature-256`, `X-Hub-Signature`) and POSTs a Page notification with Meta's escaping. */
   sendPageWebhook(options: SendPageWebhookOptions): Promise<WebhookDeliveryResult>;
   /** Sends a Messenger text message event for a Page. */
   sendMessagingWebhook(options: SendMessagingWebhookOptions): Promise<WebhookDeliveryResult>;
   /** Updates a Page and notifies fields subscribed at both levels to the app callback (or `url`). */
-  changePage(pageId: string, patch: FacebookPagePatch, options?: { url?: string }): Promise<ChangePageResult>;
+  changePage(pageId: string, patch: types.FacebookPagePatch, options?: { url?: string }): Promise<ChangePageResult>;
   /** A `signed_request` for the data-deletion or deauthorize callback. */
   signedRequest(options: SignedRequestOptions): string;
   /** POSTs `signed_request=…` form-encoded to a callback. */
@@ -99,26 +91,23 @@ export interface FacebookEmulator {
 }
 
 /** Starts the emulator on 127.0.0.1 (port 0 = any free port) and resolves once it is listening. */
-export async function startFacebookEmulator(options: FacebookEmulatorOptions): Promise<FacebookEmulator> {
+export async function startFacebookEmulator(options: types.FacebookEmulatorOptions): Promise<FacebookEmulator> {
   if (!options.appId || !options.appSecret) throw new Error('Facebook emulator: appId and appSecret are required');
   const state = new EmulatorState({
+    ...resolveRegistration(options, 'Sales Bot Sync (emulated)'),
     appId: options.appId,
     appSecret: options.appSecret,
-    appName: options.appName ?? 'Sales Bot Sync (emulated)',
-    allowedRedirectUris: options.allowedRedirectUris ?? [],
-    demo: options.demo ?? false,
     requireAppsecretProof: options.requireAppsecretProof ?? true,
     userTokenExpiresIn: options.userTokenExpiresIn ?? LONG_LIVED_EXPIRES_IN,
     defaultVersion: options.defaultVersion ?? 'v25.0',
-    now: options.now ?? Date.now,
   });
   const server = await startServer(state, options.port ?? 0);
-  const requirePage = (pageId: string): FacebookPage => {
+  const requirePage = (pageId: string): types.FacebookPage => {
     const page = state.pages.get(pageId);
     if (!page) throw new Error(`Facebook emulator: unknown page ${pageId}`);
     return page;
   };
-  const requireUser = (userId: string): FacebookUser => {
+  const requireUser = (userId: string): types.FacebookUser => {
     const user = state.users.get(userId);
     if (!user) throw new Error(`Facebook emulator: unknown user ${userId}`);
     return user;

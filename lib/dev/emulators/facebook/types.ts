@@ -1,3 +1,4 @@
+import type { AppRegistration } from '../common/app-options';
 /** A Page's postal location as Graph returns it (contract §5); unset keys are omitted. */
 export interface PageLocation {
   street?: string;
@@ -76,26 +77,18 @@ export type FacebookFault =
   /** Answers 200 with JSON cut off mid-object (`truncated`) or bytes that are not JSON (`garbage`). */
   | { malformed: 'truncated' | 'garbage'; pageId?: string };
 
-/** Options accepted by `startFacebookEmulator`. */
-export interface FacebookEmulatorOptions {
+/** Options accepted by `startFacebookEmulator` (the app's name defaults to "Sales Bot Sync (emulated)"). */
+export interface FacebookEmulatorOptions extends AppRegistration {
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
   port?: number;
   appId: string;
   appSecret: string;
-  /** Shown in `subscribed_apps` and `debug_token`; defaults to "Sales Bot Sync (emulated)". */
-  appName?: string;
-  /** Valid OAuth Redirect URIs; empty or absent allows any http(s) URI. */
-  allowedRedirectUris?: string[];
-  /** Dialog shows an Approve/Deny page instead of deciding automatically. */
-  demo?: boolean;
   /** "Require App Secret" switch; default true. */
   requireAppsecretProof?: boolean;
   /** `expires_in` of code-exchange user tokens; default 5183944 (values ≤ 7200 count as short-lived). */
   userTokenExpiresIn?: number;
   /** Version echoed for unversioned calls; default `v25.0`. */
   defaultVersion?: string;
-  /** Clock in epoch milliseconds; default `Date.now`. */
-  now?: () => number;
 }
 
 /** A stored access token (user or page); app tokens are `{app-id}|{app-secret}` and are not stored. */

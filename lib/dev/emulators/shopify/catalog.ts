@@ -22,71 +22,17 @@ export interface GeneratedCatalog {
 }
 
 const CATALOG_EPOCH = Date.UTC(2026, 0, 5, 9, 0, 0);
-const ADJECTIVES = [
-  'Alpine',
-  'Aurora',
-  'Backcountry',
-  'Classic',
-  'Coastal',
-  'Glacier',
-  'Midnight',
-  'Powder',
-  'Summit',
-  'Timber',
-];
-const MATERIALS = ['Bamboo', 'Carbon', 'Cotton', 'Merino', 'Recycled', 'Wool', 'Maple', 'Canvas'];
-const NOUNS = [
-  'Snowboard',
-  'Beanie',
-  'Jacket',
-  'Ski Wax',
-  'Gloves',
-  'Backpack',
-  'Goggles',
-  'Hoodie',
-  'Socks',
-  'Helmet',
-];
-const VENDORS = ['Snowboard Vendor', 'Quiet Mountain Co.', 'Northwind Outfitters', 'Hydrogen Vendor'];
-const TAGS = ['winter', 'sale', 'new', 'bestseller', 'eco', 'gift', 'premium', 'accessory'];
-const SIZES = [
-  'XS',
-  'S',
-  'M',
-  'L',
-  'XL',
-  '2XL',
-  '3XL',
-  '142cm',
-  '146cm',
-  '150cm',
-  '154cm',
-  '158cm',
-  '162cm',
-  '166cm',
-  '170cm',
-];
+/** A list of words or names written as one comma-separated line. */
+const words = (list: string): string[] => list.split(', ');
+const ADJECTIVES = words('Alpine, Aurora, Backcountry, Classic, Coastal, Glacier, Midnight, Powder, Summit, Timber');
+const MATERIALS = words('Bamboo, Carbon, Cotton, Merino, Recycled, Wool, Maple, Canvas');
+const NOUNS = words('Snowboard, Beanie, Jacket, Ski Wax, Gloves, Backpack, Goggles, Hoodie, Socks, Helmet');
+const VENDORS = words('Snowboard Vendor, Quiet Mountain Co., Northwind Outfitters, Hydrogen Vendor');
+const TAGS = words('winter, sale, new, bestseller, eco, gift, premium, accessory');
+const SIZES = words('XS, S, M, L, XL, 2XL, 3XL, 142cm, 146cm, 150cm, 154cm, 158cm, 162cm, 166cm, 170cm');
 const COLORS = [
-  'Black',
-  'White',
-  'Red',
-  'Blue',
-  'Green',
-  'Sunset',
-  'Forest',
-  'Ocean',
-  'Sand',
-  'Slate',
-  'Teal',
-  'Plum',
-  'Rust',
-  'Olive',
-  'Navy',
-  'Cream',
-  'Charcoal',
-  'Coral',
-  'Mint',
-  'Lilac',
+  ...words('Black, White, Red, Blue, Green, Sunset, Forest, Ocean, Sand, Slate'),
+  ...words('Teal, Plum, Rust, Olive, Navy, Cream, Charcoal, Coral, Mint, Lilac'),
 ];
 
 /** Returns the shop display name used when none is given ("acme-store.myshopify.com" → "Acme Store"). */

@@ -1,3 +1,4 @@
+import { type AppRegistration, resolveRegistration } from '../common/app-options';
 import type { AddressInfo } from 'node:net';
 import { type Plan, STANDARD_PLAN } from './bucket';
 import type { CatalogOptions } from './catalog';
@@ -33,25 +34,17 @@ export type { Payload } from './webhook-payloads';
 export type { SendWebhookOptions, WebhookDelivery } from './webhook-sender';
 
 /** Options of {@link startShopifyEmulator}. */
-export interface ShopifyEmulatorOptions {
+export interface ShopifyEmulatorOptions extends AppRegistration {
   /** Port on 127.0.0.1 (default 0: ephemeral). */
   port?: number;
   /** App client ID. */
   apiKey: string;
   /** App client secret (signs OAuth callbacks and webhooks). */
   apiSecret: string;
-  /** Allowed `redirect_uri` values; empty or absent allows any http(s) URL. */
-  allowedRedirectUris?: string[];
-  /** Show a one-click Approve page on authorize instead of redirecting at once. */
-  demo?: boolean;
-  /** App name on the Approve page. */
-  appName?: string;
   /** GraphQL bucket (default 2000 points, 100 points/s). */
   plan?: Plan;
   /** Speed-up of emulator time: 20 restores the bucket 20× faster and shortens its own waits 20×. */
   clockScale?: number;
-  /** Clock in epoch ms (default `Date.now`). */
-  now?: () => number;
   /** Force expiring (true) or non-expiring (false) offline tokens; absent follows the request's `expiring` field. */
   expiringTokens?: boolean;
 }
@@ -121,14 +114,11 @@ export interface ShopifyEmulator {
 /** Starts the emulator on 127.0.0.1 and resolves once it listens. */
 export async function startShopifyEmulator(options: ShopifyEmulatorOptions): Promise<ShopifyEmulator> {
   const core = createCore({
+    ...resolveRegistration(options, 'Messenger Sales Bot'),
     apiKey: options.apiKey,
     apiSecret: options.apiSecret,
-    appName: options.appName ?? 'Messenger Sales Bot',
-    allowedRedirectUris: options.allowedRedirectUris ?? [],
-    demo: options.demo ?? false,
     plan: options.plan ?? STANDARD_PLAN,
     clockScale: options.clockScale ?? 1,
-    now: options.now ?? Date.now,
     expiringTokens: options.expiringTokens,
   });
   const server = createEmulatorServer(core);
