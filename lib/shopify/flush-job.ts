@@ -84,6 +84,9 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
   for (;;) {
     outcome = await flushAll(deps, uuid, shop, deadline, totals);
     if (outcome !== 'done' || totals.keptForBulkWrite || clock.now() >= deadline) break;
+    // A burst still coming in: keep the flags up, so its deliveries go on counting on this job instead of raising
+    // shards (and starting jobs) each time the queue runs dry for a moment.
+    if (conditional && (await recordsArrive(deps, shop, deadline))) continue;
     // Lower every shard, then look once more: a delivery recorded before that saw its shard up and counts on a job.
     await lowerFlushFlags(store, shop, clock.now(), flag);
     raised = false;
@@ -115,6 +118,20 @@ export async function runFlushJob(params: Record<string, unknown>, deps: Shopify
     log.info(`A bulk sync of ${shop} is writing: it re-applies the ${left} pending updates when it ends`);
   else if (left > 0 && outcome === 'done' && clock.now() >= deadline) await handOver(deps, shop, generation, left);
   return { shop, applied: totals.applied, stale: totals.stale, admin_reads: totals.reads.count, pending_left: left };
+}
+
+/** How long a job waits, with its flags up, for more records once the queue is empty; and how often it looks. */
+const LINGER_MS = 1000;
+const LINGER_POLL_MS = 250;
+
+// Whether pending records turn up within the linger (a few LISTs), before the deadline.
+async function recordsArrive({ store, clock }: ShopifyDeps, shop: string, deadline: number): Promise<boolean> {
+  const until = Math.min(deadline, clock.now() + LINGER_MS);
+  while (clock.now() + LINGER_POLL_MS <= until) {
+    await clock.sleep(LINGER_POLL_MS);
+    if ((await listPending(store, shop)).length > 0) return true;
+  }
+  return false;
 }
 
 type FlushOutcome = 'done' | 'no-snapshot' | 'yielded';

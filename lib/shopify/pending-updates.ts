@@ -120,12 +120,16 @@ const NO_CAS_FLAG_SHARDS = 64;
  * shard before it looks for pending records a last time, so it sees ours. A flag left by a job that was killed stops
  * mattering when its window ends.
  *
- * With conditional writes the shard is created with `If-None-Match: *`. Without them (degraded mode) the raiser lists
- * the window's flags first, and only when none is up PUTs its own shard and lists again: the raiser whose shard sorts
- * first starts the job, so a burst's simultaneous first deliveries start a few jobs, not one each. Every other raiser
- * saw a shard up, which a job lowers, with all the others, before its last look (or, when no job could start, the
- * raiser flushing inline: {@link abandonFlushFlag}). A process that has not probed the store yet lists first too, and
- * probes only when no flag is up: most deliveries of a burst then cost no probe.
+ * With conditional writes the shard is created with `If-None-Match: *`. A process that has not probed the store yet
+ * does the same: a 412 says the shard is up and proves the store honours the condition (the store remembers that), so
+ * a cold delivery whose shard is up costs one request here and no probe; only a process whose PUT went through probes.
+ *
+ * Without conditional writes (degraded mode) a raiser lists the window's flags first, and only when none is up PUTs
+ * its own shard and lists again: the raiser whose shard sorts first starts the job, so a burst's simultaneous first
+ * deliveries start a few jobs, not one each. Every other raiser saw a shard up, which a job lowers, with all the
+ * others, before its last look (or, when no job could start, the raiser flushing inline: {@link abandonFlushFlag}).
+ * A process whose probe finds that the store ignored its `If-None-Match` takes the same last step: its PUT may have
+ * rewritten a flag that was up, so the list decides.
  */
 export async function raiseFlushFlag(
   store: ObjectStore,
@@ -135,18 +139,17 @@ export async function raiseFlushFlag(
 ): Promise<string | null> {
   const window = Math.floor(now / FLAG_TTL_MS);
   const value = { raisedAt: new Date(now).toISOString() };
-  const raiseShard = async () => {
-    const key = keys.shopifyFlushFlag(shop, window, flagShard(webhookId, FLAG_SHARDS));
-    return (await createIfAbsent(store, key, value)) ? key : null;
-  };
-  if (store.conditionalWritesKnown() === true) return raiseShard();
   const prefix = keys.shopifyFlushFlagWindowPrefix(shop, window);
+  const firstUp = async (key: string) => ((await store.list(prefix)).sort()[0] === key ? key : null);
+  if (store.conditionalWritesKnown() !== false) {
+    const key = keys.shopifyFlushFlag(shop, window, flagShard(webhookId, FLAG_SHARDS));
+    if (!(await createIfAbsent(store, key, value))) return null;
+    return (await store.supportsConditionalWrites()) ? key : firstUp(key);
+  }
   if ((await store.list(prefix)).length > 0) return null;
-  if (await store.supportsConditionalWrites()) return raiseShard();
   const key = keys.shopifyFlushFlag(shop, window, flagShard(webhookId, NO_CAS_FLAG_SHARDS));
   await store.putJson(key, value);
-  const [first] = (await store.list(prefix)).sort();
-  return first === key ? key : null;
+  return firstUp(key);
 }
 
 // The flag shard of a delivery.

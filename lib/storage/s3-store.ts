@@ -94,6 +94,9 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
         return { etag: res.ETag ?? '' };
       } catch (err) {
         if (isPrecondition(err) || (condition.ifMatch && isMissing(err))) {
+          // Only a store that evaluates conditions refuses a write for one: no probe is needed any more.
+          known = true;
+          conditional ??= Promise.resolve(true);
           throw new PreconditionFailedError(`${key} changed while we were writing it`, { cause: err });
         }
         throw storageError('write', key, err);

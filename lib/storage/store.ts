@@ -32,7 +32,7 @@ export interface ObjectStore {
   listEntries(prefix: string): Promise<Array<{ key: string; lastModified: Date }>>;
   /** Whether the store really honours `If-Match` / `If-None-Match` (probed once, then remembered). */
   supportsConditionalWrites(): Promise<boolean>;
-  /** What {@link supportsConditionalWrites} found, if this process has probed already; never probes. */
+  /** What {@link supportsConditionalWrites} found, or true once a condition refused a write here; never probes. */
   conditionalWritesKnown(): boolean | undefined;
 }
 
