@@ -52,6 +52,12 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
   const Bucket = config.SPACES_BUCKET;
   let conditional: Promise<boolean> | undefined;
   let known: boolean | undefined;
+  // What this process knows of conditional writes, from its probe or from a write a condition refused.
+  const learn = (found: boolean) => {
+    known = found;
+    conditional = Promise.resolve(found);
+    return found;
+  };
 
   const store: ObjectStore = {
     bucket: Bucket,
@@ -95,8 +101,7 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
       } catch (err) {
         if (isPrecondition(err) || (condition.ifMatch && isMissing(err))) {
           // Only a store that evaluates conditions refuses a write for one: no probe is needed any more.
-          known = true;
-          conditional ??= Promise.resolve(true);
+          learn(true);
           throw new PreconditionFailedError(`${key} changed while we were writing it`, { cause: err });
         }
         throw storageError('write', key, err);
@@ -191,16 +196,10 @@ export function createS3Store(config: SpacesConfig, client: S3Client = createS3C
 
     supportsConditionalWrites() {
       // Remember the answer, not a failure: a probe that hit a transient Spaces error is retried next time.
-      conditional ??= probeConditionalWrites(store).then(
-        (found) => {
-          known = found;
-          return found;
-        },
-        (err: unknown) => {
-          conditional = undefined;
-          throw err;
-        },
-      );
+      conditional ??= probeConditionalWrites(store).then(learn, (err: unknown) => {
+        if (known === undefined) conditional = undefined;
+        throw err;
+      });
       return conditional;
     },
 
